@@ -1,0 +1,21 @@
+package dev.gatehouse.audit;
+
+/**
+ * Where every capability reports its decisions, before they take effect.
+ *
+ * <p>Contract: {@link #record} returns only once the event is durable, and returns its
+ * sequence number; if it cannot make the event durable it throws, and the caller must refuse
+ * the action it was about to take (fail closed).
+ */
+@FunctionalInterface
+public interface AuditLog {
+  long record(AuditEvent event);
+
+  /**
+   * An audit log that keeps nothing. Stands in until the tamper-evident log exists; it is
+   * never a place where a code or a secret could end up.
+   */
+  static AuditLog discarding() {
+    return event -> 0L;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.gatehouse.config;
+
+import dev.gatehouse.otp.HashAlgorithm;
+import dev.gatehouse.otp.TotpParameters;
+import dev.gatehouse.otp.TotpPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The owner's settings from {@code gatehouse.yaml}. Everything is validated when loaded:
+ * unknown keys and bad values are refused as {@code FILE:LINE: problem}. A missing file means
+ * the embedded defaults.
+ */
+public record Config(TotpPolicy totp) {
+  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT);
+
+  /** The commented default file that {@code gatehouse init} writes. */
+  public static byte[] defaultFileContent() {
+    try (InputStream in = Config.class.getResourceAsStream("default-gatehouse.yaml")) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static Config load(Path file) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return DEFAULT;
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file.toString(), 0, "is not UTF-8 text");
+    }
+    return parse(file.toString(), text);
+  }
+
+  public static Config parse(String fileName, String text) {
+    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp");
+    Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
+    Section lockout = totp.section("lockout", "max_failures", "minutes");
+    TotpPolicy d = TotpPolicy.DEFAULT;
+    String issuer = totp.string("issuer", d.issuer(),
+        v -> !v.isBlank() && !v.contains(":") && v.chars().noneMatch(Character::isISOControl),
+        "a name without ':' or control characters");
+    TotpParameters params = new TotpParameters(
+        totp.choice("algorithm", d.newKeys().algorithm(), HashAlgorithm.class),
+        totp.integer("digits", d.newKeys().digits(), 6, 8),
+        totp.integer("period_seconds", d.newKeys().periodSeconds(), 15, 120));
+    return new Config(new TotpPolicy(issuer, params,
+        totp.integer("skew_steps", d.skewSteps(), 0, 1),
+        lockout.integer("max_failures", d.maxFailures(), 1, 20),
+        Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))));
+  }
+}
