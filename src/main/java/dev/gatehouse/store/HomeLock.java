@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -14,15 +15,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * processes (the CLI, the exec gate and the daemon may verify at the same moment).
  *
  * <p>A POSIX advisory lock on a lock file guards other processes; the JVM allows one such
- * lock per file and process, so threads of this process first take an in-process lock.
- * Every holder of the same lock file must go through one {@code HomeLock} instance.
+ * lock per file and process, so threads of this process first take an in-process lock shared
+ * by every {@code HomeLock} on the same path.
  */
 public final class HomeLock {
+  /**
+   * The JVM refuses a second lock on a file this process already locks, and it does so for
+   * the whole process: so the in-process lock is per file for the whole process too.
+   */
+  private static final ConcurrentHashMap<Path, ReentrantLock> THREAD_LOCKS = new ConcurrentHashMap<>();
+
   private final Path lockFile;
-  private final ReentrantLock threads = new ReentrantLock();
+  private final ReentrantLock threads;
 
   public HomeLock(Path lockFile) {
-    this.lockFile = lockFile;
+    this.lockFile = lockFile.toAbsolutePath().normalize();
+    this.threads = THREAD_LOCKS.computeIfAbsent(this.lockFile, p -> new ReentrantLock());
   }
 
   /** Blocks until this thread holds the lock; close the result to release it. */
