@@ -38,7 +38,7 @@ public final class YamlTree {
     }
   }
 
-  /** A scalar as written; {@code text} is null for an empty value or {@code null}. */
+  /** A scalar as written; {@code text} is null for an empty value, {@code ''} or {@code null}. */
   public record Scalar(String text, int line) implements Node {}
 
   private YamlTree() {}
@@ -97,7 +97,8 @@ public final class YamlTree {
       }
       default -> {
         if (t.isScalarValue()) {
-          return new Scalar(p.getText(), line);
+          String text = p.getText();
+          return new Scalar(text == null || text.isEmpty() ? null : text, line); // empty = not set
         }
         throw new ConfigException(file, line, "unexpected YAML content");
       }

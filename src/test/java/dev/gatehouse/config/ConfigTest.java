@@ -1,0 +1,60 @@
+package dev.gatehouse.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.otp.HashAlgorithm;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigTest {
+  @Test
+  void theDefaultFile_parsesToTheEmbeddedDefaults() {
+    String text = new String(Config.defaultFileContent(), StandardCharsets.UTF_8);
+    assertThat(Config.parse("gatehouse.yaml", text)).isEqualTo(Config.DEFAULT);
+    assertThat(Config.parse("gatehouse.yaml", "")).isEqualTo(Config.DEFAULT);
+    assertThat(Config.parse("gatehouse.yaml", "totp:\n")).isEqualTo(Config.DEFAULT);
+  }
+
+  @Test
+  void valuesAreRead() {
+    Config c = Config.parse("g.yaml", """
+        totp:
+          algorithm: sha256
+          digits: 8
+          period_seconds: 60
+          skew_steps: 0
+          lockout: { max_failures: 5, minutes: 60 }
+        """);
+    assertThat(c.totp().newKeys().algorithm()).isEqualTo(HashAlgorithm.SHA256);
+    assertThat(c.totp().newKeys().digits()).isEqualTo(8);
+    assertThat(c.totp().newKeys().periodSeconds()).isEqualTo(60);
+    assertThat(c.totp().skewSteps()).isZero();
+    assertThat(c.totp().maxFailures()).isEqualTo(5);
+    assertThat(c.totp().lockout()).isEqualTo(Duration.ofMinutes(60));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "# comment\\ntotp:\\n  digits: 6\\n  colour: red|g.yaml:4: unknown key 'totp.colour'",
+      "totp:\\n  lockout:\\n    max_failures: 3\\n    hours: 1|g.yaml:4: unknown key 'totp.lockout.hours'",
+      "server: {}|g.yaml:1: unknown key 'server'",
+      "totp:\\n\\n  digits: 9|g.yaml:3: totp.digits must be a whole number from 6 to 8 (got '9')",
+      "totp:\\n  digits: six|g.yaml:2: totp.digits must be a whole number from 6 to 8 (got 'six')",
+      "totp:\\n  skew_steps: 2|g.yaml:2: totp.skew_steps must be a whole number from 0 to 1",
+      "totp:\\n  algorithm: MD5|g.yaml:2: totp.algorithm must be one of [SHA1, SHA256, SHA512]",
+      "totp:\\n  issuer: 'a:b'|g.yaml:2: totp.issuer must be a name without ':'",
+      "totp:\\n  digits: 6\\n  digits: 7|g.yaml:3: duplicate key 'digits' (first at line 2)",
+      "totp:\\n  lockout: 3|g.yaml:2: totp.lockout must be a mapping",
+      "totp:\\n  digits: [6]|g.yaml:2: totp.digits must be a single value",
+      "- a\\n- b|g.yaml:1: the file must be a mapping",
+      "totp:\\n  digits: 6\\n   bad indent: [|g.yaml:3: not valid YAML",
+  })
+  void badFiles_areRefused_namingFileLineAndKey(String text, String expected) {
+    assertThatThrownBy(() -> Config.parse("g.yaml", text.replace("\\n", "\n")))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith(expected);
+  }
+}
