@@ -1,0 +1,341 @@
+package dev.gatehouse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.qrcode.QRCodeReader;
+import dev.gatehouse.otp.Base32;
+import dev.gatehouse.otp.Hotp;
+import dev.gatehouse.otp.OtpAuthUri;
+import dev.gatehouse.testing.MutableClock;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line as a user meets it: real homes, captured output, exit codes. */
+class CliTest {
+  @TempDir
+  Path temp;
+
+  private Path home;
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:05Z"));
+  private final ScriptedTerminal terminal = new ScriptedTerminal();
+  private String out;
+  private String err;
+
+  /** A terminal whose answers the test writes in advance; interactive only if given answers. */
+  static final class ScriptedTerminal implements Terminal {
+    final Deque<String> answers = new ArrayDeque<>();
+    final List<String> prompts = new ArrayList<>();
+    boolean interactive;
+
+    @Override
+    public boolean interactive() {
+      return interactive;
+    }
+
+    @Override
+    public String readLine(String prompt) {
+      prompts.add(prompt);
+      return answers.poll();
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    home = temp.resolve("gh");
+  }
+
+  private int run(String... args) {
+    CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
+        temp.toString(), "tester", terminal);
+    CommandLine cl = Cli.commandLine(env);
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(o, true));
+    cl.setErr(new PrintWriter(e, true));
+    int code = cl.execute(args);
+    out = o.toString();
+    err = e.toString();
+    assertThat(err).as("never a stack trace").doesNotContain("\tat ").doesNotContain("Exception:");
+    return code;
+  }
+
+  private OtpAuthUri printedUri() {
+    Matcher m = Pattern.compile("otpauth URI: (\\S+)").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    return OtpAuthUri.parse(m.group(1));
+  }
+
+  private String code(OtpAuthUri uri) {
+    return Hotp.totp(uri.secret(), clock.instant(), uri.params());
+  }
+
+  /** init, non-interactive setup, confirmation: returns the active key's URI. */
+  private OtpAuthUri enroll() {
+    assertThat(run("init")).isZero();
+    assertThat(run("totp", "setup", "--account", "owner@test")).isZero();
+    OtpAuthUri uri = printedUri();
+    assertThat(run("totp", "setup", "--confirm", code(uri))).as(err).isZero();
+    clock.advance(Duration.ofSeconds(30));
+    return uri;
+  }
+
+  @Test
+  void everyCommand_hasHelp() {
+    List<CommandLine> all = new ArrayList<>();
+    collect(Cli.commandLine(CliEnvironment.system()), all);
+    assertThat(all).hasSizeGreaterThanOrEqualTo(7);
+    for (CommandLine c : all) {
+      List<String> args = new ArrayList<>(List.of(c.getCommandSpec().qualifiedName().split(" ")));
+      args.remove(0);
+      args.add("--help");
+      assertThat(run(args.toArray(String[]::new))).as(args.toString()).isZero();
+      assertThat(out).as(args.toString()).contains("Usage: " + c.getCommandSpec().qualifiedName());
+    }
+  }
+
+  private static void collect(CommandLine c, List<CommandLine> into) {
+    into.add(c);
+    c.getSubcommands().values().forEach(s -> collect(s, into));
+  }
+
+  @Test
+  void version_isPrinted() {
+    assertThat(run("--version")).isZero();
+    assertThat(out).startsWith("gatehouse ");
+  }
+
+  @Test
+  void unknownOption_isBadUsage() {
+    assertThat(run("totp", "status", "--frobnicate")).isEqualTo(2);
+    assertThat(err).contains("Unknown option").contains("--help");
+  }
+
+  @Test
+  void init_createsTheHome_andRefusesASecondTime() throws Exception {
+    assertThat(run("init")).isZero();
+    assertThat(out).contains(home.toString());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home))).isEqualTo("rwx------");
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).contains("# ");
+    assertThat(run("init")).isEqualTo(2);
+    assertThat(err).contains("already exists");
+  }
+
+  @Test
+  void home_optionIsAccepted_afterTheSubcommandToo() {
+    Path other = temp.resolve("other");
+    assertThat(run("--home", other.toString(), "init")).isZero();
+    assertThat(run("totp", "status", "--home", other.toString())).isEqualTo(4);
+    assertThat(out).contains("not configured");
+    assertThat(run("totp", "status")).isEqualTo(4);
+    assertThat(err).contains("no Gatehouse home at " + home);
+  }
+
+  @Test
+  void looseHome_isRefused_withTheFix() throws Exception {
+    run("init");
+    Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThat(run("totp", "status")).isEqualTo(2);
+    assertThat(err.strip()).isEqualTo("gatehouse: " + home + " is accessible to group or others (rwxr-xr-x); fix it with `chmod 700 " + home + "`");
+  }
+
+  @Test
+  void badConfig_isRefused_namingFileAndLine() throws Exception {
+    run("init");
+    Files.writeString(home.resolve("gatehouse.yaml"), "totp:\n  digits: 6\n  lockout:\n    tries: 3\n");
+    assertThat(run("totp", "status")).isEqualTo(2);
+    assertThat(err.strip()).isEqualTo("gatehouse: " + home.resolve("gatehouse.yaml") + ":4: unknown key 'totp.lockout.tries' (known here: max_failures, minutes)");
+  }
+
+  @Test
+  void setup_confirm_verify_theWholeFlow_withExitCodes() {
+    OtpAuthUri uri = enroll();
+    assertThat(out).contains("Confirmed: TOTP is active.");
+    assertThat(out.lines().filter(l -> l.matches("  [a-z2-7]{4}(-[a-z2-7]{4}){3}"))).hasSize(10);
+
+    assertThat(run("totp", "status")).isZero();
+    assertThat(out).contains("TOTP: active since").contains("Recovery codes left: 10").doesNotContain(Base32.encode(uri.secret()));
+
+    String code = code(uri);
+    assertThat(run("totp", "verify", code)).isZero();
+    assertThat(run("totp", "verify", code)).isEqualTo(1);
+    assertThat(err).contains("already used").contains("2 attempts left"); // a replay counts as a failure
+    assertThat(run("totp", "verify", "12345")).isEqualTo(2);
+    assertThat(run("totp", "verify", "١٢٣٤٥٦")).isEqualTo(2);
+    assertThat(run("totp", "verify", "000000".equals(code) ? "111111" : "000000")).isEqualTo(1);
+    assertThat(err).contains("wrong code; 1 attempt left");
+    assertThat(run("totp", "status")).isZero();
+    assertThat(out).contains("Lockout: not locked (2 of 3 failed attempts)");
+  }
+
+  @Test
+  void lockout_exitsThree_andStatusSaysUntilWhen() {
+    OtpAuthUri uri = enroll();
+    String good = code(uri);
+    String bad = good.equals("999999") ? "999998" : "999999";
+    run("totp", "verify", bad);
+    run("totp", "verify", bad);
+    assertThat(run("totp", "verify", bad)).isEqualTo(1);
+    assertThat(err).contains("refused until 2026-11-22T10:15:35Z");
+    assertThat(run("totp", "verify", good)).isEqualTo(3);
+    assertThat(run("totp", "status")).isZero();
+    assertThat(out).contains("Lockout: locked until 2026-11-22T10:15:35Z");
+    assertThat(run("totp", "reset")).isEqualTo(2);
+    assertThat(err).contains("--yes");
+    assertThat(run("totp", "reset", "--yes")).isZero();
+    assertThat(run("totp", "verify", good)).isEqualTo(4);
+  }
+
+  @Test
+  void notConfigured_exitsFour() {
+    run("init");
+    assertThat(run("totp", "verify", "123456")).isEqualTo(4);
+    assertThat(err).contains("totp setup");
+    assertThat(run("totp", "setup", "--confirm", "123456")).isEqualTo(4);
+  }
+
+  @Test
+  void setup_printsKeyGroupedInFours_andWhileActiveIsRefused() {
+    run("init");
+    assertThat(run("totp", "setup")).isZero();
+    OtpAuthUri uri = printedUri();
+    assertThat(uri.account()).isEqualTo(uri.account().startsWith("tester@") ? uri.account() : "tester@?");
+    assertThat(out).contains("Key:      " + TotpSetupCommand.grouped(Base32.encode(uri.secret())));
+    assertThat(uri.secret()).hasSize(20);
+    assertThat(out).contains("totp setup --confirm CODE");
+    assertThat(run("totp", "status")).isEqualTo(4);
+    assertThat(out).contains("pending");
+    assertThat(run("totp", "setup", "--confirm", code(uri))).isZero();
+    assertThat(run("totp", "setup")).isEqualTo(2);
+    assertThat(err).contains("totp reset");
+  }
+
+  @Test
+  void setup_interactive_confirmsAtThePrompt_afterAWrongCode() {
+    run("init");
+    terminal.interactive = true;
+    // The key is made inside the run; answer with a wrong code, then let the test compute the right one.
+    terminal.answers.add("000000");
+    Terminal scripted = new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        terminal.prompts.add(prompt);
+        if (terminal.answers.isEmpty()) {
+          return null;
+        }
+        String a = terminal.answers.poll();
+        if (a.equals("000000")) {
+          OtpAuthUri uri = OtpAuthUri.parse(lastUri);
+          String right = Hotp.totp(uri.secret(), clock.instant(), uri.params());
+          terminal.answers.add(right.substring(0, 3) + " " + right.substring(3));
+          return right.equals("000000") ? "111111" : "000000";
+        }
+        return a;
+      }
+    };
+    CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
+        temp.toString(), "tester", scripted);
+    CommandLine cl = Cli.commandLine(env);
+    StringWriter o = new StringWriter() {
+      @Override
+      public void write(String s, int off, int len) {
+        super.write(s, off, len);
+        Matcher m = Pattern.compile("otpauth URI: (\\S+)").matcher(toString());
+        if (m.find()) {
+          lastUri = m.group(1);
+        }
+      }
+    };
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(o, true));
+    cl.setErr(new PrintWriter(e, true));
+    assertThat(cl.execute("totp", "setup")).isZero();
+    assertThat(e.toString()).contains("wrong code; 2 attempts left");
+    assertThat(o.toString()).contains("Confirmed: TOTP is active.").contains(QrRender.ANSI_DARK_ON_LIGHT);
+    assertThat(terminal.prompts).hasSize(2);
+  }
+
+  private String lastUri;
+
+  @Test
+  void qrPng_decodesToThePrintedUri() throws Exception {
+    run("init");
+    Path png = temp.resolve("qr.png");
+    assertThat(run("totp", "setup", "--qr-png", png.toString())).isZero();
+    assertThat(decode(ImageIO.read(png.toFile()))).isEqualTo(printedUri().format());
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(png))).isEqualTo("rw-------");
+    assertThat(run("totp", "setup", "--qr-png", png.toString())).as("never overwrites").isEqualTo(2);
+  }
+
+  @Test
+  void terminalQr_decodesToThePrintedUri() throws Exception {
+    run("init");
+    run("totp", "setup");
+    List<String> rows = out.lines().filter(l -> !l.isEmpty() && l.chars().allMatch(c -> " ▀▄█".indexOf(c) >= 0))
+        .toList();
+    assertThat(rows).hasSizeGreaterThan(10);
+    assertThat(decode(fromHalfBlocks(rows))).isEqualTo(printedUri().format());
+  }
+
+  /** Renders half-block text the way a light-on-dark terminal shows it: a block is light. */
+  private static BufferedImage fromHalfBlocks(List<String> rows) {
+    int scale = 6;
+    int w = rows.get(0).length();
+    int margin = 4 * scale; // the dark terminal background around it is not a quiet zone: add a light one
+    BufferedImage img = new BufferedImage(w * scale + 2 * margin, rows.size() * 2 * scale + 2 * margin,
+        BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++) {
+        img.setRGB(x, y, 0xFFFFFF);
+      }
+    }
+    for (int r = 0; r < rows.size(); r++) {
+      for (int c = 0; c < w; c++) {
+        char ch = rows.get(r).charAt(c);
+        boolean topLight = ch == '█' || ch == '▀';
+        boolean bottomLight = ch == '█' || ch == '▄';
+        for (int dy = 0; dy < 2 * scale; dy++) {
+          boolean light = dy < scale ? topLight : bottomLight;
+          if (r == rows.size() - 1 && dy >= scale) {
+            light = true; // past the last module row
+          }
+          for (int dx = 0; dx < scale; dx++) {
+            img.setRGB(margin + c * scale + dx, margin + (2 * r) * scale + dy, light ? 0xFFFFFF : 0x000000);
+          }
+        }
+      }
+    }
+    return img;
+  }
+
+  private static String decode(BufferedImage img) throws Exception {
+    return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new BufferedImageLuminanceSource(img))))
+        .getText();
+  }
+}
