@@ -3,16 +3,17 @@ package dev.gatehouse.store;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -94,18 +95,29 @@ public final class Home {
     }
     // The home itself may be reached through a symbolic link (as ~/.ssh may); what is inside may not.
     checkEntry(dir, Files.readAttributes(dir, PosixFileAttributes.class));
-    List<Path> inside;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      inside = walk.skip(1).toList();
-    }
-    for (Path entry : inside) {
-      PosixFileAttributes attrs = Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (attrs.isSymbolicLink()) {
-        throw new BadInputException(entry + " is a symbolic link; state files must be regular files: replace it with the file itself");
-      }
-      checkEntry(entry, attrs);
-    }
+    checkInside(dir);
     return new Home(dir);
+  }
+
+  /** Checks every entry below {@code dir}; entries that vanish meanwhile (another process's temp files) are skipped. */
+  private static void checkInside(Path dir) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        PosixFileAttributes attrs;
+        try {
+          attrs = Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+          continue;
+        }
+        if (attrs.isSymbolicLink()) {
+          throw new BadInputException(entry + " is a symbolic link; state files must be regular files: replace it with the file itself");
+        }
+        checkEntry(entry, attrs);
+        if (attrs.isDirectory()) {
+          checkInside(entry);
+        }
+      }
+    }
   }
 
   private static void checkEntry(Path path, PosixFileAttributes attrs) {

@@ -1,0 +1,133 @@
+package dev.gatehouse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar run as real processes, with codes from an independent TOTP implementation
+ * (Debian's oathtool): interop, replay and lockout across processes, parallel attempts.
+ */
+class CliProcessIT {
+  @TempDir
+  Path temp;
+
+  private Path home;
+  private String secret;
+
+  record Result(int exit, String out, String err) {}
+
+  @BeforeEach
+  void enroll() throws Exception {
+    requireOathtool();
+    home = temp.resolve("gh");
+    assertThat(gatehouse("init").exit()).isZero();
+    Result setup = gatehouse("totp", "setup", "--account", "it@test");
+    assertThat(setup.exit()).as(setup.err()).isZero();
+    assertThat(setup.out()).as("not a terminal: no prompt").contains("totp setup --confirm CODE");
+    Matcher key = Pattern.compile("Key: +([A-Z2-7 ]+)\\n").matcher(setup.out());
+    assertThat(key.find()).isTrue();
+    secret = key.group(1).replace(" ", "");
+    Result confirm = gatehouse("totp", "setup", "--confirm", oathtool("now"));
+    assertThat(confirm.exit()).as(confirm.err()).isZero();
+    assertThat(confirm.out()).contains("Confirmed: TOTP is active.");
+  }
+
+  private static void requireOathtool() {
+    boolean present = Files.isExecutable(Path.of("/usr/bin/oathtool"));
+    if (!present && System.getenv("CI") != null) {
+      throw new AssertionError("oathtool is missing: .ci/run installs it (apt-get install -y oathtool)");
+    }
+    if (!present) {
+      System.err.println("*** CliProcessIT SKIPPED: oathtool is not installed (apt-get install -y oathtool) ***");
+    }
+    Assumptions.assumeTrue(present, "oathtool is not installed (apt-get install -y oathtool)");
+  }
+
+  /** The code oathtool (an independent RFC 6238 implementation) computes at {@code when}. */
+  private String oathtool(String when) throws Exception {
+    Process p = new ProcessBuilder("oathtool", "--totp", "-b", "-N", when, secret).start();
+    String code = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+    assertThat(p.waitFor()).isZero();
+    assertThat(code).matches("[0-9]{6}");
+    return code;
+  }
+
+  private Process start(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        "-jar", System.getProperty("gatehouse.jar"), "--home", home.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    return pb.start();
+  }
+
+  private static Result finish(Process p) throws Exception {
+    byte[] out = p.getInputStream().readAllBytes();
+    byte[] err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  private Result gatehouse(String... args) throws Exception {
+    return finish(start(args));
+  }
+
+  @Test
+  void oathtoolCode_isAccepted_andAcrossARestartNotAgain() throws Exception {
+    String next = oathtool("now + 30 seconds");
+    assertThat(gatehouse("totp", "verify", next).exit()).isZero();
+    Result again = gatehouse("totp", "verify", next);
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).contains("already used");
+  }
+
+  @Test
+  void tenParallelProcesses_withOneValidCode_succeedExactlyOnce() throws Exception {
+    String next = oathtool("now + 30 seconds");
+    List<Process> ps = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ps.add(start("totp", "verify", next));
+    }
+    List<Integer> exits = new ArrayList<>();
+    for (Process p : ps) {
+      exits.add(finish(p).exit());
+    }
+    assertThat(exits).filteredOn(e -> e == 0).hasSize(1);
+    // Every other attempt is a replay, which counts as a failure: after three, a lockout.
+    assertThat(exits).filteredOn(e -> e == 1).hasSize(3);
+    assertThat(exits).filteredOn(e -> e == 3).hasSize(6);
+  }
+
+  @Test
+  void lockout_holdsAcrossProcesses_evenForAValidCode() throws Exception {
+    String good = oathtool("now + 30 seconds");
+    String bad = good.equals("123456") ? "654321" : "123456";
+    List<Process> ps = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ps.add(start("totp", "verify", bad));
+    }
+    List<Integer> exits = new ArrayList<>();
+    for (Process p : ps) {
+      exits.add(finish(p).exit());
+    }
+    assertThat(exits).as("3 tries, then locked").filteredOn(e -> e == 1).hasSize(3);
+    assertThat(exits).filteredOn(e -> e == 3).hasSize(2);
+    Result locked = gatehouse("totp", "verify", good);
+    assertThat(locked.exit()).isEqualTo(3);
+    assertThat(locked.err()).contains("locked out");
+    Result status = gatehouse("totp", "status");
+    assertThat(status.out()).contains("Lockout: locked until");
+  }
+}
