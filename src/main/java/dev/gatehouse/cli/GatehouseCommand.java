@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
     versionProvider = GatehouseCommand.Version.class,
     description = "A security gateway for AI agents: capabilities, never credentials.",
     subcommands = {InitCommand.class, TotpCommand.class},
-    footer = {"", "Exit codes: 0 success; 1 the check said no; 2 bad usage or input (nothing changed);",
-        "3 locked out or rate limited; 4 not configured or daemon unreachable."})
+    footer = {"", "Exit codes: 0 success; 1 the check said no; 2 bad usage or input (nothing changed); "
+        + "3 locked out or rate limited; 4 not configured or daemon unreachable."})
 public final class GatehouseCommand implements Runnable {
   private final CliEnvironment env;
 

@@ -5,7 +5,8 @@ import dev.gatehouse.store.Home;
 import picocli.CommandLine.Command;
 
 @Command(name = "init", mixinStandardHelpOptions = true,
-    description = "Create the Gatehouse home (mode 0700) with a commented default gatehouse.yaml.")
+    description = {"Create the Gatehouse home.",
+        "Makes the home folder (mode 0700) with a commented default gatehouse.yaml. Refuses an existing home."})
 final class InitCommand extends HomeCommand {
   @Override
   public Integer call() {

@@ -5,7 +5,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "totp", mixinStandardHelpOptions = true,
-    description = "Time-based one-time passwords from the owner's authenticator app (RFC 6238).",
+    description = "One-time codes from the owner's authenticator app (RFC 6238).",
     subcommands = {TotpSetupCommand.class, TotpStatusCommand.class, TotpVerifyCommand.class, TotpResetCommand.class})
 final class TotpCommand implements Runnable {
   @Spec

@@ -6,9 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "reset", mixinStandardHelpOptions = true,
-    description = {"Remove the TOTP key, its recovery codes, and the lockout and replay state.",
-        "The app's entry stops working; enroll again with `gatehouse totp setup`.",
-        "This is also the local way out of a lockout or of damaged TOTP state."})
+    description = {"Remove the TOTP key, recovery codes, and lockout and replay state.",
+        "The app's entry stops working; enroll again with `gatehouse totp setup`. This is also the owner's "
+            + "local way out of a lockout or of damaged TOTP state."})
 final class TotpResetCommand extends HomeCommand {
   @Option(names = "--yes", description = "Do not ask for confirmation.")
   boolean yes;

@@ -16,10 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "setup", mixinStandardHelpOptions = true,
-    description = {
-        "Enroll an authenticator app: prints a new key as a QR code, an otpauth URI and base32 text.",
-        "The key stays pending until one correct code confirms it (at the prompt, or later with --confirm);",
-        "then 10 single-use recovery codes are printed, once."})
+    description = {"Enroll an authenticator app.",
+        "Prints a new key as a QR code, an otpauth URI and base32 text. The key stays pending until one "
+            + "correct code confirms it (at the prompt, or later with --confirm); then 10 single-use recovery "
+            + "codes are printed, once."})
 final class TotpSetupCommand extends HomeCommand {
   @Option(names = "--account", paramLabel = "NAME",
       description = "The account name the app shows (default: user@host).")

@@ -6,9 +6,9 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Say whether TOTP is active, pending or not configured, whether it is locked out,",
-        "and how many recovery codes are left. Never shows the key.",
-        "Exit 0 when active, 4 when pending or not configured."})
+    description = {"Show whether TOTP is active, and any lockout.",
+        "Says active, pending or not configured, whether attempts are locked out, and how many recovery "
+            + "codes are left; never shows the key. Exit 0 when active, 4 when pending or not configured."})
 final class TotpStatusCommand extends HomeCommand {
   @Override
   public Integer call() {
