@@ -12,8 +12,12 @@ public record CliEnvironment(
     Clock clock, SecureRandom random, Map<String, String> env, String userHome, String userName, Terminal terminal) {
 
   public static CliEnvironment system() {
-    return new CliEnvironment(Clock.systemUTC(), new SecureRandom(), System.getenv(),
-        System.getProperty("user.home"), System.getProperty("user.name"), new SystemTerminal());
+    Map<String, String> env = System.getenv();
+    // ~ means $HOME, as in the shell; the JVM's user.home (from the password database) is the fallback.
+    String home = env.get("HOME");
+    String userHome = home != null && home.startsWith("/") ? home : System.getProperty("user.home");
+    return new CliEnvironment(Clock.systemUTC(), new SecureRandom(), env, userHome,
+        System.getProperty("user.name"), new SystemTerminal());
   }
 
   /** How the person running this command appears in events. */

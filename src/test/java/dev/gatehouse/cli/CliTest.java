@@ -19,9 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -40,24 +38,20 @@ class CliTest {
   private Path home;
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:05Z"));
   private final ScriptedTerminal terminal = new ScriptedTerminal();
+  private StringWriter liveOut;
   private String out;
   private String err;
 
-  /** A terminal whose answers the test writes in advance; interactive only if given answers. */
+  /** A script run without a terminal: no prompts. */
   static final class ScriptedTerminal implements Terminal {
-    final Deque<String> answers = new ArrayDeque<>();
-    final List<String> prompts = new ArrayList<>();
-    boolean interactive;
-
     @Override
     public boolean interactive() {
-      return interactive;
+      return false;
     }
 
     @Override
     public String readLine(String prompt) {
-      prompts.add(prompt);
-      return answers.poll();
+      throw new AssertionError("prompted without a terminal: " + prompt);
     }
   }
 
@@ -67,15 +61,19 @@ class CliTest {
   }
 
   private int run(String... args) {
+    return run(terminal, args);
+  }
+
+  private int run(Terminal term, String... args) {
     CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
-        temp.toString(), "tester", terminal);
+        temp.toString(), "tester", term);
     CommandLine cl = Cli.commandLine(env);
-    StringWriter o = new StringWriter();
+    liveOut = new StringWriter();
     StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o, true));
+    cl.setOut(new PrintWriter(liveOut, true));
     cl.setErr(new PrintWriter(e, true));
     int code = cl.execute(args);
-    out = o.toString();
+    out = liveOut.toString();
     err = e.toString();
     assertThat(err).as("never a stack trace").doesNotContain("\tat ").doesNotContain("Exception:");
     return code;
@@ -208,6 +206,30 @@ class CliTest {
   }
 
   @Test
+  void reset_interactive_needsTheWordReset() {
+    enroll();
+    assertThat(run(answering("yes"), "totp", "reset")).isEqualTo(1);
+    assertThat(out).contains("Nothing changed.");
+    assertThat(run("totp", "status")).isZero();
+    assertThat(run(answering("reset"), "totp", "reset")).isZero();
+    assertThat(run("totp", "status")).isEqualTo(4);
+  }
+
+  private static Terminal answering(String answer) {
+    return new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        return answer;
+      }
+    };
+  }
+
+  @Test
   void notConfigured_exitsFour() {
     run("init");
     assertThat(run("totp", "verify", "123456")).isEqualTo(4);
@@ -234,10 +256,9 @@ class CliTest {
   @Test
   void setup_interactive_confirmsAtThePrompt_afterAWrongCode() {
     run("init");
-    terminal.interactive = true;
-    // The key is made inside the run; answer with a wrong code, then let the test compute the right one.
-    terminal.answers.add("000000");
-    Terminal scripted = new Terminal() {
+    List<String> prompts = new ArrayList<>();
+    // The person reads the key off the screen (the output so far) and types a code.
+    Terminal person = new Terminal() {
       @Override
       public boolean interactive() {
         return true;
@@ -245,43 +266,18 @@ class CliTest {
 
       @Override
       public String readLine(String prompt) {
-        terminal.prompts.add(prompt);
-        if (terminal.answers.isEmpty()) {
-          return null;
-        }
-        String a = terminal.answers.poll();
-        if (a.equals("000000")) {
-          OtpAuthUri uri = OtpAuthUri.parse(lastUri);
-          String right = Hotp.totp(uri.secret(), clock.instant(), uri.params());
-          terminal.answers.add(right.substring(0, 3) + " " + right.substring(3));
-          return right.equals("000000") ? "111111" : "000000";
-        }
-        return a;
+        prompts.add(prompt);
+        out = liveOut.toString();
+        String right = code(printedUri());
+        String wrong = right.equals("000000") ? "111111" : "000000";
+        return prompts.size() == 1 ? wrong : right.substring(0, 3) + " " + right.substring(3);
       }
     };
-    CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
-        temp.toString(), "tester", scripted);
-    CommandLine cl = Cli.commandLine(env);
-    StringWriter o = new StringWriter() {
-      @Override
-      public void write(String s, int off, int len) {
-        super.write(s, off, len);
-        Matcher m = Pattern.compile("otpauth URI: (\\S+)").matcher(toString());
-        if (m.find()) {
-          lastUri = m.group(1);
-        }
-      }
-    };
-    StringWriter e = new StringWriter();
-    cl.setOut(new PrintWriter(o, true));
-    cl.setErr(new PrintWriter(e, true));
-    assertThat(cl.execute("totp", "setup")).isZero();
-    assertThat(e.toString()).contains("wrong code; 2 attempts left");
-    assertThat(o.toString()).contains("Confirmed: TOTP is active.").contains(QrRender.ANSI_DARK_ON_LIGHT);
-    assertThat(terminal.prompts).hasSize(2);
+    assertThat(run(person, "totp", "setup")).isZero();
+    assertThat(err).contains("wrong code; 2 attempts left");
+    assertThat(out).contains("Confirmed: TOTP is active.").contains(QrRender.ANSI_DARK_ON_LIGHT);
+    assertThat(prompts).hasSize(2);
   }
-
-  private String lastUri;
 
   @Test
   void qrPng_decodesToThePrintedUri() throws Exception {
@@ -300,11 +296,23 @@ class CliTest {
     List<String> rows = out.lines().filter(l -> !l.isEmpty() && l.chars().allMatch(c -> " ▀▄█".indexOf(c) >= 0))
         .toList();
     assertThat(rows).hasSizeGreaterThan(10);
-    assertThat(decode(fromHalfBlocks(rows))).isEqualTo(printedUri().format());
+    assertThat(decode(fromHalfBlocks(rows, true))).isEqualTo(printedUri().format());
   }
 
-  /** Renders half-block text the way a light-on-dark terminal shows it: a block is light. */
-  private static BufferedImage fromHalfBlocks(List<String> rows) {
+  @Test
+  void ansiTerminalQr_decodesToTheSameText() throws Exception {
+    String uri = "otpauth://totp/Gatehouse:a?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Gatehouse";
+    String text = QrRender.text(QrRender.encode(uri), true);
+    assertThat(text).contains(QrRender.ANSI_DARK_ON_LIGHT);
+    List<String> rows = text.replace(QrRender.ANSI_DARK_ON_LIGHT, "").replace(QrRender.ANSI_RESET, "").lines().toList();
+    assertThat(decode(fromHalfBlocks(rows, false))).isEqualTo(uri);
+  }
+
+  /**
+   * Renders half-block text the way a terminal shows it: with {@code blockIsLight}, as light
+   * text on a dark background; without, as the black-on-white that the ANSI colors ask for.
+   */
+  private static BufferedImage fromHalfBlocks(List<String> rows, boolean blockIsLight) {
     int scale = 6;
     int w = rows.get(0).length();
     int margin = 4 * scale; // the dark terminal background around it is not a quiet zone: add a light one
@@ -318,11 +326,11 @@ class CliTest {
     for (int r = 0; r < rows.size(); r++) {
       for (int c = 0; c < w; c++) {
         char ch = rows.get(r).charAt(c);
-        boolean topLight = ch == '█' || ch == '▀';
-        boolean bottomLight = ch == '█' || ch == '▄';
+        boolean topLight = (ch == '█' || ch == '▀') == blockIsLight;
+        boolean bottomLight = (ch == '█' || ch == '▄') == blockIsLight;
         for (int dy = 0; dy < 2 * scale; dy++) {
           boolean light = dy < scale ? topLight : bottomLight;
-          if (r == rows.size() - 1 && dy >= scale) {
+          if (blockIsLight && r == rows.size() - 1 && dy >= scale) {
             light = true; // past the last module row
           }
           for (int dx = 0; dx < scale; dx++) {
