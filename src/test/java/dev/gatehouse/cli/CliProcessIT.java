@@ -87,6 +87,19 @@ class CliProcessIT {
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
   }
 
+  /** Starts {@code n} processes with the same arguments at once; their exit codes. */
+  private List<Integer> inParallel(int n, String... args) throws Exception {
+    List<Process> ps = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ps.add(start(args));
+    }
+    List<Integer> exits = new ArrayList<>();
+    for (Process p : ps) {
+      exits.add(finish(p).exit());
+    }
+    return exits;
+  }
+
   private Result gatehouse(String... args) throws Exception {
     return finish(start(args));
   }
@@ -102,15 +115,7 @@ class CliProcessIT {
 
   @Test
   void tenParallelProcesses_withOneValidCode_succeedExactlyOnce() throws Exception {
-    String next = oathtool("now + 30 seconds");
-    List<Process> ps = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      ps.add(start("totp", "verify", next));
-    }
-    List<Integer> exits = new ArrayList<>();
-    for (Process p : ps) {
-      exits.add(finish(p).exit());
-    }
+    List<Integer> exits = inParallel(10, "totp", "verify", oathtool("now + 30 seconds"));
     assertThat(exits).filteredOn(e -> e == 0).hasSize(1);
     // Every other attempt is a replay, which counts as a failure: after three, a lockout.
     assertThat(exits).filteredOn(e -> e == 1).hasSize(3);
@@ -121,14 +126,7 @@ class CliProcessIT {
   void lockout_holdsAcrossProcesses_evenForAValidCode() throws Exception {
     String good = oathtool("now + 30 seconds");
     String bad = good.equals("123456") ? "654321" : "123456";
-    List<Process> ps = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      ps.add(start("totp", "verify", bad));
-    }
-    List<Integer> exits = new ArrayList<>();
-    for (Process p : ps) {
-      exits.add(finish(p).exit());
-    }
+    List<Integer> exits = inParallel(5, "totp", "verify", bad);
     assertThat(exits).as("3 tries, then locked").filteredOn(e -> e == 1).hasSize(3);
     assertThat(exits).filteredOn(e -> e == 3).hasSize(2);
     Result locked = gatehouse("totp", "verify", good);
