@@ -1,0 +1,504 @@
+package dev.gatehouse.vault;
+
+import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.AtomicFiles;
+import dev.gatehouse.store.HomeLock;
+import dev.gatehouse.vault.VaultImage.MachineSlot;
+import dev.gatehouse.vault.VaultImage.PasswordSlot;
+import dev.gatehouse.vault.VaultImage.Slot;
+import dev.gatehouse.vault.VaultImage.StoredEntry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The barrier: the only code that encrypts or decrypts stored secrets. Everything it writes
+ * to {@code vault.gh} is public metadata or ciphertext, and the whole file is authenticated.
+ *
+ * <p>Keys: a master key (random, 256 bits) is wrapped by one key-encryption key per slot
+ * (Argon2id of the master password; or of this machine's identity and an optional PIN, in
+ * sealed mode). The master key wraps the data keys of a keyring, and derives the file MAC
+ * key. The active data key encrypts each entry with AES-256-GCM; the entry's name, format
+ * version and key id are its associated data, so an entry moved or renamed fails to decrypt.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>While sealed (the state after {@link #seal()} or before {@link #unseal}), every
+ *       operation that needs a secret fails with "the vault is sealed"; sealing zeroes the
+ *       master key.
+ *   <li>A wrong password and any change to the file give the same error,
+ *       {@value #WRONG_OR_DAMAGED}, with no hint of which.
+ *   <li>Every change is one atomic, durable write, under a file lock shared by all
+ *       processes: a crash leaves the old vault or the new one.
+ *   <li>No method returns a value except {@link #reveal}, which demands a {@link SecretAccess}.
+ * </ul>
+ */
+public final class Vault {
+  public static final String WRONG_OR_DAMAGED = "wrong password or damaged vault file";
+  /** Names users may give: lower-case, digits, '.', '_', '-'; up to 64 characters. */
+  public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  private static final byte ENTRY_VERSION = 1;
+  private static final int SALT_BYTES = 32;
+
+  private final Path file;
+  private final HomeLock lock;
+  private final SecureRandom random;
+  private final Clock clock;
+  private byte[] masterKey; // null while sealed
+
+  public Vault(Path file, SecureRandom random, Clock clock) {
+    this.file = file;
+    this.lock = new HomeLock(file.resolveSibling("." + file.getFileName() + ".lock"));
+    this.random = random;
+    this.clock = clock;
+  }
+
+  /** An entry as {@code vault list} shows it: never the value. */
+  public record EntryInfo(String name, Instant created, Instant updated, int ciphertextBytes) {}
+
+  /** What can be said without unsealing (and so without verifying the file). */
+  public record Status(boolean exists, boolean sealed, List<String> slots, Map<String, KdfParams> kdf,
+      boolean machinePin, int entries, int activeKeyId) {}
+
+  public boolean exists() {
+    return Files.exists(file);
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public synchronized boolean sealed() {
+    return masterKey == null;
+  }
+
+  /** Zeroes the master key; the vault is sealed until the next {@link #unseal}. */
+  public synchronized void seal() {
+    if (masterKey != null) {
+      Arrays.fill(masterKey, (byte) 0);
+      masterKey = null;
+    }
+  }
+
+  /** Creates a new vault opened by {@code first}, and leaves it unsealed. Refuses an existing file. */
+  public synchronized void create(Credential first, KdfParams kdf) throws IOException {
+    try (HomeLock.Held held = lock.acquire()) {
+      if (Files.exists(file)) {
+        throw new BadInputException("a vault already exists at " + file);
+      }
+      byte[] mk = randomKey();
+      byte[] dataKey = randomKey();
+      try {
+        Slot slot = wrapSlot(first, kdf, mk);
+        VaultImage image = new VaultImage(List.of(slot), 1,
+            Map.of(1, AesGcm.encrypt(mk, dataKey, dataKeyAad(1), random)), new TreeMap<>());
+        write(mk, image);
+        seal();
+        masterKey = mk.clone();
+      } finally {
+        Argon2id.zero(mk, dataKey);
+      }
+    }
+  }
+
+  /** Opens the vault with {@code credential}; the file is verified to the bit. */
+  public synchronized void unseal(Credential credential) throws IOException {
+    VaultImage image = readUnverified();
+    Slot slot = slotFor(image, credential);
+    byte[] kek = deriveKek(credential, slot);
+    byte[] mk;
+    try {
+      mk = AesGcm.decrypt(kek, slot.wrapped(), slotAad(slot.type()));
+    } catch (AEADBadTagException e) {
+      throw wrongOrDamaged();
+    } finally {
+      Argon2id.zero(kek);
+    }
+    try {
+      verify(mk, Files.readAllBytes(file));
+      for (int id : image.wrappedKeys().keySet()) {
+        Argon2id.zero(dataKey(mk, image, id)); // every data key must unwrap
+      }
+    } catch (RuntimeException | IOException e) {
+      Argon2id.zero(mk);
+      throw e;
+    }
+    seal();
+    masterKey = mk;
+  }
+
+  public Status status() throws IOException {
+    if (!Files.exists(file)) {
+      return new Status(false, true, List.of(), Map.of(), false, 0, 0);
+    }
+    VaultImage image = readUnverified();
+    Map<String, KdfParams> kdf = new HashMap<>();
+    image.slots().forEach(s -> kdf.put(s.type(), s.kdf()));
+    boolean pin = image.slots().stream().anyMatch(s -> s instanceof MachineSlot m && m.pin());
+    return new Status(true, sealed(), image.slots().stream().map(Slot::type).toList(), kdf, pin,
+        image.entries().size(), image.activeKeyId());
+  }
+
+  /** Whether this vault has a machine slot for the machine {@code seal} describes (no key derivation). */
+  public boolean sealedToThisMachine(Credential.MachineSeal seal) throws IOException {
+    for (Slot s : readUnverified().slots()) {
+      if (s instanceof MachineSlot m && MessageDigest.isEqual(m.fingerprintTag(), fingerprintTag(m.salt(), seal))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the machine slot needs a PIN. */
+  public boolean machineSlotNeedsPin() throws IOException {
+    return readUnverified().slots().stream().anyMatch(s -> s instanceof MachineSlot m && m.pin());
+  }
+
+  public List<EntryInfo> list() throws IOException {
+    VaultImage image = readVerified();
+    return image.entries().values().stream()
+        .map(e -> new EntryInfo(e.name(), e.created(), e.updated(), e.ciphertext().length)).toList();
+  }
+
+  public boolean contains(String name) throws IOException {
+    return readVerified().entries().containsKey(name);
+  }
+
+  /** The value of {@code name}, for the one place that hands it to where it belongs. */
+  public Optional<SecretValue> reveal(String name, SecretAccess access) throws IOException {
+    if (access == null) {
+      throw new IllegalArgumentException("reading a secret needs SecretAccess");
+    }
+    VaultImage image = readVerified();
+    StoredEntry e = image.entries().get(name);
+    if (e == null) {
+      return Optional.empty();
+    }
+    byte[] mk = requireUnsealed();
+    return Optional.of(new SecretValue(openEntry(mk, image, e)));
+  }
+
+  /** Stores {@code value} under {@code name}; refuses to overwrite unless {@code replace}. */
+  public void put(String name, byte[] value, boolean replace) throws IOException {
+    checkName(name);
+    transact(image -> {
+      StoredEntry old = image.entries().get(name);
+      if (old != null && !replace) {
+        throw new BadInputException("'" + name + "' already exists; add --replace to overwrite it");
+      }
+      Instant now = clock.instant();
+      SortedMap<String, StoredEntry> entries = new TreeMap<>(image.entries());
+      entries.put(name, new StoredEntry(name, old == null ? now : old.created(), now,
+          sealEntry(requireUnsealed(), image, name, value)));
+      return image.withEntries(entries);
+    });
+  }
+
+  public boolean remove(String name) throws IOException {
+    boolean[] removed = {false};
+    transact(image -> {
+      if (!image.entries().containsKey(name)) {
+        return image;
+      }
+      removed[0] = true;
+      SortedMap<String, StoredEntry> entries = new TreeMap<>(image.entries());
+      entries.remove(name);
+      return image.withEntries(entries);
+    });
+    return removed[0];
+  }
+
+  /** Sets (or replaces) the master password: re-wraps the master key only. */
+  public void setPassword(Credential.Password password, KdfParams kdf) throws IOException {
+    replaceSlot(wrapSlot(password, kdf, requireUnsealed()));
+  }
+
+  /** Adds (or replaces) the sealed-mode slot for this machine and PIN. */
+  public void sealToMachine(Credential.MachineSeal seal, KdfParams kdf) throws IOException {
+    replaceSlot(wrapSlot(seal, kdf, requireUnsealed()));
+  }
+
+  /** Removes the sealed-mode slot; refused if it is the only way in. */
+  public void removeMachineSeal() throws IOException {
+    transact(image -> {
+      List<Slot> slots = new ArrayList<>(image.slots());
+      slots.removeIf(s -> s instanceof MachineSlot);
+      if (slots.isEmpty()) {
+        throw new BadInputException("the vault has no master password; set one with `gatehouse vault passwd` first");
+      }
+      return image.withSlots(slots);
+    });
+  }
+
+  /** Re-encrypts every entry under a new data key and retires the old ones. */
+  public void rotate() throws IOException {
+    transact(image -> {
+      byte[] mk = requireUnsealed();
+      int newId = image.wrappedKeys().keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+      byte[] newKey = randomKey();
+      try {
+        VaultImage next = new VaultImage(image.slots(), newId,
+            Map.of(newId, AesGcm.encrypt(mk, newKey, dataKeyAad(newId), random)), new TreeMap<>());
+        SortedMap<String, StoredEntry> entries = new TreeMap<>();
+        for (StoredEntry e : image.entries().values()) {
+          byte[] plain = openEntry(mk, image, e);
+          try {
+            entries.put(e.name(), new StoredEntry(e.name(), e.created(), e.updated(),
+                sealEntry(mk, next, e.name(), plain)));
+          } finally {
+            Argon2id.zero(plain);
+          }
+        }
+        return next.withEntries(entries);
+      } finally {
+        Argon2id.zero(newKey);
+      }
+    });
+  }
+
+  // ---- the mechanism -------------------------------------------------------------------
+
+  private void replaceSlot(Slot slot) throws IOException {
+    transact(image -> {
+      List<Slot> slots = new ArrayList<>(image.slots());
+      slots.removeIf(s -> s.type().equals(slot.type()));
+      slots.add(slot);
+      slots.sort((a, b) -> a.type().compareTo(b.type()) * -1); // password first
+      return image.withSlots(slots);
+    });
+  }
+
+  /** Read, verify, change, write: one step under the file lock. */
+  private synchronized void transact(UnaryOperator<VaultImage> change) throws IOException {
+    byte[] mk = requireUnsealed();
+    try (HomeLock.Held held = lock.acquire()) {
+      VaultImage image = verify(mk, readFile());
+      VaultImage next = change.apply(image);
+      if (next != image) {
+        write(mk, next);
+      }
+    }
+  }
+
+  private synchronized VaultImage readVerified() throws IOException {
+    byte[] mk = requireUnsealed();
+    return verify(mk, readFile());
+  }
+
+  private VaultImage readUnverified() throws IOException {
+    try {
+      return VaultFormat.read(readFile()).image();
+    } catch (VaultFormat.Damaged e) {
+      throw wrongOrDamaged();
+    }
+  }
+
+  private byte[] readFile() throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new NotConfiguredException("no vault at " + file + "; create one with `gatehouse init`");
+    }
+  }
+
+  private VaultImage verify(byte[] mk, byte[] bytes) {
+    VaultFormat.Parsed parsed;
+    try {
+      parsed = VaultFormat.read(bytes);
+    } catch (VaultFormat.Damaged e) {
+      throw wrongOrDamaged();
+    }
+    if (!MessageDigest.isEqual(fileMac(mk, parsed.macInput()), parsed.mac())) {
+      throw wrongOrDamaged();
+    }
+    return parsed.image();
+  }
+
+  private void write(byte[] mk, VaultImage image) throws IOException {
+    byte[] macInput = VaultFormat.macInput(image);
+    AtomicFiles.write(file, VaultFormat.write(macInput, fileMac(mk, macInput)));
+  }
+
+  private byte[] requireUnsealed() {
+    byte[] mk = masterKey;
+    if (mk == null) {
+      throw new RefusedException("the vault is sealed");
+    }
+    return mk;
+  }
+
+  private Slot slotFor(VaultImage image, Credential credential) {
+    for (Slot s : image.slots()) {
+      if (credential instanceof Credential.Password && s instanceof PasswordSlot) {
+        return s;
+      }
+      if (credential instanceof Credential.MachineSeal seal && s instanceof MachineSlot m) {
+        if (!MessageDigest.isEqual(m.fingerprintTag(), fingerprintTag(m.salt(), seal))) {
+          throw new RefusedException("the vault is sealed to another machine (its machine id or host name "
+              + "differ); unlock it with the master password");
+        }
+        if (m.pin() != seal.hasPin()) {
+          throw new RefusedException(m.pin() ? "the vault's sealed mode needs its PIN" : "the vault's sealed mode has no PIN");
+        }
+        return s;
+      }
+    }
+    throw new RefusedException(credential instanceof Credential.Password
+        ? "the vault has no master password (it is in sealed mode only)"
+        : "the vault is not in sealed mode; unlock it with the master password");
+  }
+
+  private Slot wrapSlot(Credential credential, KdfParams kdf, byte[] mk) {
+    byte[] salt = new byte[SALT_BYTES];
+    random.nextBytes(salt);
+    Slot blank = credential instanceof Credential.MachineSeal seal
+        ? new MachineSlot(kdf, salt, fingerprintTag(salt, seal), seal.hasPin(), new byte[0])
+        : new PasswordSlot(kdf, salt, new byte[0]);
+    byte[] kek = deriveKek(credential, blank);
+    try {
+      byte[] wrapped = AesGcm.encrypt(kek, mk, slotAad(blank.type()), random);
+      return blank instanceof MachineSlot m
+          ? new MachineSlot(kdf, salt, m.fingerprintTag(), m.pin(), wrapped)
+          : new PasswordSlot(kdf, salt, wrapped);
+    } finally {
+      Argon2id.zero(kek);
+    }
+  }
+
+  private static byte[] deriveKek(Credential credential, Slot slot) {
+    byte[] secret = credential.secretBytes();
+    try {
+      return Argon2id.derive(secret, slot.salt(), slot.kdf(), AesGcm.KEY_BYTES);
+    } finally {
+      Argon2id.zero(secret);
+    }
+  }
+
+  private static byte[] fingerprintTag(byte[] salt, Credential.MachineSeal seal) {
+    byte[] fp = seal.fingerprint();
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update("gatehouse-vault/machine/v1\0".getBytes(StandardCharsets.US_ASCII));
+      sha.update(salt);
+      return sha.digest(fp);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      Argon2id.zero(fp);
+    }
+  }
+
+  private byte[] randomKey() {
+    byte[] k = new byte[AesGcm.KEY_BYTES];
+    random.nextBytes(k);
+    return k;
+  }
+
+  private static byte[] dataKey(byte[] mk, VaultImage image, int id) {
+    byte[] wrapped = image.wrappedKeys().get(id);
+    if (wrapped == null) {
+      throw wrongOrDamaged();
+    }
+    try {
+      return AesGcm.decrypt(mk, wrapped, dataKeyAad(id));
+    } catch (AEADBadTagException e) {
+      throw wrongOrDamaged();
+    }
+  }
+
+  /** {@code 0x01 || key id || AES-GCM(data key, value, aad(name, 0x01, key id))}. */
+  byte[] sealEntry(byte[] mk, VaultImage image, String name, byte[] value) {
+    int id = image.activeKeyId();
+    byte[] header = ByteBuffer.allocate(5).put(ENTRY_VERSION).putInt(id).array();
+    byte[] key = dataKey(mk, image, id);
+    try {
+      byte[] sealed = AesGcm.encrypt(key, value, entryAad(name, header), random);
+      byte[] out = Arrays.copyOf(header, header.length + sealed.length);
+      System.arraycopy(sealed, 0, out, header.length, sealed.length);
+      return out;
+    } finally {
+      Argon2id.zero(key);
+    }
+  }
+
+  static byte[] openEntry(byte[] mk, VaultImage image, StoredEntry e) {
+    byte[] ct = e.ciphertext();
+    if (ct.length < 5 || ct[0] != ENTRY_VERSION) {
+      throw wrongOrDamaged();
+    }
+    byte[] header = Arrays.copyOf(ct, 5);
+    byte[] key = dataKey(mk, image, ByteBuffer.wrap(header, 1, 4).getInt());
+    try {
+      return AesGcm.decrypt(key, Arrays.copyOfRange(ct, 5, ct.length), entryAad(e.name(), header));
+    } catch (AEADBadTagException ex) {
+      throw wrongOrDamaged();
+    } finally {
+      Argon2id.zero(key);
+    }
+  }
+
+  private static byte[] entryAad(String name, byte[] header) {
+    byte[] label = ("gatehouse-vault/entry/v1\0" + name + "\0").getBytes(StandardCharsets.UTF_8);
+    byte[] aad = Arrays.copyOf(label, label.length + header.length);
+    System.arraycopy(header, 0, aad, label.length, header.length);
+    return aad;
+  }
+
+  private static byte[] dataKeyAad(int id) {
+    return ("gatehouse-vault/data-key/v1\0" + id).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] slotAad(String type) {
+    return ("gatehouse-vault/slot/v1\0" + type).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] fileMac(byte[] mk, byte[] macInput) {
+    try {
+      Mac kdf = Mac.getInstance("HmacSHA256");
+      kdf.init(new SecretKeySpec(mk, "HmacSHA256"));
+      byte[] macKey = kdf.doFinal("gatehouse-vault/file-mac/v1".getBytes(StandardCharsets.US_ASCII));
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(macKey, "HmacSHA256"));
+        return mac.doFinal(macInput);
+      } finally {
+        Argon2id.zero(macKey);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new BadInputException("a secret's name is 1-64 characters: a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+    }
+  }
+
+  private static RefusedException wrongOrDamaged() {
+    return new RefusedException(WRONG_OR_DAMAGED);
+  }
+}
