@@ -4,10 +4,14 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.otp.FileAttemptStore;
-import dev.gatehouse.otp.FileEnrollmentStore;
 import dev.gatehouse.otp.TotpService;
+import dev.gatehouse.otp.VaultEnrollmentStore;
 import dev.gatehouse.store.Home;
+import dev.gatehouse.vault.Credential;
+import dev.gatehouse.vault.KdfParams;
+import dev.gatehouse.vault.Vault;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -18,26 +22,43 @@ import java.util.Map;
  * interface. The CLI (and later the daemon) are faces over what this wires.
  */
 public final class Gatehouse {
-  public static final String TOTP_FILE = "totp.json";
+  public static final String VAULT_FILE = "vault.gh";
+  /** Where homes made before the vault kept the TOTP key; moved into the vault on first use. */
+  public static final String LEGACY_TOTP_FILE = "totp.json";
   public static final String OTP_STATE_FILE = "otp-state.json";
 
   private final Home home;
   private final Config config;
+  private final Vault vault;
   private final TotpService totp;
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random, AuditLog audit) {
     this.home = home;
     this.config = config;
+    this.vault = new Vault(home.file(VAULT_FILE), random, clock);
     this.totp = new TotpService(
-        new FileEnrollmentStore(home.file(TOTP_FILE)),
+        new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)),
         new FileAttemptStore(home.file(OTP_STATE_FILE)),
         home.lock(), config.totp(), clock, random, audit);
   }
 
-  /** Creates a new home at {@code dir} with the commented default config. */
-  public static Home init(Path dir) {
+  /**
+   * Creates a home at {@code dir} with the commented default config and a vault opened by
+   * {@code first}, and returns it with the vault unsealed. A home made before the vault
+   * existed (config, no vault) gets its vault; anything else that exists is refused as it is.
+   */
+  public static Gatehouse init(Path dir, Credential first, KdfParams kdf, Clock clock, SecureRandom random) {
     try {
-      return Home.create(dir, Map.of(Home.CONFIG_FILE, Config.defaultFileContent()));
+      boolean existingHome = Files.exists(dir.resolve(Home.CONFIG_FILE));
+      if (!existingHome) {
+        Home.create(dir, Map.of(Home.CONFIG_FILE, Config.defaultFileContent()));
+      }
+      Gatehouse g = open(dir, clock, random);
+      if (g.vault.exists()) {
+        throw new BadInputException("a Gatehouse home already exists at " + dir + "; nothing was changed");
+      }
+      g.vault.create(first, kdf);
+      return g;
     } catch (IOException e) {
       throw new BadInputException("cannot create a home at " + dir + ": " + describe(e), e);
     }
@@ -60,6 +81,10 @@ public final class Gatehouse {
 
   public Config config() {
     return config;
+  }
+
+  public Vault vault() {
+    return vault;
   }
 
   public TotpService totp() {

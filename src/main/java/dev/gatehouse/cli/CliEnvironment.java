@@ -1,15 +1,19 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.vault.MachineIdentity;
+import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Map;
 
 /**
  * What the command line takes from the world, so that tests can supply their own: time,
- * randomness, environment variables, the user's home and name, and the terminal.
+ * randomness, environment variables, the user's home and name, the terminal, standard input,
+ * and the machine's identity (for sealed mode).
  */
 public record CliEnvironment(
-    Clock clock, SecureRandom random, Map<String, String> env, String userHome, String userName, Terminal terminal) {
+    Clock clock, SecureRandom random, Map<String, String> env, String userHome, String userName, Terminal terminal,
+    InputStream stdin, MachineIdentity machine) {
 
   public static CliEnvironment system() {
     Map<String, String> env = System.getenv();
@@ -17,7 +21,7 @@ public record CliEnvironment(
     String home = env.get("HOME");
     String userHome = home != null && home.startsWith("/") ? home : System.getProperty("user.home");
     return new CliEnvironment(Clock.systemUTC(), new SecureRandom(), env, userHome,
-        System.getProperty("user.name"), new SystemTerminal());
+        System.getProperty("user.name"), new SystemTerminal(), System.in, MachineIdentity.host());
   }
 
   /** How the person running this command appears in events. */

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = GatehouseCommand.Version.class,
     description = "A security gateway for AI agents: capabilities, never credentials.",
-    subcommands = {InitCommand.class, TotpCommand.class},
+    subcommands = {InitCommand.class, VaultCommand.class, TotpCommand.class},
     footer = {"", "Exit codes: 0 success; 1 the check said no; 2 bad usage or input (nothing changed); "
         + "3 locked out or rate limited; 4 not configured or daemon unreachable."})
 public final class GatehouseCommand implements Runnable {
@@ -26,6 +26,10 @@ public final class GatehouseCommand implements Runnable {
   @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,
       description = "The Gatehouse home (default: $GATEHOUSE_HOME, else ~/.gatehouse).")
   String home;
+
+  @Option(names = "--password-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Read the vault's master password from FILE (mode 0600, owned by you; one trailing newline is ignored).")
+  java.nio.file.Path passwordFile;
 
   GatehouseCommand(CliEnvironment env) {
     this.env = env;

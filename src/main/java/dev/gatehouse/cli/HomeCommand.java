@@ -1,7 +1,11 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.store.Home;
+import dev.gatehouse.vault.Credential;
+import dev.gatehouse.vault.Vault;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,5 +39,18 @@ abstract class HomeCommand implements Callable<Integer> {
 
   Gatehouse open() {
     return Gatehouse.open(homePath(), env().clock(), env().random());
+  }
+
+  /** Opens the home and unseals its vault (password file, sealed mode, or prompt). */
+  Gatehouse openUnsealed() throws IOException {
+    Gatehouse g = open();
+    Vault vault = g.vault();
+    if (!vault.exists()) {
+      throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init` (it keeps your settings)");
+    }
+    try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, vault)) {
+      vault.unseal(c);
+    }
+    return g;
   }
 }

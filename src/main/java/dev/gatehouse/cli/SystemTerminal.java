@@ -28,4 +28,9 @@ final class SystemTerminal implements Terminal {
   public String readLine(String prompt) {
     return console == null ? null : console.readLine("%s", prompt);
   }
+
+  @Override
+  public char[] readSecret(String prompt) {
+    return console == null ? null : console.readPassword("%s", prompt);
+  }
 }

@@ -7,4 +7,7 @@ public interface Terminal {
 
   /** Shows {@code prompt} and reads one line; null at end of input. */
   String readLine(String prompt);
+
+  /** Shows {@code prompt} and reads one line without echo; null at end of input. The caller zeroes it. */
+  char[] readSecret(String prompt);
 }

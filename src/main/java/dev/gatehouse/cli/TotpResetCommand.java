@@ -14,8 +14,8 @@ final class TotpResetCommand extends HomeCommand {
   boolean yes;
 
   @Override
-  public Integer call() {
-    Gatehouse gatehouse = open();
+  public Integer call() throws java.io.IOException {
+    Gatehouse gatehouse = openUnsealed();
     if (!yes) {
       if (!env().terminal().interactive()) {
         throw new BadInputException("refusing to reset TOTP without confirmation; add --yes");

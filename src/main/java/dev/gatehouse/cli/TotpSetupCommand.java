@@ -39,7 +39,7 @@ final class TotpSetupCommand extends HomeCommand {
       if (qrPng != null || account != null) {
         throw new BadInputException("--confirm confirms the pending key; --qr-png and --account go with a new setup");
       }
-      return finish(open().totp().confirm(confirm, env().actor()));
+      return finish(openUnsealed().totp().confirm(confirm, env().actor()));
     }
     if (qrPng != null) {
       Path parent = qrPng.toAbsolutePath().getParent();
@@ -50,7 +50,7 @@ final class TotpSetupCommand extends HomeCommand {
         throw new BadInputException("the folder of " + qrPng + " does not exist");
       }
     }
-    Gatehouse gatehouse = open();
+    Gatehouse gatehouse = openUnsealed();
     TotpService totp = gatehouse.totp();
     OtpAuthUri uri = totp.beginEnrollment(account != null ? account : defaultAccount(), env().actor());
     show(uri);

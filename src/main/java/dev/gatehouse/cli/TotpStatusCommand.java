@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
             + "codes are left; never shows the key. Exit 0 when active, 4 when pending or not configured."})
 final class TotpStatusCommand extends HomeCommand {
   @Override
-  public Integer call() {
-    TotpStatus s = open().totp().status();
+  public Integer call() throws java.io.IOException {
+    TotpStatus s = openUnsealed().totp().status();
     PrintWriter out = out();
     if (s.enrollment() == null) {
       out.println("TOTP: not configured (enroll with `gatehouse totp setup`)");

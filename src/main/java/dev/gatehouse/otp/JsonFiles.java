@@ -26,6 +26,11 @@ final class JsonFiles {
     } catch (NoSuchFileException e) {
       return null;
     }
+    return parse(bytes, file, version);
+  }
+
+  /** The object in {@code bytes} (its "v" checked); {@code file} names the source in errors. */
+  static JsonNode parse(byte[] bytes, Path file, int version) throws IOException {
     JsonNode node;
     try {
       node = JSON.readTree(bytes);

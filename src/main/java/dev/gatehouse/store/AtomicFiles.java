@@ -66,6 +66,24 @@ public final class AtomicFiles {
     return deleted;
   }
 
+  /**
+   * Overwrites {@code target}'s bytes with zeros in place, fsyncs, then deletes it durably.
+   * This removes the plaintext from the file system's view of that file; copy-on-write file
+   * systems, SSD wear levelling and backups may still hold old blocks.
+   */
+  public static void shred(Path target) throws IOException {
+    try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
+      long size = ch.size();
+      ByteBuffer zeros = ByteBuffer.allocate(8192);
+      for (long pos = 0; pos < size; ) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
+        pos += ch.write(zeros, pos);
+      }
+      ch.force(true);
+    }
+    delete(target);
+  }
+
   static void fsyncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);

@@ -25,6 +25,7 @@ class CliProcessIT {
   Path temp;
 
   private Path home;
+  private Path passwordFile;
   private String secret;
 
   record Result(int exit, String out, String err) {}
@@ -33,7 +34,11 @@ class CliProcessIT {
   void enroll() throws Exception {
     requireOathtool();
     home = temp.resolve("gh");
-    assertThat(gatehouse("init").exit()).isZero();
+    passwordFile = temp.resolve("pw");
+    Files.writeString(passwordFile, "it-password\n");
+    Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Result init = gatehouse("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1");
+    assertThat(init.exit()).as(init.err()).isZero();
     Result setup = gatehouse("totp", "setup", "--account", "it@test");
     assertThat(setup.exit()).as(setup.err()).isZero();
     assertThat(setup.out()).as("not a terminal: no prompt").contains("totp setup --confirm CODE");
@@ -74,7 +79,8 @@ class CliProcessIT {
 
   private Process start(String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-        "-jar", System.getProperty("gatehouse.jar"), "--home", home.toString()));
+        "-jar", System.getProperty("gatehouse.jar"), "--home", home.toString(),
+        "--password-file", passwordFile.toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     return pb.start();

@@ -53,11 +53,23 @@ class CliTest {
     public String readLine(String prompt) {
       throw new AssertionError("prompted without a terminal: " + prompt);
     }
+
+    @Override
+    public char[] readSecret(String prompt) {
+      throw new AssertionError("prompted without a terminal: " + prompt);
+    }
   }
 
+  private Path passwordFile;
+  private byte[] stdin = new byte[0];
+  static final byte[] MACHINE = "machine-id=0123\nhostname=test".getBytes();
+
   @BeforeEach
-  void setUp() {
+  void setUp() throws Exception {
     home = temp.resolve("gh");
+    passwordFile = temp.resolve("pw");
+    Files.writeString(passwordFile, "test-password\n");
+    Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
   }
 
   private int run(String... args) {
@@ -65,8 +77,22 @@ class CliTest {
   }
 
   private int run(Terminal term, String... args) {
+    return runRaw(term, withPassword(args));
+  }
+
+  /** Every command gets the password file, and init the fast key-derivation settings. */
+  private String[] withPassword(String... args) {
+    List<String> all = new ArrayList<>(List.of("--password-file", passwordFile.toString()));
+    all.addAll(List.of(args));
+    if (args.length > 0 && args[0].equals("init") && !all.contains("--help")) {
+      all.addAll(List.of("--kdf-memory-mib", "8", "--kdf-iterations", "1"));
+    }
+    return all.toArray(String[]::new);
+  }
+
+  private int runRaw(Terminal term, String... args) {
     CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
-        temp.toString(), "tester", term);
+        temp.toString(), "tester", term, new java.io.ByteArrayInputStream(stdin), () -> MACHINE.clone());
     CommandLine cl = Cli.commandLine(env);
     liveOut = new StringWriter();
     StringWriter e = new StringWriter();
@@ -143,7 +169,7 @@ class CliTest {
   @Test
   void home_optionIsAccepted_afterTheSubcommandToo() {
     Path other = temp.resolve("other");
-    assertThat(run("--home", other.toString(), "init")).isZero();
+    assertThat(run("init", "--home", other.toString())).isZero();
     assertThat(run("totp", "status", "--home", other.toString())).isEqualTo(4);
     assertThat(out).contains("not configured");
     assertThat(run("totp", "status")).isEqualTo(4);
@@ -226,6 +252,11 @@ class CliTest {
       public String readLine(String prompt) {
         return answer;
       }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        throw new AssertionError("asked for a secret: " + prompt);
+      }
     };
   }
 
@@ -262,6 +293,11 @@ class CliTest {
       @Override
       public boolean interactive() {
         return true;
+      }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        throw new AssertionError("asked for a secret: " + prompt);
       }
 
       @Override

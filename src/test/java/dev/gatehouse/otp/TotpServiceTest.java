@@ -55,6 +55,10 @@ class TotpServiceTest {
     clock.advance(Duration.ofSeconds(30)); // the confirmation spent the current step
   }
 
+  private EnrollmentStore enrollments() {
+    return new VaultEnrollmentStore(TestHome.open(homeDir, clock).vault(), homeDir.resolve(Gatehouse.LEGACY_TOTP_FILE));
+  }
+
   private TotpService service() {
     return TestHome.open(homeDir, clock).totp();
   }
@@ -178,7 +182,12 @@ class TotpServiceTest {
 
   @Test
   void recoveryCodes_areStoredOnlyAsSaltedHashes() throws Exception {
-    String stored = Files.readString(homeDir.resolve(Gatehouse.TOTP_FILE));
+    String stored;
+    try (var v = TestHome.open(homeDir, clock).vault().reveal(VaultEnrollmentStore.ENTRY,
+        dev.gatehouse.vault.SecretAccess.get()).orElseThrow()) {
+      stored = new String(v.bytes(dev.gatehouse.vault.SecretAccess.get()));
+    }
+    assertThat(stored).contains("\"recovery\"");
     assertThat(recoveryCodes).hasSize(10).doesNotHaveDuplicates();
     for (String c : recoveryCodes) {
       assertThat(stored).doesNotContain(c).doesNotContain(c.replace("-", ""));
@@ -234,7 +243,7 @@ class TotpServiceTest {
     Files.createFile(state.resolve("x"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     String code = codeAt(clock.instant());
-    assertThatThrownBy(() -> new TotpService(new FileEnrollmentStore(homeDir.resolve(Gatehouse.TOTP_FILE)),
+    assertThatThrownBy(() -> new TotpService(enrollments(),
         new UnreadableButSavingAttempts(state), Home.open(homeDir).lock(), TotpPolicy.DEFAULT, clock,
         new SecureRandom(), e -> 0).verify(code, "test"))
         .isInstanceOf(RefusedException.class).hasMessageContaining("fail closed").hasMessageNotContaining(code);
@@ -267,7 +276,7 @@ class TotpServiceTest {
   void events_reportEveryOutcome_neverTheCode() throws Exception {
     List<AuditEvent> events = new CopyOnWriteArrayList<>();
     Home home = Home.open(homeDir);
-    TotpService totp = new TotpService(new FileEnrollmentStore(home.file(Gatehouse.TOTP_FILE)),
+    TotpService totp = new TotpService(enrollments(),
         new FileAttemptStore(home.file(Gatehouse.OTP_STATE_FILE)), home.lock(), TotpPolicy.DEFAULT, clock,
         new SecureRandom(), e -> {
           events.add(e);
@@ -291,7 +300,7 @@ class TotpServiceTest {
         .hasMessageContaining("totp reset");
     totp.verify(wrongCodeAt(clock.instant()), "test");
     assertThat(totp.reset("test")).isTrue();
-    assertThat(Files.exists(homeDir.resolve(Gatehouse.TOTP_FILE))).isFalse();
+    assertThat(TestHome.open(homeDir, clock).vault().contains(VaultEnrollmentStore.ENTRY)).isFalse();
     assertThat(Files.exists(homeDir.resolve(Gatehouse.OTP_STATE_FILE))).isFalse();
     assertThatThrownBy(() -> totp.verify(codeAt(clock.instant()), "test")).isInstanceOf(NotConfiguredException.class);
   }

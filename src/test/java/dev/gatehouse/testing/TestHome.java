@@ -1,22 +1,38 @@
 package dev.gatehouse.testing;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.vault.Credential;
+import dev.gatehouse.vault.KdfParams;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 
-/** A real home in a temporary folder, opened the way the CLI opens it. */
+/** A real home with a real vault in a temporary folder, opened the way the CLI opens it. */
 public final class TestHome {
+  public static final String PASSWORD = "test-password";
+  /** Fast key derivation for tests; same format and code path as the default. */
+  public static final KdfParams FAST_KDF = new KdfParams(256, 1, 1);
+
   private TestHome() {}
 
   public static Path create(Path tempDir) {
     Path dir = tempDir.resolve("home");
-    Gatehouse.init(dir);
+    try (Credential pw = new Credential.Password(PASSWORD.toCharArray())) {
+      Gatehouse.init(dir, pw, FAST_KDF, Clock.systemUTC(), new SecureRandom());
+    }
     return dir;
   }
 
-  /** A fresh composition over the same files: what a restarted process sees. */
+  /** A fresh composition over the same files, vault unsealed: what a restarted process sees. */
   public static Gatehouse open(Path dir, Clock clock) {
-    return Gatehouse.open(dir, clock, new SecureRandom());
+    Gatehouse g = Gatehouse.open(dir, clock, new SecureRandom());
+    try (Credential pw = new Credential.Password(PASSWORD.toCharArray())) {
+      g.vault().unseal(pw);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return g;
   }
 }

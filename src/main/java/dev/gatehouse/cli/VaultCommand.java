@@ -1,0 +1,183 @@
+package dev.gatehouse.cli;
+
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.vault.Credential;
+import dev.gatehouse.vault.KdfParams;
+import dev.gatehouse.vault.Vault;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "vault", mixinStandardHelpOptions = true,
+    description = "The encrypted vault: every secret Gatehouse holds. Nothing here ever prints a value.",
+    subcommands = {VaultCommand.Add.class, VaultCommand.ListEntries.class, VaultCommand.Remove.class,
+        VaultCommand.Passwd.class, VaultCommand.Rotate.class, VaultCommand.Status.class})
+final class VaultCommand implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "add", mixinStandardHelpOptions = true,
+      description = {"Store a secret under NAME.",
+          "The value comes from a no-echo prompt (asked twice) or, without a terminal, from standard input "
+              + "(one trailing newline is removed; at most 1 MiB)."})
+  static final class Add extends HomeCommand {
+    @Parameters(paramLabel = "NAME", description = "1-64 characters: a-z, 0-9, '.', '_', '-'.")
+    String name;
+
+    @Option(names = "--replace", description = "Overwrite an existing secret of that name.")
+    boolean replace;
+
+    @Override
+    public Integer call() throws IOException {
+      Secrets.checkUserName(name);
+      Gatehouse g = openUnsealed();
+      byte[] value;
+      if (env().terminal().interactive()) {
+        char[] chars = Secrets.promptNew(env().terminal(), "Value for " + name);
+        value = new String(chars).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Arrays.fill(chars, '\0');
+      } else {
+        value = Secrets.readStdin(env().stdin(), "the value");
+      }
+      try {
+        g.vault().put(name, value, replace);
+      } finally {
+        Arrays.fill(value, (byte) 0);
+      }
+      out().println("Stored " + name + " (" + value.length + " bytes).");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the secrets' names and times (never values).")
+  static final class ListEntries extends HomeCommand {
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = out();
+      var entries = openUnsealed().vault().list();
+      if (entries.isEmpty()) {
+        out.println("The vault is empty.");
+      }
+      for (Vault.EntryInfo e : entries) {
+        out.printf("%-40s created %s  updated %s%s%n", e.name(), Outcomes.time(e.created()), Outcomes.time(e.updated()),
+            e.name().startsWith("gatehouse.") ? "  (Gatehouse's own)" : "");
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove the secret NAME.")
+  static final class Remove extends HomeCommand {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    public Integer call() throws IOException {
+      Secrets.checkUserName(name);
+      if (!openUnsealed().vault().remove(name)) {
+        throw new BadInputException("no secret named '" + name + "'");
+      }
+      out().println("Removed " + name + ".");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "passwd", mixinStandardHelpOptions = true,
+      description = {"Set a new master password.",
+          "Re-wraps the master key only (entries are not rewritten). The vault is opened as usual "
+              + "(--password-file, sealed mode or a prompt); the new password comes from a prompt, asked "
+              + "twice, or from --password-stdin."})
+  static final class Passwd extends HomeCommand {
+    @Option(names = "--password-stdin", description = "Read the new master password from standard input.")
+    boolean passwordStdin;
+
+    @Option(names = "--kdf-memory-mib", paramLabel = "N", description = "Argon2id memory in MiB (8 to 4096; default 64).")
+    int memoryMib = KdfParams.DEFAULT.memoryKiB() / 1024;
+
+    @Option(names = "--kdf-iterations", paramLabel = "N", description = "Argon2id passes (1 to 100; default 3).")
+    int iterations = KdfParams.DEFAULT.iterations();
+
+    @Override
+    public Integer call() throws IOException {
+      KdfParams kdf = InitCommand.kdf(memoryMib, iterations);
+      Gatehouse g = openUnsealed();
+      char[] pw;
+      if (passwordStdin) {
+        pw = Secrets.readStdinChars(env().stdin(), "the new master password");
+      } else if (env().terminal().interactive()) {
+        pw = Secrets.promptNew(env().terminal(), "New vault master password");
+      } else {
+        throw new BadInputException("no terminal to ask for the new password: use --password-stdin");
+      }
+      try (Credential.Password p = new Credential.Password(pw)) {
+        g.vault().setPassword(p, kdf);
+      } finally {
+        Arrays.fill(pw, '\0');
+      }
+      out().println("The master password was changed.");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = "Re-encrypt every secret under a new data key and retire the old one.")
+  static final class Rotate extends HomeCommand {
+    @Override
+    public Integer call() throws IOException {
+      Vault v = openUnsealed().vault();
+      v.rotate();
+      out().println("Rotated: every entry is now under data key " + v.status().activeKeyId() + ".");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = {"Show how the vault opens, its key-derivation parameters, entry count and file mode.",
+          "Needs no password, and so checks nothing cryptographically."})
+  static final class Status extends HomeCommand {
+    @Override
+    public Integer call() throws IOException {
+      Gatehouse g = open();
+      Vault v = g.vault();
+      if (!v.exists()) {
+        throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init`");
+      }
+      Vault.Status s = v.status();
+      PrintWriter out = out();
+      out.println("Vault: " + v.file() + " (mode " + PosixFilePermissions.toString(Files.getPosixFilePermissions(v.file())) + ")");
+      if (!s.slots().contains("machine")) {
+        out.println("Sealed mode: off");
+      }
+      for (Map.Entry<String, KdfParams> slot : s.kdf().entrySet()) {
+        KdfParams k = slot.getValue();
+        String how = slot.getKey().equals("password") ? "master password"
+            : "sealed mode" + (s.machinePin() ? " with PIN" : "") + sealedHere(v);
+        out.println("Opens with: " + how + " (Argon2id m=" + k.memoryKiB() / 1024 + " MiB, t=" + k.iterations()
+            + ", p=" + k.parallelism() + ")");
+      }
+      out.println("Entries: " + s.entries() + " (data key " + s.activeKeyId() + ")");
+      return ExitCodes.OK;
+    }
+
+    private String sealedHere(Vault v) throws IOException {
+      try (Credential.MachineSeal seal = Secrets.machineSeal(env(), new char[0])) {
+        return seal != null && v.sealedToThisMachine(seal) ? ", for this machine" : ", for ANOTHER machine";
+      }
+    }
+  }
+}
