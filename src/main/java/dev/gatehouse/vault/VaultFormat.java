@@ -208,11 +208,20 @@ final class VaultFormat {
     return v.intValue();
   }
 
+  /**
+   * Strict base64: the JDK's decoder ignores the unused low bits of the last character, so a
+   * changed bit there would decode to the same bytes. Only the canonical encoding is accepted.
+   */
   private static byte[] b64(String s) throws Damaged {
+    byte[] out;
     try {
-      return B64D.decode(s);
+      out = B64D.decode(s);
     } catch (IllegalArgumentException e) {
       throw new Damaged("bad base64");
     }
+    if (!B64.encodeToString(out).equals(s)) {
+      throw new Damaged("non-canonical base64");
+    }
+    return out;
   }
 }

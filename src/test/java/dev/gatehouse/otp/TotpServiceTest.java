@@ -294,7 +294,7 @@ class TotpServiceTest {
   }
 
   @Test
-  void setup_isRefusedWhileActive_andResetRemovesEverything() {
+  void setup_isRefusedWhileActive_andResetRemovesEverything() throws Exception {
     TotpService totp = service();
     assertThatThrownBy(() -> totp.beginEnrollment("x", "test")).isInstanceOf(BadInputException.class)
         .hasMessageContaining("totp reset");

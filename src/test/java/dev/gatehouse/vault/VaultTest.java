@@ -147,6 +147,21 @@ class VaultTest {
   }
 
   @Test
+  void theMacsUnusedBase64Bits_areNotIgnored() throws Exception {
+    // Found by the bit-flip test: the JDK decodes "...Q=" and "...R=" to the same bytes.
+    open().put("k", "v".getBytes(), false);
+    byte[] good = Files.readAllBytes(file);
+    int pad = good.length - 3; // the last base64 character before "=\n"
+    assertThat((char) good[pad + 1]).isEqualTo('=');
+    for (int bit = 0; bit < 2; bit++) {
+      byte[] bad = good.clone();
+      bad[pad] ^= (byte) (1 << bit);
+      Files.write(file, bad);
+      assertThatThrownBy(() -> open()).hasMessage(Vault.WRONG_OR_DAMAGED);
+    }
+  }
+
+  @Test
   void anEntryMovedToAnotherName_failsToDecrypt() throws Exception {
     Vault v = open();
     v.put("a", "value-a".getBytes(), false);

@@ -1,0 +1,98 @@
+package dev.gatehouse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.MutableClock;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs the command line as a user meets it: a real home in a temporary folder, a password
+ * file, captured output, and a check that no stack trace ever reaches stderr.
+ */
+abstract class CliTestBase {
+  @TempDir
+  Path temp;
+
+  protected Path home;
+  protected final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:05Z"));
+  protected final ScriptedTerminal terminal = new ScriptedTerminal();
+  protected StringWriter liveOut;
+  protected String out;
+  protected String err;
+
+  /** A script run without a terminal: no prompts. */
+  static final class ScriptedTerminal implements Terminal {
+    @Override
+    public boolean interactive() {
+      return false;
+    }
+
+    @Override
+    public String readLine(String prompt) {
+      throw new AssertionError("prompted without a terminal: " + prompt);
+    }
+
+    @Override
+    public char[] readSecret(String prompt) {
+      throw new AssertionError("prompted without a terminal: " + prompt);
+    }
+  }
+
+  protected Path passwordFile;
+  protected byte[] stdin = new byte[0];
+  static final byte[] MACHINE = "machine-id=0123\nhostname=test".getBytes();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    home = temp.resolve("gh");
+    passwordFile = temp.resolve("pw");
+    Files.writeString(passwordFile, "test-password\n");
+    Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  protected int run(String... args) {
+    return run(terminal, args);
+  }
+
+  protected int run(Terminal term, String... args) {
+    return runRaw(term, withPassword(args));
+  }
+
+  /** Every command gets the password file, and init the fast key-derivation settings. */
+  protected String[] withPassword(String... args) {
+    List<String> all = new ArrayList<>(List.of("--password-file", passwordFile.toString()));
+    all.addAll(List.of(args));
+    if (args.length > 0 && args[0].equals("init") && !all.contains("--help")) {
+      all.addAll(List.of("--kdf-memory-mib", "8", "--kdf-iterations", "1"));
+    }
+    return all.toArray(String[]::new);
+  }
+
+  protected int runRaw(Terminal term, String... args) {
+    CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
+        temp.toString(), "tester", term, new java.io.ByteArrayInputStream(stdin), () -> MACHINE.clone());
+    CommandLine cl = Cli.commandLine(env);
+    liveOut = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(liveOut, true));
+    cl.setErr(new PrintWriter(e, true));
+    int code = cl.execute(args);
+    out = liveOut.toString();
+    err = e.toString();
+    assertThat(err).as("never a stack trace").doesNotContain("\tat ").doesNotContain("Exception:");
+    return code;
+  }
+
+}
