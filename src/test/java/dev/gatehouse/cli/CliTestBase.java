@@ -53,6 +53,7 @@ abstract class CliTestBase {
   protected Path passwordFile;
   protected byte[] stdin = new byte[0];
   static final byte[] MACHINE = "machine-id=0123\nhostname=test".getBytes();
+  protected byte[] machine = MACHINE;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -82,7 +83,7 @@ abstract class CliTestBase {
 
   protected int runRaw(Terminal term, String... args) {
     CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
-        temp.toString(), "tester", term, new java.io.ByteArrayInputStream(stdin), () -> MACHINE.clone());
+        temp.toString(), "tester", term, new java.io.ByteArrayInputStream(stdin), () -> machine.clone());
     CommandLine cl = Cli.commandLine(env);
     liveOut = new StringWriter();
     StringWriter e = new StringWriter();
