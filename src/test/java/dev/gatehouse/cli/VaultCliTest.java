@@ -46,6 +46,40 @@ class VaultCliTest extends CliTestBase {
     assertThat(out).contains("The vault is empty.");
   }
 
+  /** A person at a terminal who types {@code secrets} in order at the no-echo prompts. */
+  private static Terminal typing(String... secrets) {
+    java.util.Deque<String> left = new java.util.ArrayDeque<>(List.of(secrets));
+    return new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        throw new AssertionError("asked for a line: " + prompt);
+      }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        String next = left.poll();
+        return next == null ? null : next.toCharArray();
+      }
+    };
+  }
+
+  @Test
+  void init_atATerminal_asksForThePasswordTwice() {
+    String[] init = {"init", "--kdf-memory-mib", "8", "--kdf-iterations", "1"};
+    assertThat(runRaw(typing("pw-one", "pw-two"), init)).isEqualTo(2);
+    assertThat(err).contains("the two entries differ; nothing was changed");
+    assertThat(runRaw(typing("pw-one", "pw-one"), init)).isZero();
+    assertThat(runRaw(typing("pw-one", "value", "value"), "vault", "add", "a")).as(err).isZero();
+    assertThat(runRaw(typing("wrong"), "vault", "list")).isEqualTo(1);
+    assertThat(runRaw(typing("pw-one"), "vault", "list")).isZero();
+    assertThat(out).contains("a ");
+  }
+
   @Test
   void wrongPassword_andDamagedFile_giveTheSameOneLine_exitOne() throws Exception {
     run("init");
