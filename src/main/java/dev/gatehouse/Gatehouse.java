@@ -1,6 +1,13 @@
 package dev.gatehouse;
 
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditKeys;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.audit.DeferredAuditLog;
+import dev.gatehouse.audit.FileAuditLog;
+import dev.gatehouse.audit.Redactor;
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.vault.VaultService;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.otp.FileAttemptStore;
@@ -21,20 +28,29 @@ import java.util.Map;
  * The composition root: the one place that knows which implementation stands behind each
  * interface. The CLI (and later the daemon) are faces over what this wires.
  */
-public final class Gatehouse {
+public final class Gatehouse implements AutoCloseable {
   public static final String VAULT_FILE = "vault.gh";
   /** Where homes made before the vault kept the TOTP key; moved into the vault on first use. */
   public static final String LEGACY_TOTP_FILE = "totp.json";
   public static final String OTP_STATE_FILE = "otp-state.json";
 
+  public static final String AUDIT_DIR = "audit";
+
   private final Home home;
   private final Config config;
+  private final Clock clock;
+  private final SecureRandom random;
   private final Vault vault;
+  private final DeferredAuditLog audit = new DeferredAuditLog();
   private final TotpService totp;
+  private FileAuditLog auditLog;
+  private Redactor redactor;
 
-  private Gatehouse(Home home, Config config, Clock clock, SecureRandom random, AuditLog audit) {
+  private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
     this.home = home;
     this.config = config;
+    this.clock = clock;
+    this.random = random;
     this.vault = new Vault(home.file(VAULT_FILE), random, clock);
     this.totp = new TotpService(
         new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)),
@@ -58,6 +74,9 @@ public final class Gatehouse {
         throw new BadInputException("a Gatehouse home already exists at " + dir + "; nothing was changed");
       }
       g.vault.create(first, kdf);
+      g.openAudit();
+      g.audit.record(new AuditEvent("home.init", "cli:" + System.getProperty("user.name"), dir.toString(),
+          "created", Map.of("vault_opens_with", first instanceof Credential.Password ? "password" : "machine")));
       return g;
     } catch (IOException e) {
       throw new BadInputException("cannot create a home at " + dir + ": " + describe(e), e);
@@ -69,7 +88,7 @@ public final class Gatehouse {
     try {
       Home home = Home.open(dir);
       Config config = Config.load(home.file(Home.CONFIG_FILE));
-      return new Gatehouse(home, config, clock, random, AuditLog.discarding());
+      return new Gatehouse(home, config, clock, random);
     } catch (IOException e) {
       throw new BadInputException("cannot open the home at " + dir + ": " + describe(e), e);
     }
@@ -85,6 +104,59 @@ public final class Gatehouse {
 
   public Vault vault() {
     return vault;
+  }
+
+  /** Unseals the vault with {@code credential} and opens the audit log, whose keys it holds. */
+  public void unseal(Credential credential) throws IOException {
+    vault.unseal(credential);
+    openAudit();
+  }
+
+  private void openAudit() throws IOException {
+    AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
+    redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
+    auditLog = FileAuditLog.open(home.file(AUDIT_DIR), clock, redactor, keys.verifier(), keys.signingKey(),
+        config.audit());
+    audit.open(auditLog);
+  }
+
+  /** Where every decision is recorded; refuses until the vault is unsealed. */
+  public AuditLog audit() {
+    return audit;
+  }
+
+  /** The open audit log (after {@link #unseal}). */
+  public FileAuditLog auditLog() {
+    if (auditLog == null) {
+      throw new RefusedException("the vault is sealed");
+    }
+    return auditLog;
+  }
+
+  public Redactor redactor() {
+    auditLog();
+    return redactor;
+  }
+
+  /** The owner's vault operations, audited. */
+  public VaultService vaultService() {
+    return new VaultService(vault, audit, value -> {
+      if (redactor != null) {
+        redactor.addSecret(value);
+      }
+    });
+  }
+
+  /** Writes a final audit checkpoint and seals the vault. */
+  @Override
+  public void close() {
+    try {
+      if (auditLog != null) {
+        auditLog.close();
+      }
+    } finally {
+      vault.seal();
+    }
   }
 
   public TotpService totp() {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = GatehouseCommand.Version.class,
     description = "A security gateway for AI agents: capabilities, never credentials.",
-    subcommands = {InitCommand.class, VaultCommand.class, TotpCommand.class},
+    subcommands = {InitCommand.class, VaultCommand.class, TotpCommand.class, AuditCommand.class},
     footer = {"", "Exit codes: 0 success; 1 the check said no; 2 bad usage or input (nothing changed); "
         + "3 locked out or rate limited; 4 not configured or daemon unreachable."})
 public final class GatehouseCommand implements Runnable {

@@ -17,6 +17,32 @@ abstract class HomeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  private Gatehouse opened;
+
+  /** The command itself; the home it opened is closed after it (final audit checkpoint, vault sealed). */
+  abstract Integer execute() throws Exception;
+
+  @Override
+  public final Integer call() throws Exception {
+    Integer result;
+    try {
+      result = execute();
+    } catch (Exception | Error e) {
+      if (opened != null) {
+        try {
+          opened.close();
+        } catch (RuntimeException closing) {
+          e.addSuppressed(closing); // the first failure is the one to report
+        }
+      }
+      throw e;
+    }
+    if (opened != null) {
+      opened.close();
+    }
+    return result;
+  }
+
   GatehouseCommand root() {
     return (GatehouseCommand) spec.root().userObject();
   }
@@ -38,7 +64,14 @@ abstract class HomeCommand implements Callable<Integer> {
   }
 
   Gatehouse open() {
-    return Gatehouse.open(homePath(), env().clock(), env().random());
+    opened = Gatehouse.open(homePath(), env().clock(), env().random());
+    return opened;
+  }
+
+  /** Keeps {@code g} to be closed after the command. */
+  Gatehouse closeAfter(Gatehouse g) {
+    opened = g;
+    return g;
   }
 
   /** Opens the home and unseals its vault (password file, sealed mode, or prompt). */
@@ -49,7 +82,7 @@ abstract class HomeCommand implements Callable<Integer> {
       throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init` (it keeps your settings)");
     }
     try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, vault)) {
-      vault.unseal(c);
+      g.unseal(c);
     }
     return g;
   }

@@ -40,7 +40,7 @@ final class InitCommand extends HomeCommand {
   int iterations = KdfParams.DEFAULT.iterations();
 
   @Override
-  public Integer call() throws IOException {
+  Integer execute() throws IOException {
     boolean sealed = mode != null && mode.sealed;
     if (pinStdin && !sealed) {
       throw new BadInputException("--pin-stdin goes with --sealed");
@@ -48,7 +48,7 @@ final class InitCommand extends HomeCommand {
     KdfParams kdf = kdf(memoryMib, iterations);
     Gatehouse g;
     try (Credential first = firstCredential(sealed)) {
-      g = Gatehouse.init(homePath(), first, kdf, env().clock(), env().random());
+      g = closeAfter(Gatehouse.init(homePath(), first, kdf, env().clock(), env().random()));
     }
     out().println("Created the Gatehouse home at " + g.home().dir() + " (mode 0700).");
     out().println("Settings: " + g.home().file(Home.CONFIG_FILE));

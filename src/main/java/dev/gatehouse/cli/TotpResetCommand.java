@@ -14,7 +14,7 @@ final class TotpResetCommand extends HomeCommand {
   boolean yes;
 
   @Override
-  public Integer call() throws java.io.IOException {
+  Integer execute() throws java.io.IOException {
     Gatehouse gatehouse = openUnsealed();
     if (!yes) {
       if (!env().terminal().interactive()) {

@@ -34,7 +34,7 @@ final class TotpSetupCommand extends HomeCommand {
   String confirm;
 
   @Override
-  public Integer call() throws IOException {
+  Integer execute() throws IOException {
     if (confirm != null) {
       if (qrPng != null || account != null) {
         throw new BadInputException("--confirm confirms the pending key; --qr-png and --account go with a new setup");

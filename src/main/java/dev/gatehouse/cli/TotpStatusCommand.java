@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
             + "codes are left; never shows the key. Exit 0 when active, 4 when pending or not configured."})
 final class TotpStatusCommand extends HomeCommand {
   @Override
-  public Integer call() throws java.io.IOException {
+  Integer execute() throws java.io.IOException {
     TotpStatus s = openUnsealed().totp().status();
     PrintWriter out = out();
     if (s.enrollment() == null) {

@@ -12,7 +12,7 @@ final class TotpVerifyCommand extends HomeCommand {
   String code;
 
   @Override
-  public Integer call() throws java.io.IOException {
+  Integer execute() throws java.io.IOException {
     VerifyOutcome outcome = openUnsealed().totp().verify(code, env().actor());
     if (outcome instanceof VerifyOutcome.Accepted) {
       out().println(Outcomes.describe(outcome));

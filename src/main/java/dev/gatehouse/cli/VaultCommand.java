@@ -43,7 +43,7 @@ final class VaultCommand implements Runnable {
     boolean replace;
 
     @Override
-    public Integer call() throws IOException {
+    Integer execute() throws IOException {
       Secrets.checkUserName(name);
       Gatehouse g = openUnsealed();
       byte[] value;
@@ -55,7 +55,7 @@ final class VaultCommand implements Runnable {
         value = Secrets.readStdin(env().stdin(), "the value");
       }
       try {
-        g.vault().put(name, value, replace);
+        g.vaultService().add(name, value, replace, env().actor());
       } finally {
         Arrays.fill(value, (byte) 0);
       }
@@ -67,7 +67,7 @@ final class VaultCommand implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the secrets' names and times (never values).")
   static final class ListEntries extends HomeCommand {
     @Override
-    public Integer call() throws IOException {
+    Integer execute() throws IOException {
       PrintWriter out = out();
       var entries = openUnsealed().vault().list();
       if (entries.isEmpty()) {
@@ -87,9 +87,9 @@ final class VaultCommand implements Runnable {
     String name;
 
     @Override
-    public Integer call() throws IOException {
+    Integer execute() throws IOException {
       Secrets.checkUserName(name);
-      if (!openUnsealed().vault().remove(name)) {
+      if (!openUnsealed().vaultService().remove(name, env().actor())) {
         throw new BadInputException("no secret named '" + name + "'");
       }
       out().println("Removed " + name + ".");
@@ -113,7 +113,7 @@ final class VaultCommand implements Runnable {
     int iterations = KdfParams.DEFAULT.iterations();
 
     @Override
-    public Integer call() throws IOException {
+    Integer execute() throws IOException {
       KdfParams kdf = InitCommand.kdf(memoryMib, iterations);
       Gatehouse g = openUnsealed();
       char[] pw;
@@ -125,7 +125,7 @@ final class VaultCommand implements Runnable {
         throw new BadInputException("no terminal to ask for the new password: use --password-stdin");
       }
       try (Credential.Password p = new Credential.Password(pw)) {
-        g.vault().setPassword(p, kdf);
+        g.vaultService().setPassword(p, kdf, env().actor());
       } finally {
         Arrays.fill(pw, '\0');
       }
@@ -138,9 +138,10 @@ final class VaultCommand implements Runnable {
       description = "Re-encrypt every secret under a new data key and retire the old one.")
   static final class Rotate extends HomeCommand {
     @Override
-    public Integer call() throws IOException {
-      Vault v = openUnsealed().vault();
-      v.rotate();
+    Integer execute() throws IOException {
+      Gatehouse g = openUnsealed();
+      Vault v = g.vault();
+      g.vaultService().rotate(env().actor());
       out().println("Rotated: every entry is now under data key " + v.status().activeKeyId() + ".");
       return ExitCodes.OK;
     }
@@ -151,7 +152,7 @@ final class VaultCommand implements Runnable {
           "Needs no password, and so checks nothing cryptographically."})
   static final class Status extends HomeCommand {
     @Override
-    public Integer call() throws IOException {
+    Integer execute() throws IOException {
       Gatehouse g = open();
       Vault v = g.vault();
       if (!v.exists()) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import dev.gatehouse.audit.FileAuditLog;
 import dev.gatehouse.otp.HashAlgorithm;
 import dev.gatehouse.otp.TotpParameters;
 import dev.gatehouse.otp.TotpPolicy;
@@ -19,8 +20,8 @@ import java.time.Duration;
  * unknown keys and bad values are refused as {@code FILE:LINE: problem}. A missing file means
  * the embedded defaults.
  */
-public record Config(TotpPolicy totp) {
-  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT);
+public record Config(TotpPolicy totp, FileAuditLog.Settings audit) {
+  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT);
 
   /** The commented default file that {@code gatehouse init} writes. */
   public static byte[] defaultFileContent() {
@@ -49,7 +50,7 @@ public record Config(TotpPolicy totp) {
   }
 
   public static Config parse(String fileName, String text) {
-    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp");
+    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit");
     Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
     Section lockout = totp.section("lockout", "max_failures", "minutes");
     TotpPolicy d = TotpPolicy.DEFAULT;
@@ -60,9 +61,17 @@ public record Config(TotpPolicy totp) {
         totp.choice("algorithm", d.newKeys().algorithm(), HashAlgorithm.class),
         totp.integer("digits", d.newKeys().digits(), 6, 8),
         totp.integer("period_seconds", d.newKeys().periodSeconds(), 15, 120));
+    Section audit = root.section("audit", "segment_max_mib", "segment_max_hours", "checkpoint_every_entries",
+        "checkpoint_every_seconds");
+    FileAuditLog.Settings a = FileAuditLog.Settings.DEFAULT;
+    FileAuditLog.Settings auditSettings = new FileAuditLog.Settings(
+        (long) audit.integer("segment_max_mib", (int) (a.segmentMaxBytes() >> 20), 1, 4096) << 20,
+        Duration.ofHours(audit.integer("segment_max_hours", (int) a.segmentMaxAge().toHours(), 1, 24 * 366)),
+        audit.integer("checkpoint_every_entries", a.checkpointEveryEntries(), 1, 1_000_000),
+        Duration.ofSeconds(audit.integer("checkpoint_every_seconds", (int) a.checkpointEvery().toSeconds(), 1, 86_400)));
     return new Config(new TotpPolicy(issuer, params,
         totp.integer("skew_steps", d.skewSteps(), 0, 1),
         lockout.integer("max_failures", d.maxFailures(), 1, 20),
-        Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))));
+        Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings);
   }
 }

@@ -27,9 +27,13 @@ public final class TestHome {
 
   /** A fresh composition over the same files, vault unsealed: what a restarted process sees. */
   public static Gatehouse open(Path dir, Clock clock) {
+    return open(dir, clock, PASSWORD);
+  }
+
+  public static Gatehouse open(Path dir, Clock clock, String password) {
     Gatehouse g = Gatehouse.open(dir, clock, new SecureRandom());
-    try (Credential pw = new Credential.Password(PASSWORD.toCharArray())) {
-      g.vault().unseal(pw);
+    try (Credential pw = new Credential.Password(password.toCharArray())) {
+      g.unseal(pw);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

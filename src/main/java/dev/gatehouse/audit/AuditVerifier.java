@@ -1,0 +1,171 @@
+package dev.gatehouse.audit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Proves a log intact, or names the first thing wrong: every line canonical and its hash
+ * right, seqs consecutive from 0, each {@code prev} the hash before it, the Merkle root at
+ * the latest signed checkpoint's size equal to the checkpoint's, and (given an older
+ * checkpoint kept elsewhere) a consistency proof from it to today's tree. Reads each segment
+ * once, in order.
+ */
+public final class AuditVerifier {
+  private AuditVerifier() {}
+
+  /** @param problem null when intact; else what is wrong, starting with the first bad seq */
+  public record Result(long entries, byte[] root, Checkpoint latest, Checkpoint older, String problem) {
+    public boolean intact() {
+      return problem == null;
+    }
+  }
+
+  /** Everything a reader needs, built in one pass; {@code tree} only if asked for. */
+  public record Scan(long entries, byte[] root, MerkleTree tree, List<byte[]> lines, byte[] rootAtCapture,
+      String problem) {}
+
+  public static Result verify(Path dir, Checkpoint.Verifier key, String olderNote) throws IOException {
+    Checkpoint latest = null;
+    Checkpoint older = null;
+    try {
+      latest = latestCheckpoint(dir, key);
+      if (olderNote != null) {
+        older = Checkpoint.verify(olderNote, key);
+      }
+    } catch (IllegalArgumentException e) {
+      return new Result(0, Rfc6962.emptyRoot(), null, null, "checkpoint: " + e.getMessage());
+    }
+    Scan scan = scan(dir, olderNote != null, false, latest == null ? -1 : latest.size());
+    if (scan.problem() != null) {
+      return new Result(scan.entries(), scan.root(), latest, older, scan.problem());
+    }
+    for (Checkpoint cp : new Checkpoint[] {latest, older}) {
+      if (cp == null) {
+        continue;
+      }
+      if (cp.size() > scan.entries()) {
+        return new Result(scan.entries(), scan.root(), latest, older, "the log has " + scan.entries()
+            + " entries but a checkpoint signed " + cp.size() + ": entries from seq " + scan.entries()
+            + " on are missing (truncated)");
+      }
+    }
+    if (latest != null && !Arrays.equals(scan.rootAtCapture(), latest.root())) {
+      return new Result(scan.entries(), scan.root(), latest, older, "the Merkle root at size " + latest.size()
+          + " differs from the latest checkpoint's: entries before seq " + latest.size() + " were rewritten");
+    }
+    if (older != null) {
+      MerkleTree tree = scan.tree();
+      try {
+        if (older.size() > 0) {
+          List<byte[]> proof = older.size() == tree.size() ? List.of() : tree.consistencyProof(older.size(), tree.size());
+          MerkleProofs.verifyConsistency(older.size(), tree.size(), older.root(), tree.root(), proof);
+        }
+      } catch (ProofException e) {
+        return new Result(scan.entries(), scan.root(), latest, older, "the log is not an extension of the given "
+            + "checkpoint (size " + older.size() + "): history before seq " + older.size()
+            + " was rewritten or removed (" + e.getMessage() + ")");
+      }
+    }
+    return new Result(scan.entries(), scan.root(), latest, older, null);
+  }
+
+  /** The latest checkpoint, its signature verified; null when there is none yet. */
+  public static Checkpoint latestCheckpoint(Path dir, Checkpoint.Verifier key) throws IOException {
+    try {
+      return Checkpoint.verify(Files.readString(dir.resolve(FileAuditLog.CHECKPOINT_FILE), StandardCharsets.UTF_8), key);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  public static Checkpoint.Verifier verifierKey(Path dir) throws IOException {
+    return Checkpoint.Verifier.parse(Files.readString(dir.resolve(FileAuditLog.VERIFIER_FILE), StandardCharsets.UTF_8));
+  }
+
+  /** One pass over every segment: checks each line and the chain, optionally keeps the tree and the lines. */
+  public static Scan scan(Path dir, boolean keepTree, boolean keepLines, long captureSize) throws IOException {
+    CompactRange range = new CompactRange();
+    byte[][] captured = {captureSize == 0 ? range.root() : null};
+    MerkleTree tree = keepTree ? new MerkleTree() : null;
+    List<byte[]> lines = keepLines ? new ArrayList<>() : null;
+    long[] expected = {0};
+    String[] prev = {AuditRecord.GENESIS};
+    String[] problem = {null};
+    String torn = forEachLine(dir, (seg, lineNo, line) -> {
+      AuditRecord r = AuditRecord.parse(line);
+      String where = " (" + seg.getFileName() + " line " + lineNo + ")";
+      if (r == null) {
+        problem[0] = "seq " + expected[0] + where + ": not a valid entry: changed or corrupted";
+      } else if (r.seq() != expected[0]) {
+        problem[0] = "seq " + expected[0] + where + ": found seq " + r.seq()
+            + " instead: an entry was deleted, inserted or moved";
+      } else if (!r.hashIsRight()) {
+        problem[0] = "seq " + r.seq() + where + ": its hash does not match its content: the entry was changed";
+      } else if (!r.prev().equals(prev[0])) {
+        problem[0] = "seq " + r.seq() + where + ": prev does not link to seq " + (r.seq() - 1);
+      }
+      if (problem[0] != null) {
+        return false;
+      }
+      byte[] leaf = Rfc6962.leafHash(line);
+      range.append(leaf);
+      if (range.size() == captureSize) {
+        captured[0] = range.root();
+      }
+      if (tree != null) {
+        tree.append(leaf);
+      }
+      if (lines != null) {
+        lines.add(line);
+      }
+      prev[0] = r.hash();
+      expected[0]++;
+      return true;
+    });
+    if (problem[0] == null && torn != null) {
+      problem[0] = "seq " + expected[0] + ": " + torn;
+    }
+    return new Scan(expected[0], range.root(), tree, lines, captured[0], problem[0]);
+  }
+
+  interface LineVisitor {
+    boolean visit(Path segment, int lineNo, byte[] line);
+  }
+
+  /** Visits complete lines until the visitor says stop; returns a description of a torn tail, or null. */
+  static String forEachLine(Path dir, LineVisitor visitor) throws IOException {
+    List<Path> segments = FileAuditLog.segments(dir);
+    for (int i = 0; i < segments.size(); i++) {
+      Path s = segments.get(i);
+      byte[] bytes = Files.readAllBytes(s);
+      int start = 0;
+      int lineNo = 1;
+      for (int nl; (nl = FileAuditLog.indexOf(bytes, (byte) '\n', start)) >= 0; start = nl + 1, lineNo++) {
+        if (!visitor.visit(s, lineNo, Arrays.copyOfRange(bytes, start, nl))) {
+          return null;
+        }
+      }
+      if (start < bytes.length) {
+        return s.getFileName() + " ends with a torn line of " + (bytes.length - start) + " bytes"
+            + (i == segments.size() - 1 ? " (a crash mid-write; the next append moves it aside)" : "");
+      }
+    }
+    return null;
+  }
+
+  public static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+
+  public static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+}

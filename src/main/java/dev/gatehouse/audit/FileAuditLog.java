@@ -1,0 +1,443 @@
+package dev.gatehouse.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.AtomicFiles;
+import dev.gatehouse.store.HomeLock;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The tamper-evident audit log: JSON Lines segments under {@code audit/}, hash-chained, each
+ * line also a leaf of an RFC 6962 Merkle tree whose signed checkpoints are written every N
+ * entries or T seconds and on close.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>{@link #record} returns only when the entry is on disk (fsynced); it throws
+ *       {@link RefusedException} if it cannot be, and the caller must then refuse its action.
+ *   <li>Concurrent callers share one fsync: whoever holds the flush lock writes every queued
+ *       entry (up to {@value #MAX_BATCH_BYTES} bytes) and forces once; the others find their
+ *       entry durable and return.
+ *   <li>Several processes may append to the same log: every batch is written under a file
+ *       lock, after catching up with what others appended.
+ *   <li>A torn last line (a crash mid-write) is moved aside to {@code SEGMENT.torn-MILLIS}
+ *       and an {@code audit.recovered} entry says so; nothing else is ever repaired.
+ *   <li>Secrets are redacted ({@link Redactor}) before an entry is built.
+ * </ul>
+ */
+public final class FileAuditLog implements AuditLog, AutoCloseable {
+  static final int MAX_BATCH_BYTES = 1 << 20;
+  public static final String CHECKPOINT_FILE = "checkpoint";
+  public static final String VERIFIER_FILE = "signing-key.pub";
+  static final String TIP_FILE = "tip.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Rotation and checkpoint cadence, from the config file. */
+  public record Settings(long segmentMaxBytes, Duration segmentMaxAge, int checkpointEveryEntries,
+      Duration checkpointEvery) {
+    public static final Settings DEFAULT = new Settings(64L << 20, Duration.ofDays(1), 1000, Duration.ofMinutes(5));
+  }
+
+  private final Path dir;
+  private final Clock clock;
+  private final Redactor redactor;
+  private final Checkpoint.Verifier verifier;
+  private final PrivateKey signingKey;
+  private final Settings settings;
+  private final HomeLock fileLock;
+  private final ReentrantLock flushLock = new ReentrantLock();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+
+  // Writer state, guarded by flushLock (and the file lock while it changes the files).
+  private boolean synced;
+  private long nextSeq;
+  private String prevHash = AuditRecord.GENESIS;
+  private CompactRange range = new CompactRange();
+  private Path segment;
+  private long segmentSize;
+  private Instant segmentStarted;
+  private long checkpointSize;
+  private Instant checkpointTime;
+
+  private static final class Pending {
+    final AuditEvent event;
+    long seq = -1;
+    RuntimeException failure;
+
+    Pending(AuditEvent event) {
+      this.event = event;
+    }
+
+    boolean done() {
+      return seq >= 0 || failure != null;
+    }
+  }
+
+  private FileAuditLog(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier, PrivateKey signingKey,
+      Settings settings) {
+    this.dir = dir;
+    this.clock = clock;
+    this.redactor = redactor;
+    this.verifier = verifier;
+    this.signingKey = signingKey;
+    this.settings = settings;
+    this.fileLock = new HomeLock(dir.resolve(".lock"));
+  }
+
+  /**
+   * Opens (creating if needed) the log in {@code dir}, catches up with what is on disk, and
+   * recovers a torn last line.
+   */
+  public static FileAuditLog open(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier,
+      PrivateKey signingKey, Settings settings) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    Path vkey = dir.resolve(VERIFIER_FILE);
+    if (!Files.exists(vkey)) {
+      AtomicFiles.write(vkey, (verifier.text() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    FileAuditLog log = new FileAuditLog(dir, clock, redactor, verifier, signingKey, settings);
+    log.flush(); // catches up, recovers a torn tail, writes nothing else
+    return log;
+  }
+
+  @Override
+  public long record(AuditEvent event) {
+    Pending p = new Pending(redactor.redact(event));
+    synchronized (queue) {
+      queue.add(p);
+    }
+    while (true) {
+      flushLock.lock();
+      try {
+        if (!p.done()) {
+          flush();
+        }
+      } finally {
+        flushLock.unlock();
+      }
+      if (p.failure != null) {
+        throw p.failure;
+      }
+      if (p.seq >= 0) {
+        return p.seq;
+      }
+    }
+  }
+
+  /** Writes a signed checkpoint now (if anything was appended since the last one). */
+  public void checkpoint() {
+    flushLock.lock();
+    try (HomeLock.Held held = fileLock.acquire()) {
+      sync(new ArrayList<>());
+      writeCheckpointIfNew();
+    } catch (IOException e) {
+      throw new RefusedException("the audit checkpoint cannot be written: " + e.getMessage(), e);
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  /** Writes a final checkpoint. */
+  @Override
+  public void close() {
+    checkpoint();
+  }
+
+  public long size() {
+    flushLock.lock();
+    try {
+      return range.size();
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  /** One batch: sync with the disk, then write every queued entry and force once. Holds flushLock. */
+  private void flush() {
+    List<Pending> batch = new ArrayList<>();
+    try (HomeLock.Held held = fileLock.acquire()) {
+      List<AuditEvent> recovered = new ArrayList<>();
+      sync(recovered);
+      for (AuditEvent r : recovered) {
+        batch.add(new Pending(r));
+      }
+      long bytes = 0;
+      synchronized (queue) {
+        while (!queue.isEmpty() && bytes < MAX_BATCH_BYTES) {
+          Pending p = queue.poll();
+          batch.add(p);
+          bytes += 512;
+        }
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      write(batch);
+      if (range.size() - checkpointSize >= settings.checkpointEveryEntries()
+          || (range.size() > checkpointSize && Duration.between(checkpointTime, clock.instant())
+              .compareTo(settings.checkpointEvery()) >= 0)) {
+        writeCheckpointIfNew();
+      }
+    } catch (IOException | RuntimeException e) {
+      synced = false; // re-read the disk before the next batch
+      RefusedException failure = new RefusedException("the audit log in " + dir + " cannot be written ("
+          + describe(e) + "); refusing, to fail closed", e);
+      for (Pending p : batch) {
+        if (p.seq < 0) {
+          p.failure = failure;
+        }
+      }
+      if (batch.isEmpty()) {
+        synchronized (queue) {
+          for (Pending p : queue) {
+            p.failure = failure;
+          }
+          queue.clear();
+        }
+      }
+    }
+  }
+
+  private void write(List<Pending> batch) throws IOException {
+    Instant now = clock.instant();
+    if (segment == null || segmentSize >= settings.segmentMaxBytes()
+        || (segmentStarted != null && Duration.between(segmentStarted, now).compareTo(settings.segmentMaxAge()) >= 0)) {
+      segment = dir.resolve(segmentName(segment == null ? 1 : segmentIndex(segment) + 1));
+      segmentSize = 0;
+      segmentStarted = now;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long seq = nextSeq;
+    String prev = prevHash;
+    CompactRange next = new CompactRange(range.size(), range.peaks());
+    long[] seqs = new long[batch.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      AuditRecord r = AuditRecord.create(seq, now, batch.get(i).event, prev);
+      byte[] line = r.line();
+      out.write(line);
+      out.write('\n');
+      next.append(Rfc6962.leafHash(line));
+      seqs[i] = seq++;
+      prev = r.hash();
+    }
+    try (FileChannel ch = FileChannel.open(segment, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+        StandardOpenOption.CREATE), PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY))) {
+      ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(false);
+    }
+    if (segmentSize == 0) {
+      AtomicFiles.fsyncDirectory(dir); // a new segment's name must survive too
+    }
+    segmentSize += out.size();
+    nextSeq = seq;
+    prevHash = prev;
+    range = next;
+    for (int i = 0; i < batch.size(); i++) {
+      batch.get(i).seq = seqs[i];
+    }
+  }
+
+  // ---- catching up with the disk ---------------------------------------------------------
+
+  /** Brings the writer state up to the files, recovering a torn tail (its event goes into {@code recovered}). */
+  private void sync(List<AuditEvent> recovered) throws IOException {
+    List<Path> segments = segments(dir);
+    if (synced && segment != null && !segments.isEmpty() && segments.get(segments.size() - 1).equals(segment)
+        && Files.size(segment) == segmentSize) {
+      return; // nobody else wrote
+    }
+    if (!synced) {
+      loadTip();
+      loadCheckpoint();
+    }
+    int from = segment == null ? 0 : Math.max(0, segments.indexOf(segment));
+    long offset = segment == null ? 0 : segmentSize;
+    if (segment != null && !segments.contains(segment)) {
+      throw new IOException("audit segment " + segment.getFileName() + " disappeared");
+    }
+    for (int i = from; i < segments.size(); i++) {
+      Path s = segments.get(i);
+      if (!s.equals(segment)) {
+        offset = 0;
+      }
+      byte[] bytes = readFrom(s, offset);
+      int start = 0;
+      for (int nl; (nl = indexOf(bytes, (byte) '\n', start)) >= 0; start = nl + 1) {
+        byte[] line = java.util.Arrays.copyOfRange(bytes, start, nl);
+        AuditRecord r = AuditRecord.parse(line);
+        if (r == null || r.seq() != nextSeq || !r.prev().equals(prevHash)) {
+          throw new IOException("audit segment " + s.getFileName() + " has an entry that does not follow seq "
+              + (nextSeq - 1) + " (run `gatehouse audit verify`)");
+        }
+        if (offset == 0 && start == 0) {
+          segmentStarted = r.time();
+        }
+        range.append(Rfc6962.leafHash(line));
+        nextSeq++;
+        prevHash = r.hash();
+      }
+      segment = s;
+      segmentSize = offset + start;
+      if (start < bytes.length) {
+        if (i != segments.size() - 1) {
+          throw new IOException("audit segment " + s.getFileName() + " ends mid-line but is not the last one");
+        }
+        recovered.add(recoverTornTail(s, offset + start, java.util.Arrays.copyOfRange(bytes, start, bytes.length)));
+      }
+    }
+    synced = true;
+  }
+
+  private AuditEvent recoverTornTail(Path s, long keep, byte[] torn) throws IOException {
+    Path aside = s.resolveSibling(s.getFileName() + ".torn-" + clock.millis());
+    AtomicFiles.write(aside, torn);
+    try (FileChannel ch = FileChannel.open(s, StandardOpenOption.WRITE)) {
+      ch.truncate(keep);
+      ch.force(true);
+    }
+    return new AuditEvent("audit.recovered", "gatehouse", s.getFileName().toString(), "torn-line-moved-aside",
+        Map.of("bytes", Integer.toString(torn.length), "moved_to", aside.getFileName().toString()));
+  }
+
+  private void loadTip() throws IOException {
+    nextSeq = 0;
+    prevHash = AuditRecord.GENESIS;
+    range = new CompactRange();
+    segment = null;
+    segmentSize = 0;
+    segmentStarted = null;
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(dir.resolve(TIP_FILE));
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    try {
+      JsonNode n = JSON.readTree(bytes);
+      List<byte[]> peaks = new ArrayList<>();
+      for (JsonNode p : n.get("peaks")) {
+        peaks.add(Base64.getDecoder().decode(p.asText()));
+      }
+      Path s = dir.resolve(n.get("segment").asText());
+      long off = n.get("offset").asLong();
+      if (!Files.exists(s) || Files.size(s) < off) {
+        return; // a stale tip: read everything
+      }
+      range = new CompactRange(n.get("size").asLong(), peaks);
+      nextSeq = range.size();
+      prevHash = n.get("last_hash").asText();
+      segment = s;
+      segmentSize = off;
+      segmentStarted = Instant.parse(n.get("segment_started").asText());
+    } catch (RuntimeException e) {
+      range = new CompactRange(); // a damaged tip: read everything
+      nextSeq = 0;
+      prevHash = AuditRecord.GENESIS;
+      segment = null;
+      segmentSize = 0;
+    }
+  }
+
+  private void loadCheckpoint() {
+    checkpointSize = 0;
+    checkpointTime = clock.instant();
+    try {
+      String note = Files.readString(dir.resolve(CHECKPOINT_FILE), StandardCharsets.UTF_8);
+      checkpointSize = Checkpoint.parseBody(note.substring(0, note.indexOf("\n\n") + 1)).size();
+    } catch (IOException | RuntimeException e) {
+      // none yet, or unreadable: the next checkpoint replaces it
+    }
+  }
+
+  private void writeCheckpointIfNew() throws IOException {
+    if (range.size() == checkpointSize && Files.exists(dir.resolve(CHECKPOINT_FILE))) {
+      return;
+    }
+    Checkpoint cp = new Checkpoint(verifier.name(), range.size(), range.root());
+    ObjectNode tip = JSON.createObjectNode();
+    tip.put("size", range.size());
+    var peaks = tip.putArray("peaks");
+    range.peaks().forEach(p -> peaks.add(Base64.getEncoder().encodeToString(p)));
+    tip.put("last_hash", prevHash);
+    tip.put("segment", segment == null ? segmentName(1) : segment.getFileName().toString());
+    tip.put("offset", segmentSize);
+    tip.put("segment_started", (segmentStarted == null ? clock.instant() : segmentStarted).toString());
+    AtomicFiles.write(dir.resolve(TIP_FILE), JSON.writeValueAsBytes(tip));
+    AtomicFiles.write(dir.resolve(CHECKPOINT_FILE), cp.sign(verifier, signingKey).getBytes(StandardCharsets.UTF_8));
+    checkpointSize = range.size();
+    checkpointTime = clock.instant();
+  }
+
+  // ---- files ---------------------------------------------------------------------------
+
+  static String segmentName(int index) {
+    return String.format("segment-%06d.jsonl", index);
+  }
+
+  static int segmentIndex(Path segment) {
+    String n = segment.getFileName().toString();
+    return Integer.parseInt(n.substring("segment-".length(), n.length() - ".jsonl".length()));
+  }
+
+  /** The log's segments, oldest first. */
+  public static List<Path> segments(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().matches("segment-[0-9]{6}\\.jsonl")).sorted().toList();
+    }
+  }
+
+  private static byte[] readFrom(Path file, long offset) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      ByteBuffer buf = ByteBuffer.allocate((int) (size - offset));
+      while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) >= 0) {
+        // reading
+      }
+      return buf.array();
+    }
+  }
+
+  static int indexOf(byte[] b, byte value, int from) {
+    for (int i = from; i < b.length; i++) {
+      if (b[i] == value) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() != null ? e.getMessage() : "an I/O error";
+  }
+}

@@ -1,0 +1,88 @@
+package dev.gatehouse.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Removes secrets from an event before anything is written.
+ *
+ * <ul>
+ *   <li>A detail under a key named like password, secret, token, key, credential, auth,
+ *       bearer, apikey, cookie or session (any case, anywhere in the name) becomes
+ *       {@value #REDACTED}.
+ *   <li>Any vault secret value (of at least {@value #MIN_SECRET_LENGTH} characters) found
+ *       anywhere in any field becomes {@code hmac-sha256:<hex>} under the log's own
+ *       redaction key, so an owner who knows a value can find where it was used
+ *       ({@code gatehouse audit hash}) while the log never contains it.
+ * </ul>
+ * The rules are fixed here and in the config file; no API can change them.
+ */
+public final class Redactor {
+  public static final String REDACTED = "[REDACTED]";
+  /** Shorter values would match ordinary text everywhere; they are not searched for. */
+  public static final int MIN_SECRET_LENGTH = 4;
+  private static final Pattern SENSITIVE_KEY =
+      Pattern.compile("(?i).*(password|passwd|secret|token|key|credential|auth|bearer|apikey|cookie|session).*");
+
+  private final byte[] key;
+  private volatile List<String> secrets;
+
+  /** @param secretValues the vault's values as text; longest first so a longer one wins */
+  public Redactor(byte[] redactionKey, List<String> secretValues) {
+    this.key = redactionKey.clone();
+    List<String> s = new ArrayList<>();
+    for (String v : secretValues) {
+      if (v.length() >= MIN_SECRET_LENGTH) {
+        s.add(v);
+      }
+    }
+    s.sort(Comparator.comparingInt(String::length).reversed());
+    this.secrets = List.copyOf(s);
+  }
+
+  /** Also redacts {@code value} from now on (a secret just added to the vault). */
+  public synchronized void addSecret(String value) {
+    if (value.length() >= MIN_SECRET_LENGTH && !secrets.contains(value)) {
+      List<String> s = new ArrayList<>(secrets);
+      s.add(value);
+      s.sort(Comparator.comparingInt(String::length).reversed());
+      secrets = List.copyOf(s);
+    }
+  }
+
+  public AuditEvent redact(AuditEvent e) {
+    Map<String, String> details = new TreeMap<>();
+    e.details().forEach((k, v) -> details.put(scrub(k), SENSITIVE_KEY.matcher(k).matches() ? REDACTED : scrub(v)));
+    return new AuditEvent(scrub(e.type()), scrub(e.actor()), scrub(e.target()), scrub(e.outcome()), details);
+  }
+
+  /** The tag that stands for {@code value} in the log. */
+  public String tag(String value) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return "hmac-sha256:" + HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+
+  private String scrub(String text) {
+    String out = text;
+    for (String s : secrets) {
+      if (out.contains(s)) {
+        out = out.replace(s, tag(s));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,166 @@
+package dev.gatehouse.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.testing.MutableClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileAuditLogTest {
+  @TempDir
+  Path temp;
+
+  private final AuditTesting t = new AuditTesting();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
+
+  private Path dir() {
+    return temp.resolve("audit");
+  }
+
+  private AuditVerifier.Result verify() throws Exception {
+    return AuditVerifier.verify(dir(), AuditVerifier.verifierKey(dir()), null);
+  }
+
+  @Test
+  void appends_areNumberedFromZero_chained_andVerify() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(log.record(AuditTesting.event("e" + i))).isEqualTo(i);
+      }
+    }
+    AuditVerifier.Result r = verify();
+    assertThat(r.problem()).isNull();
+    assertThat(r.entries()).isEqualTo(5);
+    assertThat(r.latest().size()).isEqualTo(5);
+    assertThat(Files.getPosixFilePermissions(FileAuditLog.segments(dir()).get(0)).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+  }
+
+  @Test
+  void concurrentAppenders_getEverySeqOnce_andTheLogVerifies() throws Exception {
+    List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
+    try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      List<Future<?>> fs = new ArrayList<>();
+      for (int th = 0; th < 8; th++) {
+        int id = th;
+        fs.add(pool.submit(() -> {
+          for (int i = 0; i < 100; i++) {
+            seqs.add(log.record(AuditTesting.event("t" + id + "-" + i)));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : fs) {
+        f.get();
+      }
+      pool.shutdown();
+    }
+    assertThat(seqs).hasSize(800).doesNotHaveDuplicates().allMatch(s -> s >= 0 && s < 800);
+    assertThat(verify().problem()).isNull();
+  }
+
+  @Test
+  void twoWriters_onOneLog_catchUpWithEachOther() throws Exception {
+    try (FileAuditLog a = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT);
+        FileAuditLog b = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      for (int i = 0; i < 10; i++) {
+        assertThat((i % 2 == 0 ? a : b).record(AuditTesting.event("x" + i))).isEqualTo(i);
+      }
+    }
+    assertThat(verify().problem()).isNull();
+  }
+
+  @Test
+  void segments_rotateBySizeAndAge_andTheChainContinues() throws Exception {
+    FileAuditLog.Settings small = new FileAuditLog.Settings(1024, Duration.ofHours(1), 1000, Duration.ofHours(1));
+    try (FileAuditLog log = t.open(dir(), clock, small)) {
+      for (int i = 0; i < 20; i++) {
+        log.record(AuditTesting.event("e" + i));
+      }
+      int bySize = FileAuditLog.segments(dir()).size();
+      assertThat(bySize).isGreaterThan(3);
+      clock.advance(Duration.ofHours(2));
+      log.record(AuditTesting.event("later"));
+      assertThat(FileAuditLog.segments(dir())).hasSize(bySize + 1);
+    }
+    assertThat(verify().entries()).isEqualTo(21);
+    assertThat(verify().problem()).isNull();
+  }
+
+  @Test
+  void checkpoints_comeEveryNEntries_everyTSeconds_andOnClose() throws Exception {
+    FileAuditLog.Settings s = new FileAuditLog.Settings(1 << 20, Duration.ofDays(1), 5, Duration.ofSeconds(60));
+    try (FileAuditLog log = t.open(dir(), clock, s)) {
+      for (int i = 0; i < 7; i++) {
+        log.record(AuditTesting.event("e" + i));
+      }
+      assertThat(AuditVerifier.latestCheckpoint(dir(), t.verifier).size()).isEqualTo(5);
+      clock.advance(Duration.ofSeconds(61));
+      log.record(AuditTesting.event("e7"));
+      assertThat(AuditVerifier.latestCheckpoint(dir(), t.verifier).size()).isEqualTo(8);
+      log.record(AuditTesting.event("e8"));
+    }
+    assertThat(AuditVerifier.latestCheckpoint(dir(), t.verifier).size()).isEqualTo(9);
+  }
+
+  @Test
+  void aTornLastLine_isMovedAside_andRecorded() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      log.record(AuditTesting.event("a"));
+      log.record(AuditTesting.event("b"));
+    }
+    Path seg = FileAuditLog.segments(dir()).get(0);
+    byte[] torn = "{\"v\":1,\"seq\":2,\"time\":\"2026-11-22T10:0".getBytes(StandardCharsets.US_ASCII);
+    Files.write(seg, torn, StandardOpenOption.APPEND);
+    assertThat(verify().problem()).contains("torn line");
+    try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      assertThat(log.record(AuditTesting.event("c"))).isEqualTo(3);
+    }
+    Path aside;
+    try (Stream<Path> files = Files.list(dir())) {
+      aside = files.filter(p -> p.getFileName().toString().contains(".torn-")).findFirst().orElseThrow();
+    }
+    assertThat(Files.readAllBytes(aside)).isEqualTo(torn);
+    AuditVerifier.Scan scan = AuditVerifier.scan(dir(), false, true, -1);
+    assertThat(scan.problem()).isNull();
+    AuditRecord recovered = AuditRecord.parse(scan.lines().get(2));
+    assertThat(recovered.type()).isEqualTo("audit.recovered");
+    assertThat(recovered.details()).containsEntry("bytes", Integer.toString(torn.length));
+  }
+
+  @Test
+  void whenTheLogCannotBeWritten_recordThrows_failClosed() throws Exception {
+    Files.createDirectories(dir().resolve(FileAuditLog.segmentName(1)).resolve("x")); // a folder where the segment goes
+    FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT);
+    assertThatThrownBy(() -> log.record(AuditTesting.event("a"))).isInstanceOf(RefusedException.class)
+        .hasMessageContaining("cannot be written").hasMessageContaining("fail closed");
+    assertThatThrownBy(log::close).isInstanceOf(RefusedException.class);
+  }
+
+  @Test
+  void redaction_byKeyNameAndByValue_neverReachesDisk() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      log.record(new AuditEvent("broker.call", "agent " + AuditTesting.CANARY, "x", "ok",
+          Map.of("password", "hunter2-hunter2", "query", "q=" + AuditTesting.CANARY)));
+    }
+    String all = Files.readString(FileAuditLog.segments(dir()).get(0));
+    assertThat(all).doesNotContain(AuditTesting.CANARY).doesNotContain("hunter2")
+        .contains(t.redactor.tag(AuditTesting.CANARY)).contains("\"password\":\"[REDACTED]\"");
+  }
+}
