@@ -1,7 +1,5 @@
 package dev.gatehouse.audit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,7 +8,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -33,7 +30,6 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
   public static final String GENESIS = "0".repeat(64);
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final HexFormat HEX = HexFormat.of();
 
   public AuditRecord {
@@ -47,6 +43,19 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
         new TreeMap<>(e.details()), prev, "");
     return new AuditRecord(seq, unhashed.time, e.type(), e.actor(), e.target(), e.outcome(), unhashed.details, prev,
         HEX.formatHex(sha256(unhashed.canonicalWithoutHash())));
+  }
+
+  /** The stored line of a new record after {@code prev}, serialized and hashed once. */
+  static byte[] createLine(long seq, Instant time, AuditEvent e, String prev) {
+    byte[] canonical = new AuditRecord(seq, time, e.type(), e.actor(), e.target(), e.outcome(),
+        new TreeMap<>(e.details()), prev, "")
+        .canonicalWithoutHash();
+    return lineOf(canonical, HEX.formatHex(sha256(canonical)));
+  }
+
+  /** The hash field of a stored line. */
+  static String hashOf(byte[] line) {
+    return new String(line, line.length - 66, 64, StandardCharsets.US_ASCII);
   }
 
   public byte[] canonicalWithoutHash() {
@@ -80,54 +89,196 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
 
   /** The stored line, without its newline. */
   public byte[] line() {
-    byte[] body = canonicalWithoutHash();
-    String tail = ",\"hash\":\"" + hash + "\"}";
-    byte[] out = new byte[body.length - 1 + tail.length()];
-    System.arraycopy(body, 0, out, 0, body.length - 1);
-    System.arraycopy(tail.getBytes(StandardCharsets.US_ASCII), 0, out, body.length - 1, tail.length());
+    return lineOf(canonicalWithoutHash(), hash);
+  }
+
+  /** The canonical bytes with {@code ,"hash":HEX} before the final brace. */
+  static byte[] lineOf(byte[] canonical, String hash) {
+    byte[] out = new byte[canonical.length - 1 + HASH_TAIL];
+    System.arraycopy(canonical, 0, out, 0, canonical.length - 1);
+    int at = canonical.length - 1;
+    for (byte b : (",\"hash\":\"" + hash + "\"}").getBytes(StandardCharsets.US_ASCII)) {
+      out[at++] = b;
+    }
     return out;
   }
 
   /** Whether {@code hash} is the SHA-256 of the canonical bytes. */
   public boolean hashIsRight() {
-    return MessageDigest.isEqual(HEX.formatHex(sha256(canonicalWithoutHash())).getBytes(StandardCharsets.US_ASCII),
+    return hashMatches(sha256(canonicalWithoutHash()));
+  }
+
+  /**
+   * Whether the hash in {@code line}, a line {@link #parse} accepted as this record, is the
+   * SHA-256 of its canonical bytes: the line without its hash field, read in place.
+   */
+  boolean hashIsRight(byte[] line, MessageDigest sha) {
+    sha.update(line, 0, line.length - HASH_TAIL);
+    sha.update((byte) '}');
+    return hashMatches(sha.digest());
+  }
+
+  private boolean hashMatches(byte[] digest) {
+    return MessageDigest.isEqual(HEX.formatHex(digest).getBytes(StandardCharsets.US_ASCII),
         hash.getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** Reads a stored line; null if it is not exactly the canonical form of some record. */
+  /**
+   * Reads a stored line; null unless it is exactly the canonical form of some record (one
+   * strict pass: field order, escapes, sorted unique detail keys, the time format, hex hashes).
+   */
   public static AuditRecord parse(byte[] line) {
     try {
-      JsonNode n = JSON.readTree(line);
-      if (n == null || !n.isObject() || n.size() != 10 || n.path("v").intValue() != VERSION
-          || !n.path("seq").isIntegralNumber()) {
-        return null;
-      }
-      SortedMap<String, String> details = new TreeMap<>();
-      JsonNode d = n.get("details");
-      if (d == null || !d.isObject()) {
-        return null;
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = d.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        if (!f.getValue().isTextual()) {
-          return null;
-        }
-        details.put(f.getKey(), f.getValue().textValue());
-      }
-      AuditRecord r = new AuditRecord(n.get("seq").longValue(), Instant.parse(text(n, "time")), text(n, "type"),
-          text(n, "actor"), text(n, "target"), text(n, "outcome"), details, text(n, "prev"), text(n, "hash"));
-      return java.util.Arrays.equals(r.line(), line) ? r : null;
-    } catch (java.io.IOException | RuntimeException e) {
+      return new Reader(line).record();
+    } catch (RuntimeException e) { // malformed, out of range, or cut short
       return null;
     }
   }
 
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException(field);
+  /** {@code ,"hash":"} + 64 hex digits + {@code "\}} */
+  private static final int HASH_TAIL = 9 + 64 + 2;
+
+  /** A strict reader of the one canonical form; anything else is an IllegalArgumentException. */
+  private static final class Reader {
+    private final byte[] b;
+    private int at;
+
+    Reader(byte[] line) {
+      this.b = line;
     }
-    return v.textValue();
+
+    AuditRecord record() {
+      expect("{\"v\":1,\"seq\":");
+      long seq = number();
+      expect(",\"time\":");
+      Instant time = time(string());
+      expect(",\"type\":");
+      String type = string();
+      expect(",\"actor\":");
+      String actor = string();
+      expect(",\"target\":");
+      String target = string();
+      expect(",\"outcome\":");
+      String outcome = string();
+      expect(",\"details\":{");
+      TreeMap<String, String> details = new TreeMap<>();
+      String last = null;
+      while (b[at] != '}') {
+        if (last != null) {
+          expect(",");
+        }
+        String key = string();
+        if (last != null && key.compareTo(last) <= 0) {
+          throw new IllegalArgumentException("details keys out of order");
+        }
+        expect(":");
+        details.put(key, string());
+        last = key;
+      }
+      expect("},\"prev\":");
+      String prev = hex(string());
+      expect(",\"hash\":");
+      String hash = hex(string());
+      expect("}");
+      if (at != b.length) {
+        throw new IllegalArgumentException("trailing bytes");
+      }
+      return new AuditRecord(seq, time, type, actor, target, outcome, details, prev, hash);
+    }
+
+    private void expect(String literal) {
+      for (int i = 0; i < literal.length(); i++) {
+        if (at >= b.length || b[at++] != literal.charAt(i)) {
+          throw new IllegalArgumentException("expected " + literal);
+        }
+      }
+    }
+
+    private long number() {
+      int start = at;
+      while (at < b.length && b[at] >= '0' && b[at] <= '9') {
+        at++;
+      }
+      int digits = at - start;
+      if (digits == 0 || digits > 18 || (digits > 1 && b[start] == '0')) {
+        throw new IllegalArgumentException("not a canonical number");
+      }
+      return Long.parseLong(new String(b, start, digits, StandardCharsets.US_ASCII));
+    }
+
+    private String string() {
+      expect("\"");
+      int start = at;
+      for (int c; at < b.length && (c = b[at]) >= 0x20 && c < 0x7f && c != '\\'; at++) {
+        if (c == '"') {
+          return new String(b, start, at++ - start, StandardCharsets.ISO_8859_1); // no escapes: the bytes are the text
+        }
+      }
+      at = start;
+      StringBuilder s = new StringBuilder();
+      while (true) {
+        int c = b[at++] & 0xff;
+        if (c == '"') {
+          return s.toString();
+        } else if (c == '\\') {
+          int e = b[at++];
+          if (e == '"' || e == '\\') {
+            s.append((char) e);
+          } else if (e == 'u') {
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+              int d = Character.digit(b[at++], 16);
+              if (d < 0 || Character.isUpperCase(b[at - 1])) {
+                throw new IllegalArgumentException("bad escape");
+              }
+              v = v << 4 | d;
+            }
+            if (v >= 0x20 && v < 0x7f) {
+              throw new IllegalArgumentException("needless escape");
+            }
+            s.append((char) v);
+          } else {
+            throw new IllegalArgumentException("bad escape");
+          }
+        } else if (c < 0x20 || c >= 0x7f) {
+          throw new IllegalArgumentException("unescaped control or non-ASCII byte");
+        } else {
+          s.append((char) c);
+        }
+      }
+    }
+
+    private static Instant time(String t) {
+      String shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+      if (t.length() != shape.length()) {
+        throw new IllegalArgumentException("not a canonical time");
+      }
+      for (int i = 0; i < shape.length(); i++) {
+        char c = t.charAt(i);
+        if (shape.charAt(i) == 'd' ? c < '0' || c > '9' : c != shape.charAt(i)) {
+          throw new IllegalArgumentException("not a canonical time");
+        }
+      }
+      return java.time.LocalDateTime.of(num(t, 0, 4), num(t, 5, 7), num(t, 8, 10), num(t, 11, 13), num(t, 14, 16),
+          num(t, 17, 19), num(t, 20, 23) * 1_000_000).toInstant(ZoneOffset.UTC);
+    }
+
+    private static int num(String t, int from, int to) {
+      return Integer.parseInt(t, from, to, 10);
+    }
+
+    private static String hex(String h) {
+      if (h.length() != 64) {
+        throw new IllegalArgumentException("not a SHA-256");
+      }
+      byte[] digits = h.getBytes(StandardCharsets.ISO_8859_1);
+      for (byte c : digits) {
+        if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+          throw new IllegalArgumentException("not lower-case hex");
+        }
+      }
+      return h;
+    }
   }
 
   private static void str(StringBuilder s, String value) {

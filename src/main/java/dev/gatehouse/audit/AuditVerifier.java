@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Proves a log intact, or names the first thing wrong: every line canonical and its hash
@@ -90,75 +91,76 @@ public final class AuditVerifier {
     return Checkpoint.Verifier.parse(Files.readString(dir.resolve(FileAuditLog.VERIFIER_FILE), StandardCharsets.UTF_8));
   }
 
-  /** One pass over every segment: checks each line and the chain, optionally keeps the tree and the lines. */
+  /**
+   * One pass over every segment: checks each line and the chain, optionally keeps the tree and
+   * the lines. The work that depends on one line only (parsing, its hash, its leaf hash) runs
+   * in parallel a segment at a time; the chain and the tree are then checked in order, so the
+   * problem reported is always the first one.
+   */
   public static Scan scan(Path dir, boolean keepTree, boolean keepLines, long captureSize) throws IOException {
     CompactRange range = new CompactRange();
-    byte[][] captured = {captureSize == 0 ? range.root() : null};
+    byte[] captured = captureSize == 0 ? range.root() : null;
     MerkleTree tree = keepTree ? new MerkleTree() : null;
     List<byte[]> lines = keepLines ? new ArrayList<>() : null;
-    long[] expected = {0};
-    String[] prev = {AuditRecord.GENESIS};
-    String[] problem = {null};
-    String torn = forEachLine(dir, (seg, lineNo, line) -> {
-      AuditRecord r = AuditRecord.parse(line);
-      String where = " (" + seg.getFileName() + " line " + lineNo + ")";
-      if (r == null) {
-        problem[0] = "seq " + expected[0] + where + ": not a valid entry: changed or corrupted";
-      } else if (r.seq() != expected[0]) {
-        problem[0] = "seq " + expected[0] + where + ": found seq " + r.seq()
-            + " instead: an entry was deleted, inserted or moved";
-      } else if (!r.hashIsRight()) {
-        problem[0] = "seq " + r.seq() + where + ": its hash does not match its content: the entry was changed";
-      } else if (!r.prev().equals(prev[0])) {
-        problem[0] = "seq " + r.seq() + where + ": prev does not link to seq " + (r.seq() - 1);
-      }
-      if (problem[0] != null) {
-        return false;
-      }
-      byte[] leaf = Rfc6962.leafHash(line);
-      range.append(leaf);
-      if (range.size() == captureSize) {
-        captured[0] = range.root();
-      }
-      if (tree != null) {
-        tree.append(leaf);
-      }
-      if (lines != null) {
-        lines.add(line);
-      }
-      prev[0] = r.hash();
-      expected[0]++;
-      return true;
-    });
-    if (problem[0] == null && torn != null) {
-      problem[0] = "seq " + expected[0] + ": " + torn;
-    }
-    return new Scan(expected[0], range.root(), tree, lines, captured[0], problem[0]);
-  }
-
-  interface LineVisitor {
-    boolean visit(Path segment, int lineNo, byte[] line);
-  }
-
-  /** Visits complete lines until the visitor says stop; returns a description of a torn tail, or null. */
-  static String forEachLine(Path dir, LineVisitor visitor) throws IOException {
+    long expected = 0;
+    String prev = AuditRecord.GENESIS;
     List<Path> segments = FileAuditLog.segments(dir);
-    for (int i = 0; i < segments.size(); i++) {
-      Path s = segments.get(i);
-      byte[] bytes = Files.readAllBytes(s);
+    for (int s = 0; s < segments.size(); s++) {
+      Path segment = segments.get(s);
+      byte[] bytes = Files.readAllBytes(segment);
+      List<int[]> spans = new ArrayList<>();
       int start = 0;
-      int lineNo = 1;
-      for (int nl; (nl = FileAuditLog.indexOf(bytes, (byte) '\n', start)) >= 0; start = nl + 1, lineNo++) {
-        if (!visitor.visit(s, lineNo, Arrays.copyOfRange(bytes, start, nl))) {
-          return null;
+      for (int nl; (nl = FileAuditLog.indexOf(bytes, (byte) '\n', start)) >= 0; start = nl + 1) {
+        spans.add(new int[] {start, nl});
+      }
+      Checked[] checked = new Checked[spans.size()];
+      IntStream.range(0, checked.length).parallel().forEach(i -> checked[i] = Checked.of(bytes, spans.get(i)));
+      for (int i = 0; i < checked.length; i++) {
+        Checked c = checked[i];
+        AuditRecord r = c.record();
+        String where = " (" + segment.getFileName() + " line " + (i + 1) + ")";
+        String problem = null;
+        if (r == null) {
+          problem = "seq " + expected + where + ": not a valid entry: changed or corrupted";
+        } else if (r.seq() != expected) {
+          problem = "seq " + expected + where + ": found seq " + r.seq() + " instead: an entry was deleted, inserted or moved";
+        } else if (!c.hashRight()) {
+          problem = "seq " + r.seq() + where + ": its hash does not match its content: the entry was changed";
+        } else if (!r.prev().equals(prev)) {
+          problem = "seq " + r.seq() + where + ": prev does not link to seq " + (r.seq() - 1);
         }
+        if (problem != null) {
+          return new Scan(expected, range.root(), tree, lines, captured, problem);
+        }
+        range.append(c.leaf());
+        if (range.size() == captureSize) {
+          captured = range.root();
+        }
+        if (tree != null) {
+          tree.append(c.leaf());
+        }
+        if (lines != null) {
+          lines.add(c.line());
+        }
+        prev = r.hash();
+        expected++;
       }
       if (start < bytes.length) {
-        return s.getFileName() + " ends with a torn line of " + (bytes.length - start) + " bytes"
-            + (i == segments.size() - 1 ? " (a crash mid-write; the next append moves it aside)" : "");
+        String torn = segment.getFileName() + " ends with a torn line of " + (bytes.length - start) + " bytes"
+            + (s == segments.size() - 1 ? " (a crash mid-write; the next append moves it aside)" : "");
+        return new Scan(expected, range.root(), tree, lines, captured, "seq " + expected + ": " + torn);
       }
     }
-    return null;
+    return new Scan(expected, range.root(), tree, lines, captured, null);
+  }
+
+  /** What one line says by itself. */
+  private record Checked(byte[] line, AuditRecord record, boolean hashRight, byte[] leaf) {
+    static Checked of(byte[] bytes, int[] span) {
+      byte[] line = Arrays.copyOfRange(bytes, span[0], span[1]);
+      AuditRecord r = AuditRecord.parse(line);
+      return new Checked(line, r, r != null && r.hashIsRight(line, Rfc6962.threadDigest()), Rfc6962.leafHash(line));
+    }
   }
 
   public static String hex(byte[] b) {

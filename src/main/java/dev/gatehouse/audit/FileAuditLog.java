@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -38,9 +39,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #record} returns only when the entry is on disk (fsynced); it throws
  *       {@link RefusedException} if it cannot be, and the caller must then refuse its action.
- *   <li>Concurrent callers share one fsync: whoever holds the flush lock writes every queued
- *       entry (up to {@value #MAX_BATCH_BYTES} bytes) and forces once; the others find their
- *       entry durable and return.
+ *   <li>Concurrent callers share one fsync (group commit): one caller at a time leads, writes
+ *       every queued entry (up to {@value #MAX_BATCH_BYTES} bytes) and forces once; the others
+ *       wait, are woken together, and return once their entry is durable.
  *   <li>Several processes may append to the same log: every batch is written under a file
  *       lock, after catching up with what others appended.
  *   <li>A torn last line (a crash mid-write) is moved aside to {@code SEGMENT.torn-MILLIS}
@@ -69,7 +70,10 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private final Settings settings;
   private final HomeLock fileLock;
   private final ReentrantLock flushLock = new ReentrantLock();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final ReentrantLock queueLock = new ReentrantLock();
+  private final Condition progress = queueLock.newCondition();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by queueLock
+  private boolean leading; // a caller is writing a batch; guarded by queueLock
 
   // Writer state, guarded by flushLock (and the file lock while it changes the files).
   private boolean synced;
@@ -128,25 +132,36 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   @Override
   public long record(AuditEvent event) {
     Pending p = new Pending(redactor.redact(event));
-    synchronized (queue) {
+    queueLock.lock();
+    try {
       queue.add(p);
-    }
-    while (true) {
-      flushLock.lock();
-      try {
-        if (!p.done()) {
-          flush();
+      while (!p.done()) {
+        if (leading) {
+          progress.awaitUninterruptibly(); // the leader's batch may hold this entry
+          continue;
         }
-      } finally {
-        flushLock.unlock();
+        leading = true; // this caller writes the next batch, its own entry and all queued
+        queueLock.unlock();
+        try {
+          flushLock.lock();
+          try {
+            flush();
+          } finally {
+            flushLock.unlock();
+          }
+        } finally {
+          queueLock.lock();
+          leading = false;
+          progress.signalAll(); // everyone at once: no convoy of wake-ups through a lock
+        }
       }
-      if (p.failure != null) {
-        throw p.failure;
-      }
-      if (p.seq >= 0) {
-        return p.seq;
-      }
+    } finally {
+      queueLock.unlock();
     }
+    if (p.failure != null) {
+      throw p.failure;
+    }
+    return p.seq;
   }
 
   /** Writes a signed checkpoint now (if anything was appended since the last one). */
@@ -187,12 +202,15 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
         batch.add(new Pending(r));
       }
       long bytes = 0;
-      synchronized (queue) {
+      queueLock.lock();
+      try {
         while (!queue.isEmpty() && bytes < MAX_BATCH_BYTES) {
           Pending p = queue.poll();
           batch.add(p);
           bytes += 512;
         }
+      } finally {
+        queueLock.unlock();
       }
       if (batch.isEmpty()) {
         return;
@@ -213,11 +231,14 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
         }
       }
       if (batch.isEmpty()) {
-        synchronized (queue) {
+        queueLock.lock();
+        try {
           for (Pending p : queue) {
             p.failure = failure;
           }
           queue.clear();
+        } finally {
+          queueLock.unlock();
         }
       }
     }
@@ -237,13 +258,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     CompactRange next = new CompactRange(range.size(), range.peaks());
     long[] seqs = new long[batch.size()];
     for (int i = 0; i < batch.size(); i++) {
-      AuditRecord r = AuditRecord.create(seq, now, batch.get(i).event, prev);
-      byte[] line = r.line();
+      byte[] line = AuditRecord.createLine(seq, now, batch.get(i).event, prev);
       out.write(line);
       out.write('\n');
       next.append(Rfc6962.leafHash(line));
       seqs[i] = seq++;
-      prev = r.hash();
+      prev = AuditRecord.hashOf(line);
     }
     try (FileChannel ch = FileChannel.open(segment, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
         StandardOpenOption.CREATE), PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY))) {

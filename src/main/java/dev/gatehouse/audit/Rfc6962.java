@@ -11,14 +11,24 @@ public final class Rfc6962 {
 
   private Rfc6962() {}
 
+  /** One digest per thread: looking one up costs about as much as hashing an entry. */
+  private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Rfc6962::sha256);
+
+  /** This thread's SHA-256 digest, reset. */
+  static MessageDigest threadDigest() {
+    MessageDigest sha = DIGEST.get();
+    sha.reset();
+    return sha;
+  }
+
   public static byte[] leafHash(byte[] data) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = DIGEST.get();
     sha.update(LEAF_PREFIX);
     return sha.digest(data);
   }
 
   public static byte[] nodeHash(byte[] left, byte[] right) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = DIGEST.get();
     sha.update(NODE_PREFIX);
     sha.update(left);
     return sha.digest(right);
@@ -29,7 +39,7 @@ public final class Rfc6962 {
     return sha256().digest();
   }
 
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -53,4 +53,31 @@ class AuditRecordTest {
     assertThat(AuditRecord.parse((line + " ").getBytes())).isNull();
     assertThat(AuditRecord.parse("{}".getBytes())).isNull();
   }
+
+  /**
+   * The reader is strict: whatever it accepts is canonical (it serializes back to the very
+   * same bytes), so one record has one line. Every single-byte change of a valid line is
+   * either refused or read as a different record whose hash then fails.
+   */
+  @Property(tries = 200)
+  void everyOneByteChange_isRefusedOrCanonical_andTheInPlaceHashAgrees(@ForAll String actor, @ForAll String v1,
+      @ForAll String v2, @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 255) int replacement) throws Exception {
+    AuditRecord r = AuditRecord.create(42, T, new AuditEvent("x.y", actor, "t", "o", Map.of("a", v1, "b\n", v2)),
+        AuditRecord.GENESIS);
+    byte[] line = r.line();
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    assertThat(AuditRecord.parse(line).hashIsRight(line, sha)).isTrue();
+    for (int i = 0; i < line.length; i++) {
+      byte[] changed = line.clone();
+      if (changed[i] == (byte) replacement) {
+        continue;
+      }
+      changed[i] = (byte) replacement;
+      AuditRecord read = AuditRecord.parse(changed);
+      if (read != null) {
+        assertThat(read.line()).as("accepted bytes must be canonical").isEqualTo(changed);
+        assertThat(read.hashIsRight(changed, sha)).isEqualTo(read.hashIsRight()).isFalse();
+      }
+    }
+  }
 }
