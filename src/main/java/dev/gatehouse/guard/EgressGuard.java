@@ -1,0 +1,254 @@
+package dev.gatehouse.guard;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one gate every outbound connection of the secret broker passes.
+ *
+ * <p>Security guarantees:
+ * <ul>
+ *   <li>Only hosts named by a validated {@link ServiceUrl} are resolved; their text is a DNS
+ *       name or a canonical IP literal, so no other parser can read it as another address.
+ *   <li>A name is resolved once per call, and the address returned is the one that was
+ *       checked: callers connect to it and never resolve again, so DNS rebinding between the
+ *       check and the connection is impossible.
+ *   <li>Every address a name resolves to is checked against explicit lists of non-public
+ *       ranges (IPv4 embedded in IPv6 included); one blocked address refuses the whole name.
+ *   <li>A non-public address is reachable only if the service declares it in allow_private;
+ *       "this network", unspecified, multicast, broadcast and cloud metadata never are.
+ * </ul>
+ */
+public final class EgressGuard {
+  private final HostResolver resolver;
+
+  public EgressGuard(HostResolver resolver) {
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
+  }
+
+  /**
+   * Validates an owner-supplied service base URL: http or https; a DNS name or canonical IP
+   * literal as host (IPv6 in brackets); no userinfo, query, fragment, zone id, trailing dot,
+   * whitespace, non-ASCII, numeric shorthand (dword, octal, hex, short, leading zeros) or
+   * blocked name (localhost, *.localhost, cloud metadata names).
+   *
+   * @throws IllegalArgumentException whose message names the URL and says what is wrong
+   */
+  public static ServiceUrl parseBaseUrl(String url) {
+    Objects.requireNonNull(url, "url");
+    String where = "service base URL " + IpLiterals.quote(url) + ": ";
+    for (int i = 0; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (c <= 0x20 || c == 0x7f) {
+        throw new IllegalArgumentException(where + "contains whitespace or a control character ("
+            + IpLiterals.describe(c) + ")");
+      }
+      if (c >= 0x80) {
+        throw new IllegalArgumentException(where + "contains the non-ASCII character " + IpLiterals.describe(c)
+            + "; write internationalized names in punycode (xn--...)");
+      }
+      if (c == '\\') {
+        throw new IllegalArgumentException(where + "contains a backslash, which URL parsers read differently");
+      }
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(where + "is not a valid URI (" + e.getReason() + " at index " + e.getIndex() + ")");
+    }
+    if (uri.getScheme() == null) {
+      throw new IllegalArgumentException(where + "has no scheme; start it with https:// or http://");
+    }
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException(where + "scheme must be http or https, not " + IpLiterals.quote(uri.getScheme()));
+    }
+    if (uri.isOpaque()) {
+      throw new IllegalArgumentException(where + "has no authority; write " + scheme + "://host/path");
+    }
+    if (url.indexOf('#') >= 0) {
+      throw new IllegalArgumentException(where + "must not contain a fragment (#...)");
+    }
+    if (url.indexOf('?') >= 0) {
+      throw new IllegalArgumentException(where + "must not contain a query (?...)");
+    }
+    String authority = uri.getRawAuthority();
+    if (authority == null || authority.isEmpty()) {
+      throw new IllegalArgumentException(where + "has no host");
+    }
+    if (authority.indexOf('@') >= 0 || uri.getRawUserInfo() != null) {
+      throw new IllegalArgumentException(where + "must not contain userinfo (user@host); "
+          + "the host would be what follows the '@'");
+    }
+    String hostText = authority;
+    String portText = null;
+    if (authority.startsWith("[")) {
+      int close = authority.indexOf(']');
+      if (close < 0) {
+        throw new IllegalArgumentException(where + "has an unclosed '['");
+      }
+      hostText = authority.substring(0, close + 1);
+      String rest = authority.substring(close + 1);
+      if (!rest.isEmpty()) {
+        if (!rest.startsWith(":")) {
+          throw new IllegalArgumentException(where + "has characters after ']' that are not a port");
+        }
+        portText = rest.substring(1);
+      }
+    } else if (authority.indexOf(':') >= 0) {
+      hostText = authority.substring(0, authority.lastIndexOf(':'));
+      portText = authority.substring(authority.lastIndexOf(':') + 1);
+    }
+    HostSyntax.Checked host;
+    try {
+      host = HostSyntax.check(hostText);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + e.getMessage());
+    }
+    int port = scheme.equals("https") ? 443 : 80;
+    if (portText != null) {
+      if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')
+          || portText.charAt(0) == '0' || Integer.parseInt(portText) > 65535) {
+        throw new IllegalArgumentException(where + "port must be a decimal number 1 to 65535 without leading zeros");
+      }
+      port = Integer.parseInt(portText);
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException(where + "the authority is registry-based, not a host and port");
+    }
+    if (!uri.getHost().equalsIgnoreCase(hostText) || uri.getPort() != (portText == null ? -1 : port)) {
+      throw new IllegalArgumentException(where + "the authority reads differently to java.net.URI");
+    }
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    if (path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    try {
+      return new ServiceUrl(scheme, host.text(), port, path);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + e.getMessage());
+    }
+  }
+
+  /**
+   * Resolves {@code host} once and returns the address to connect to. IP literals are not sent
+   * to the resolver. Every address of a name is checked; if any is not public and not inside
+   * {@code allowPrivate}, or is in a range that can never be allowed, the whole name is refused.
+   *
+   * @param host a host as in {@link ServiceUrl#host()} (an IPv6 literal may be in brackets)
+   * @param allowPrivate the non-public ranges this service declares
+   * @return the first address the name resolved to, every one having been allowed
+   * @throws EgressDeniedException naming the host and the reason
+   */
+  public InetAddress resolve(String host, List<Cidr> allowPrivate) throws EgressDeniedException {
+    Objects.requireNonNull(host, "host");
+    List<Cidr> allowed = List.copyOf(allowPrivate);
+    HostSyntax.Checked checked;
+    try {
+      checked = HostSyntax.check(host);
+    } catch (IllegalArgumentException e) {
+      throw new EgressDeniedException(e.getMessage());
+    }
+    if (checked.literal() != null) {
+      InetAddress a = checked.literal();
+      Optional<String> denial = denial(a, allowed);
+      if (denial.isPresent()) {
+        throw new EgressDeniedException(IpLiterals.format(a) + " is " + denial.get());
+      }
+      return a;
+    }
+    String name = checked.text();
+    List<InetAddress> answer;
+    try {
+      answer = resolver.resolve(name);
+    } catch (UnknownHostException e) {
+      throw new EgressDeniedException(name + " does not resolve");
+    }
+    if (answer == null || answer.isEmpty()) {
+      throw new EgressDeniedException(name + " does not resolve to any address");
+    }
+    List<InetAddress> checkedAddresses = new ArrayList<>(answer.size());
+    for (InetAddress raw : answer) {
+      if (raw == null) {
+        throw new EgressDeniedException(name + " resolved to an empty entry");
+      }
+      // A fresh address from the bytes alone: no scope id, and IPv4-mapped becomes IPv4.
+      InetAddress a = addressNamed(name, raw.getAddress());
+      Optional<String> denial = denial(a, allowed);
+      if (denial.isPresent()) {
+        throw new EgressDeniedException(name + " resolves to " + IpLiterals.format(a) + ", which is " + denial.get()
+            + (answer.size() > 1 ? "; every address a name resolves to must be allowed" : ""));
+      }
+      checkedAddresses.add(a);
+    }
+    return checkedAddresses.get(0);
+  }
+
+  /**
+   * Why an address is not public: the range's name and CIDR, e.g. "loopback (127.0.0.0/8)";
+   * for IPv6 that embeds IPv4 (mapped, compatible, NAT64, 6to4, Teredo) also the embedded
+   * address's range. Empty if the address is public.
+   */
+  public static Optional<String> blockedReason(InetAddress address) {
+    List<Finding> findings = findings(address);
+    return findings.isEmpty() ? Optional.empty() : Optional.of(describe(findings));
+  }
+
+  /** A non-public range an address (or the IPv4 address embedded in it) falls in. */
+  private record Finding(InetAddress address, SpecialRanges.Range range) {}
+
+  private static List<Finding> findings(InetAddress address) {
+    Optional<SpecialRanges.Range> range = SpecialRanges.of(address);
+    if (range.isEmpty()) {
+      return List.of();
+    }
+    List<Finding> out = new ArrayList<>(2);
+    out.add(new Finding(address, range.get()));
+    SpecialRanges.Embedding embedding = range.get().embedding();
+    if (embedding != SpecialRanges.Embedding.NONE) {
+      InetAddress embedded = embedding.extract(address.getAddress());
+      SpecialRanges.of(embedded).ifPresent(r -> out.add(new Finding(embedded, r)));
+    }
+    return out;
+  }
+
+  private static String describe(List<Finding> findings) {
+    String text = findings.get(0).range().toString();
+    if (findings.size() > 1) {
+      Finding inner = findings.get(1);
+      text += " embedding " + IpLiterals.format(inner.address()) + " which is " + inner.range();
+    }
+    return text;
+  }
+
+  /** Why the address may not be reached under {@code allowPrivate}; empty if it may. */
+  private static Optional<String> denial(InetAddress address, List<Cidr> allowPrivate) {
+    List<Finding> findings = findings(address);
+    if (findings.isEmpty()) {
+      return Optional.empty();
+    }
+    String and = findings.size() > 1 ? ", and " : " and ";
+    if (findings.stream().anyMatch(f -> f.range().lockedShut())) {
+      return Optional.of(describe(findings) + and + "can never be allowed, even if declared in allow_private");
+    }
+    boolean declared = findings.stream()
+        .allMatch(f -> allowPrivate.stream().anyMatch(c -> c.contains(f.address())));
+    return declared ? Optional.empty() : Optional.of(describe(findings) + and + "the service does not allow it");
+  }
+
+  private static InetAddress addressNamed(String name, byte[] bytes) throws EgressDeniedException {
+    try {
+      return InetAddress.getByAddress(name, bytes);
+    } catch (UnknownHostException e) {
+      throw new EgressDeniedException(name + " resolved to an address of " + bytes.length + " bytes");
+    }
+  }
+}
