@@ -1,0 +1,194 @@
+package dev.gatehouse.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.identity.SignatureException.Reason;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Interoperability with an independent implementation: the npm package http-message-signatures
+ * 1.0.6 (hmac-sha256 signer and verifier), driven through src/test/js/sig-interop.mjs in a real
+ * {@code node} process. The package is installed once into target/npm. If node or npm cannot be
+ * found or installed the test fails: it never skips.
+ */
+class MessageSignaturesInteropTest {
+  private static final String PACKAGE = "http-message-signatures";
+  private static final String VERSION = "1.0.6";
+  private static final Path PREFIX = Path.of("target", "npm").toAbsolutePath();
+  private static final Path SCRIPT = Path.of("src", "test", "js", "sig-interop.mjs").toAbsolutePath();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] KEY = Base64.getDecoder().decode("q83vEjRWeJC6ze8SNFZ4kLrN7xI0VniQus3vEjRWeJA=");
+  private static final long CREATED = 1_700_000_000L;
+  private static final List<String> URLS = List.of(
+      "http://127.0.0.1:19999/v1/actions/github.create_issue",
+      "http://127.0.0.1:19999/v1/actions/slack.post_message?dry=1&channel=%23ops",
+      "https://Gatehouse.Example:443/v1/actions/mail.send?",
+      "http://localhost:8080/v1/actions/a.b?x=%20y");
+
+  @BeforeAll
+  static void installLibrary() throws Exception {
+    Path pkg = PREFIX.resolve("node_modules").resolve(PACKAGE).resolve("package.json");
+    if (Files.exists(pkg) && JSON.readTree(pkg.toFile()).path("version").asText().equals(VERSION)) {
+      requireTool("node");
+      return;
+    }
+    requireTool("node");
+    requireTool("npm");
+    Files.createDirectories(PREFIX);
+    Result r = run(List.of("npm", "install", "--prefix", PREFIX.toString(), "--no-audit", "--no-fund",
+        PACKAGE + "@" + VERSION), null, 300);
+    if (r.exit != 0 || !Files.exists(pkg)) {
+      fail("npm install " + PACKAGE + "@" + VERSION + " failed (exit " + r.exit + "): " + r.stderr);
+    }
+  }
+
+  /** Finds a tool on PATH; as root, installs node and npm with apt-get once; otherwise fails loudly. */
+  private static void requireTool(String tool) throws Exception {
+    if (works(tool)) {
+      return;
+    }
+    if ("root".equals(System.getProperty("user.name"))) {
+      run(List.of("apt-get", "install", "-y", "nodejs", "npm"), null, 600);
+    }
+    if (!works(tool)) {
+      fail(tool + " is required by the interoperability test and could not be found or installed"
+          + " (install Node.js 18+ and npm, e.g. apt-get install -y nodejs npm)");
+    }
+  }
+
+  private static boolean works(String tool) {
+    try {
+      return run(List.of(tool, "--version"), null, 30).exit == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private record Result(int exit, String stdout, String stderr) {}
+
+  private static Result run(List<String> command, String stdin, int timeoutSeconds)
+      throws IOException, InterruptedException {
+    Path err = Files.createTempFile("interop", ".err");
+    try {
+      Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+      try (var in = p.getOutputStream()) {
+        if (stdin != null) {
+          in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        fail(String.join(" ", command) + " timed out");
+      }
+      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private static JsonNode node(ObjectNode request) throws Exception {
+    Result r = run(List.of("node", SCRIPT.toString(), PREFIX.toString()), JSON.writeValueAsString(request), 30);
+    if (r.exit != 0) {
+      fail("node " + SCRIPT + " failed (exit " + r.exit + "): " + r.stderr);
+    }
+    return JSON.readTree(r.stdout);
+  }
+
+  private static Map<String, String> librarySign(String url, byte[] body, String nonce) throws Exception {
+    ObjectNode req = JSON.createObjectNode().put("mode", "sign").put("method", "POST").put("url", url)
+        .put("body", Base64.getEncoder().encodeToString(body)).put("keyid", "agent-1")
+        .put("key", Base64.getEncoder().encodeToString(KEY)).put("created", CREATED).put("nonce", nonce);
+    JsonNode out = node(req);
+    return Map.of("Signature-Input", out.path("signature-input").asText(), "Signature", out.path("signature").asText(),
+        "Content-Digest", out.path("content-digest").asText());
+  }
+
+  private static JsonNode libraryVerify(String url, byte[] body, Map<String, String> headers) throws Exception {
+    ObjectNode req = JSON.createObjectNode().put("mode", "verify").put("method", "POST").put("url", url)
+        .put("body", Base64.getEncoder().encodeToString(body)).put("key", Base64.getEncoder().encodeToString(KEY));
+    ObjectNode h = req.putObject("headers");
+    headers.forEach(h::put);
+    return node(req);
+  }
+
+  private static void javaVerify(String url, byte[] body, Map<String, String> headers) throws SignatureException {
+    ParsedSignature sig = MessageSignatures.parse(headers.get("Signature-Input"), headers.get("Signature"));
+    SignedRequest request = SignedRequest.of("POST", URI.create(url), Map.of("content-digest", headers.get("Content-Digest")));
+    MessageSignatures.verify(sig, request, KEY);
+    assertThat(ContentDigest.matches(headers.get("Content-Digest"), body)).as("content digest").isTrue();
+  }
+
+  private static byte[] body(int i) {
+    return ("{\"n\":" + i + ",\"text\":\"h\\u00e9llo\"}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void weAccept_theLibrarysSignatures() throws Exception {
+    List<String> failures = new ArrayList<>();
+    for (int i = 0; i < URLS.size(); i++) {
+      Map<String, String> headers = librarySign(URLS.get(i), body(i), "nonce-" + i);
+      try {
+        javaVerify(URLS.get(i), body(i), headers);
+      } catch (SignatureException e) {
+        failures.add(URLS.get(i) + ": " + e.reason() + " " + e.getMessage());
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  void theLibraryAccepts_ourSignatures() throws Exception {
+    List<String> failures = new ArrayList<>();
+    for (int i = 0; i < URLS.size(); i++) {
+      Map<String, String> headers = MessageSignatures.sign("POST", URI.create(URLS.get(i)), body(i), "agent-1", KEY,
+          CREATED, "nonce-" + i);
+      JsonNode out = libraryVerify(URLS.get(i), body(i), headers);
+      if (!out.path("ok").asBoolean()) {
+        failures.add(URLS.get(i) + ": " + out);
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  void bothSigners_produceTheSameHeaders() throws Exception {
+    for (int i = 0; i < URLS.size(); i++) {
+      Map<String, String> ours = MessageSignatures.sign("POST", URI.create(URLS.get(i)), body(i), "agent-1", KEY,
+          CREATED, "nonce-" + i);
+      assertThat(librarySign(URLS.get(i), body(i), "nonce-" + i)).as(URLS.get(i)).isEqualTo(ours);
+    }
+  }
+
+  @Test
+  void aTamperedPath_isRefusedByBoth() throws Exception {
+    String url = URLS.get(0);
+    String tampered = url.replace("create_issue", "delete_repo");
+    byte[] body = body(0);
+
+    Map<String, String> ours = MessageSignatures.sign("POST", URI.create(url), body, "agent-1", KEY, CREATED, "t-1");
+    assertThat(libraryVerify(url, body, ours).path("ok").asBoolean()).isTrue();
+    assertThat(libraryVerify(tampered, body, ours).path("ok").asBoolean()).isFalse();
+
+    Map<String, String> theirs = librarySign(url, body, "t-2");
+    javaVerify(url, body, theirs);
+    assertThatThrownBy(() -> javaVerify(tampered, body, theirs))
+        .isInstanceOfSatisfying(SignatureException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_SIGNATURE));
+  }
+}
