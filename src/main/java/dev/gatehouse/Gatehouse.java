@@ -6,6 +6,13 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.audit.DeferredAuditLog;
 import dev.gatehouse.audit.FileAuditLog;
 import dev.gatehouse.audit.Redactor;
+import dev.gatehouse.broker.AgentRegistry;
+import dev.gatehouse.broker.Broker;
+import dev.gatehouse.broker.Catalog;
+import dev.gatehouse.broker.NonceStore;
+import dev.gatehouse.broker.Upstream;
+import dev.gatehouse.store.StateDb;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.vault.VaultService;
 import dev.gatehouse.config.Config;
@@ -35,6 +42,7 @@ public final class Gatehouse implements AutoCloseable {
   public static final String OTP_STATE_FILE = "otp-state.json";
 
   public static final String AUDIT_DIR = "audit";
+  public static final String PID_FILE = "serve.pid";
 
   private final Home home;
   private final Config config;
@@ -45,6 +53,7 @@ public final class Gatehouse implements AutoCloseable {
   private final TotpService totp;
   private FileAuditLog auditLog;
   private Redactor redactor;
+  private StateDb stateDb;
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
     this.home = home;
@@ -147,7 +156,36 @@ public final class Gatehouse implements AutoCloseable {
     });
   }
 
-  /** Writes a final audit checkpoint and seals the vault. */
+  /** {@code state.db}, opened on first use. */
+  public synchronized StateDb stateDb() throws IOException {
+    if (stateDb == null) {
+      stateDb = StateDb.open(home.file(StateDb.FILE));
+    }
+    return stateDb;
+  }
+
+  /** Agents and their keys (in the vault), changes audited. */
+  public AgentRegistry agents() {
+    return new AgentRegistry(vault, audit, clock, random, config.server().rotateOverlap());
+  }
+
+  /** Loads and validates {@code services/*.yaml}; every secret they name must be in the vault. */
+  public Catalog loadCatalog() throws IOException {
+    return Catalog.load(home.file(Catalog.DIR), name -> {
+      try {
+        return vault.contains(name);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  /** The broker over the given catalog holder, sending through {@code upstream}. */
+  public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
+    return new Broker(agents(), new NonceStore(stateDb(), Broker.NONCE_KEEP), catalog, vault, audit, upstream, clock);
+  }
+
+  /** Writes a final audit checkpoint, closes state.db and seals the vault. */
   @Override
   public void close() {
     try {
@@ -155,6 +193,12 @@ public final class Gatehouse implements AutoCloseable {
         auditLog.close();
       }
     } finally {
+      synchronized (this) {
+        if (stateDb != null) {
+          stateDb.close();
+          stateDb = null;
+        }
+      }
       vault.seal();
     }
   }

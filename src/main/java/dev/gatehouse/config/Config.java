@@ -20,8 +20,18 @@ import java.time.Duration;
  * unknown keys and bad values are refused as {@code FILE:LINE: problem}. A missing file means
  * the embedded defaults.
  */
-public record Config(TotpPolicy totp, FileAuditLog.Settings audit) {
-  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT);
+public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server) {
+  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT);
+
+  /**
+   * The daemon's settings.
+   *
+   * @param bind the address it listens on (loopback unless TLS and owner login exist)
+   * @param rotateOverlap how long an agent's key stays valid after {@code agent rotate}
+   */
+  public record Server(String bind, int port, int maxBodyBytes, Duration rotateOverlap) {
+    public static final Server DEFAULT = new Server("127.0.0.1", 19999, 64 * 1024, Duration.ofMinutes(10));
+  }
 
   /** The commented default file that {@code gatehouse init} writes. */
   public static byte[] defaultFileContent() {
@@ -50,7 +60,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit) {
   }
 
   public static Config parse(String fileName, String text) {
-    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit");
+    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server");
     Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
     Section lockout = totp.section("lockout", "max_failures", "minutes");
     TotpPolicy d = TotpPolicy.DEFAULT;
@@ -72,6 +82,16 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit) {
     return new Config(new TotpPolicy(issuer, params,
         totp.integer("skew_steps", d.skewSteps(), 0, 1),
         lockout.integer("max_failures", d.maxFailures(), 1, 20),
-        Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings);
+        Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings,
+        server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes")));
+  }
+
+  private static Server server(Section s) {
+    Server d = Server.DEFAULT;
+    return new Server(
+        s.string("bind", d.bind(), v -> v.matches("[0-9.]{7,15}|[0-9a-fA-F:]{2,39}"), "an IP address, e.g. 127.0.0.1"),
+        s.integer("port", d.port(), 1, 65535),
+        s.integer("max_body_kib", d.maxBodyBytes() / 1024, 1, 16 * 1024) * 1024,
+        Duration.ofMinutes(s.integer("agent_key_overlap_minutes", (int) d.rotateOverlap().toMinutes(), 0, 7 * 24 * 60)));
   }
 }

@@ -94,6 +94,65 @@ public final class Section {
     return s.text();
   }
 
+  /** A text value that must be present and satisfy {@code valid}. */
+  public String required(String key, Predicate<String> valid, String requirement) {
+    String value = string(key, null, valid, requirement);
+    if (value == null) {
+      throw new ConfigException(file, node.line(), qualified(key) + " is required: " + requirement);
+    }
+    return value;
+  }
+
+  /** The sub-mapping under {@code key} whose keys are names chosen by the file (e.g. actions). */
+  public Section names(String key) {
+    Entry e = node.entries().get(key);
+    if (e == null || (e.value() instanceof Scalar sc && sc.text() == null)) {
+      return new Section(file, qualified(key), new MapNode(java.util.Map.of(), e == null ? node.line() : e.keyLine()));
+    }
+    if (e.value() instanceof MapNode map) {
+      return new Section(file, qualified(key), map);
+    }
+    throw new ConfigException(file, e.keyLine(), qualified(key) + " must be a mapping of keys to values");
+  }
+
+  /** The keys present, in the file's order. */
+  public java.util.List<String> keys() {
+    return java.util.List.copyOf(node.entries().keySet());
+  }
+
+  public boolean has(String key) {
+    return node.entries().containsKey(key);
+  }
+
+  /** A list of single values under {@code key}; empty when absent. */
+  public java.util.List<String> strings(String key, Predicate<String> valid, String requirement) {
+    Entry e = node.entries().get(key);
+    if (e == null || (e.value() instanceof Scalar sc && sc.text() == null)) {
+      return java.util.List.of();
+    }
+    if (!(e.value() instanceof YamlTree.ListNode list)) {
+      throw new ConfigException(file, e.keyLine(), qualified(key) + " must be a list, e.g. [\"a\", \"b\"]");
+    }
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Node item : list.items()) {
+      if (!(item instanceof Scalar sc) || sc.text() == null || !valid.test(sc.text())) {
+        throw new ConfigException(file, item.line(), "each item of " + qualified(key) + " must be " + requirement);
+      }
+      out.add(sc.text());
+    }
+    return out;
+  }
+
+  /** A problem with {@code key} (or the section itself when absent), as an exception to throw. */
+  public ConfigException problem(String key, String message) {
+    Entry e = node.entries().get(key);
+    return new ConfigException(file, e == null ? node.line() : e.keyLine(), qualified(key) + " " + message);
+  }
+
+  public String file() {
+    return file;
+  }
+
   /** The scalar under {@code key}, or null when absent or empty. */
   private Scalar scalar(String key) {
     Entry e = node.entries().get(key);

@@ -54,6 +54,8 @@ abstract class CliTestBase {
   protected byte[] stdin = new byte[0];
   static final byte[] MACHINE = "machine-id=0123\nhostname=test".getBytes();
   protected byte[] machine = MACHINE;
+  /** More environment variables for the commands run (GATEHOUSE_HOME is always set). */
+  protected final Map<String, String> extraEnv = new java.util.HashMap<>();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -82,7 +84,9 @@ abstract class CliTestBase {
   }
 
   protected int runRaw(Terminal term, String... args) {
-    CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.of("GATEHOUSE_HOME", home.toString()),
+    Map<String, String> vars = new java.util.HashMap<>(extraEnv);
+    vars.put("GATEHOUSE_HOME", home.toString());
+    CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.copyOf(vars),
         temp.toString(), "tester", term, new java.io.ByteArrayInputStream(stdin), () -> machine.clone());
     CommandLine cl = Cli.commandLine(env);
     liveOut = new StringWriter();

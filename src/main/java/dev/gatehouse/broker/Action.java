@@ -1,0 +1,36 @@
+package dev.gatehouse.broker;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One action of a service: the upstream request it makes, with {@code {name}} holes filled
+ * from the caller's parameters.
+ *
+ * @param path a template starting with {@code /}, or exactly {@code {path}} for a
+ *     pass-through action limited to {@code allowPaths}
+ * @param query query parameters, values are templates
+ * @param params every parameter the caller may send, with its type; holes are required
+ */
+public record Action(String service, String name, String method, String path, Map<String, String> query,
+    List<String> allowPaths, Map<String, Param> params, int maxResponseBytes, Duration timeout, String domain) {
+
+  public enum Type { STRING, INTEGER, BOOLEAN }
+
+  public record Param(Type type, boolean required) {}
+
+  public Action {
+    query = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(query));
+    allowPaths = List.copyOf(allowPaths);
+    params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+  }
+
+  public String fullName() {
+    return service + "." + name;
+  }
+
+  public boolean passThrough() {
+    return path.equals("{path}");
+  }
+}

@@ -1,0 +1,176 @@
+package dev.gatehouse.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.vault.SecretAccess;
+import dev.gatehouse.vault.SecretValue;
+import dev.gatehouse.vault.Vault;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Agents and their keys, kept in the vault (entry {@code gatehouse.agent.NAME}): nothing
+ * outside the vault ever holds an agent key except the one file {@link #add} writes for the
+ * agent. Every change is audited first. Lookups read the vault each time, so a revocation or
+ * rotation made by another process counts at the next request.
+ */
+public final class AgentRegistry {
+  public static final String ENTRY_PREFIX = "gatehouse.agent.";
+  public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+  public static final Pattern ALLOW = Pattern.compile("[a-z0-9*][a-z0-9._*-]{0,127}");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Vault vault;
+  private final AuditLog audit;
+  private final Clock clock;
+  private final SecureRandom random;
+  private final Duration overlap;
+
+  /** @param overlap how long a rotated-out key is still accepted */
+  public AgentRegistry(Vault vault, AuditLog audit, Clock clock, SecureRandom random, Duration overlap) {
+    this.vault = vault;
+    this.audit = audit;
+    this.clock = clock;
+    this.random = random;
+    this.overlap = overlap;
+  }
+
+  /** Creates agent {@code name} with a new 256-bit key. */
+  public Agent add(String name, List<String> allow, String actor) throws IOException {
+    checkName(name);
+    for (String glob : allow) {
+      if (!ALLOW.matcher(glob).matches()) {
+        throw new BadInputException("--allow '" + glob + "' is not an action glob (service.action, * for any part)");
+      }
+    }
+    if (vault.contains(ENTRY_PREFIX + name)) {
+      throw new BadInputException("agent '" + name + "' already exists; `gatehouse agent rotate " + name
+          + "` gives it a new key");
+    }
+    Agent agent = new Agent(name, newKeyId(name), newKey(), allow, clock.instant(), Optional.empty());
+    audit.record(new AuditEvent("agent.add", actor, name, "added", Map.of("keyid", agent.keyId(),
+        "allow", String.join(",", allow))));
+    store(agent, false);
+    return agent;
+  }
+
+  /** Gives agent {@code name} a new key; the old one is accepted for the overlap. */
+  public Agent rotate(String name, String actor) throws IOException {
+    Agent old = find(name).orElseThrow(() -> unknown(name));
+    Agent agent = new Agent(name, newKeyId(name), newKey(), old.allow(), old.created(),
+        Optional.of(new Agent.PreviousKey(old.keyId(), old.key(), clock.instant().plus(overlap))));
+    audit.record(new AuditEvent("agent.rotate", actor, name, "rotated", Map.of("keyid", agent.keyId(),
+        "retired_keyid", old.keyId(), "old_key_accepted_until", agent.previous().orElseThrow().until().toString())));
+    store(agent, true);
+    return agent;
+  }
+
+  /** Removes agent {@code name}: its keys stop working at once. */
+  public void revoke(String name, String actor) throws IOException {
+    checkName(name);
+    if (!vault.contains(ENTRY_PREFIX + name)) {
+      throw unknown(name);
+    }
+    audit.record(new AuditEvent("agent.revoke", actor, name, "revoked", Map.of()));
+    vault.remove(ENTRY_PREFIX + name);
+  }
+
+  public List<Agent> list() throws IOException {
+    List<Agent> agents = new ArrayList<>();
+    for (Vault.EntryInfo e : vault.list()) {
+      if (e.name().startsWith(ENTRY_PREFIX)) {
+        find(e.name().substring(ENTRY_PREFIX.length())).ifPresent(agents::add);
+      }
+    }
+    return agents;
+  }
+
+  /** The agent a key id belongs to (key ids are {@code NAME.HEX}), if it exists. */
+  public Optional<Agent> byKeyId(String keyId) throws IOException {
+    int dot = keyId.lastIndexOf('.');
+    if (dot <= 0 || !NAME.matcher(keyId.substring(0, dot)).matches()) {
+      return Optional.empty();
+    }
+    return find(keyId.substring(0, dot));
+  }
+
+  public Optional<Agent> find(String name) throws IOException {
+    checkName(name);
+    Optional<SecretValue> v = vault.reveal(ENTRY_PREFIX + name, SecretAccess.get());
+    if (v.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] json = v.get().bytes(SecretAccess.get());
+    try (SecretValue held = v.get()) {
+      JsonNode n = JSON.readTree(json);
+      List<String> allow = new ArrayList<>();
+      n.path("allow").forEach(a -> allow.add(a.asText()));
+      Optional<Agent.PreviousKey> previous = Optional.empty();
+      JsonNode p = n.get("previous");
+      if (p != null && !p.isNull()) {
+        previous = Optional.of(new Agent.PreviousKey(p.get("keyid").asText(),
+            Base64.getDecoder().decode(p.get("key").asText()), Instant.parse(p.get("until").asText())));
+      }
+      return Optional.of(new Agent(name, n.get("keyid").asText(), Base64.getDecoder().decode(n.get("key").asText()),
+          allow, Instant.parse(n.get("created").asText()), previous));
+    } finally {
+      Arrays.fill(json, (byte) 0);
+    }
+  }
+
+  private void store(Agent agent, boolean replace) throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("keyid", agent.keyId());
+    n.put("key", Base64.getEncoder().encodeToString(agent.key()));
+    var allow = n.putArray("allow");
+    agent.allow().forEach(allow::add);
+    n.put("created", agent.created().toString());
+    agent.previous().ifPresent(p -> n.putObject("previous").put("keyid", p.keyId())
+        .put("key", Base64.getEncoder().encodeToString(p.key())).put("until", p.until().toString()));
+    byte[] json = JSON.writeValueAsBytes(n);
+    try {
+      vault.put(ENTRY_PREFIX + agent.name(), json, replace);
+    } finally {
+      Arrays.fill(json, (byte) 0);
+    }
+  }
+
+  private String newKeyId(String name) {
+    byte[] id = new byte[4];
+    random.nextBytes(id);
+    return name + "." + HexFormat.of().formatHex(id);
+  }
+
+  private byte[] newKey() {
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    return key;
+  }
+
+  private static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new BadInputException("an agent name is 1-32 characters of a-z 0-9 _ -, starting with a letter or digit"
+          + " (got '" + name + "')");
+    }
+  }
+
+  private static NotConfiguredException unknown(String name) {
+    return new NotConfiguredException("there is no agent '" + name + "' (`gatehouse agent list` shows them)");
+  }
+}

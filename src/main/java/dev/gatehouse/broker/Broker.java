@@ -1,0 +1,495 @@
+package dev.gatehouse.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.guard.EgressDeniedException;
+import dev.gatehouse.identity.ContentDigest;
+import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.identity.ParsedSignature;
+import dev.gatehouse.identity.SignatureException;
+import dev.gatehouse.identity.SignedRequest;
+import dev.gatehouse.vault.SecretAccess;
+import dev.gatehouse.vault.SecretValue;
+import dev.gatehouse.vault.Vault;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The secret broker: one signed agent call in, at most one upstream request out, and an
+ * answer with no credential in it. Layers run in the order of DESIGN.md §2; every decision is
+ * recorded in the audit log before it takes effect, and a call whose record cannot be made
+ * is refused with no upstream request.
+ *
+ * <p>Independent of any HTTP server: the {@code http} package adapts requests to {@link Call}.
+ */
+public final class Broker {
+  public static final String ACTION_PREFIX = "/v1/actions/";
+  /** How far {@code created} may be from the gateway's clock, either way. */
+  public static final Duration SKEW = Duration.ofSeconds(30);
+  /** Nonces are kept longer than any signature can be accepted. */
+  public static final Duration NONCE_KEEP = Duration.ofMinutes(5);
+  public static final String AUDIT_SEQ_HEADER = "Gatehouse-Audit-Seq";
+  private static final int MAX_REDIRECTS = 3;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Never forwarded from an upstream answer. */
+  private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive",
+      "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+      "set-cookie", "set-cookie2", "content-length", "www-authenticate", "location", "content-encoding");
+  /** Query names that carry credentials; a caller's pass-through query never sets them. */
+  private static final Set<String> CREDENTIAL_NAMES = Set.of("authorization", "cookie", "x-api-key", "apikey",
+      "api_key", "api-key", "token", "access_token", "auth", "password", "passwd", "secret", "key", "x-emby-token",
+      "x-auth-token", "session", "sid");
+
+  /** An agent's request as the HTTP layer received it; header names lower-case. */
+  public record Call(String method, String authority, String path, String rawQuery, Map<String, String> headers,
+      byte[] body, String remote) {}
+
+  /** The answer to send back. */
+  public record Answer(int status, Map<String, String> headers, byte[] body) {}
+
+  private final AgentRegistry agents;
+  private final NonceStore nonces;
+  private final AtomicReference<Catalog> catalog;
+  private final Vault vault;
+  private final AuditLog audit;
+  private final Upstream upstream;
+  private final Clock clock;
+
+  public Broker(AgentRegistry agents, NonceStore nonces, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
+      Upstream upstream, Clock clock) {
+    this.agents = agents;
+    this.nonces = nonces;
+    this.catalog = catalog;
+    this.vault = vault;
+    this.audit = audit;
+    this.upstream = upstream;
+    this.clock = clock;
+  }
+
+  /** A refusal carried out of the checks. */
+  private static final class Refused extends Exception {
+    final Problem problem;
+    final String agent;
+
+    Refused(Problem.Kind kind, String detail, String agent) {
+      super(kind.slug, null, false, false);
+      this.problem = new Problem(kind, detail);
+      this.agent = agent;
+    }
+  }
+
+  public Answer handle(Call call) {
+    String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
+    Instant started = clock.instant();
+    Agent agent;
+    Action action;
+    Map<String, String> params;
+    try {
+      agent = authenticate(call);
+      action = authorize(agent, actionName);
+      params = parameters(action, call.body(), agent);
+    } catch (Refused r) {
+      return refuse(r, call, actionName);
+    }
+    Service service = catalog.get().services().get(action.service());
+    Map<String, String> secrets = new LinkedHashMap<>();
+    try {
+      for (String name : service.auth().secrets()) {
+        try (SecretValue v = vault.reveal(name, SecretAccess.get()).orElseThrow(
+            () -> new Refused(Problem.Kind.UPSTREAM, "the service's credential is missing from the vault", agent.name()))) {
+          secrets.put(name, new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
+        }
+      }
+    } catch (Refused r) {
+      return refuse(r, call, actionName);
+    } catch (IOException | RuntimeException e) {
+      return refuse(new Refused(Problem.Kind.SEALED, null, agent.name()), call, actionName);
+    }
+    Upstream.Request request;
+    try {
+      request = build(service, action, params, secrets);
+    } catch (Refused r) {
+      return refuse(r, call, actionName);
+    }
+    long seq;
+    try {
+      seq = audit.record(new AuditEvent("broker.call", "agent:" + agent.name(), action.fullName(), "allowed",
+          describe(params, call)));
+    } catch (RuntimeException e) {
+      return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
+    }
+    Upstream.Response response;
+    String outcome;
+    try {
+      response = sendFollowingSameOrigin(request, action, secrets);
+      outcome = response.truncated() ? "too-large" : "answered";
+    } catch (Refused r) {
+      return finish(seq, agent, action, started, r.problem.kind().slug, -1, 0, answer(r.problem, seq));
+    } catch (EgressDeniedException e) {
+      return finish(seq, agent, action, started, "egress-denied", -1, 0,
+          answer(new Problem(Problem.Kind.EGRESS_DENIED, "the service's address is not allowed"), seq));
+    } catch (java.net.http.HttpTimeoutException | java.net.SocketTimeoutException e) {
+      return finish(seq, agent, action, started, "timeout", -1, 0,
+          answer(new Problem(Problem.Kind.UPSTREAM_TIMEOUT, null), seq));
+    } catch (IOException | RuntimeException e) {
+      return finish(seq, agent, action, started, "unreachable", -1, 0,
+          answer(new Problem(Problem.Kind.UPSTREAM, "the service could not be reached"), seq));
+    }
+    if (response.truncated()) {
+      return finish(seq, agent, action, started, outcome, response.status(), response.body().length,
+          answer(new Problem(Problem.Kind.UPSTREAM, "the service's answer exceeds this action's size limit ("
+              + action.maxResponseBytes() / 1024 + " KiB)"), seq));
+    }
+    Scrubber scrubber = new Scrubber(injectedForms(service, secrets));
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    response.headers().forEach((name, values) -> {
+      if (!DROPPED_RESPONSE_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !values.isEmpty()) {
+        headers.put(name, scrubber.text(String.join(", ", values)));
+      }
+    });
+    headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
+    byte[] body = scrubber.bytes(response.body());
+    return finish(seq, agent, action, started, outcome, response.status(), body.length,
+        new Answer(response.status(), headers, body));
+  }
+
+  // ---- layers ------------------------------------------------------------------------------
+
+  private Agent authenticate(Call call) throws Refused {
+    String input = call.headers().get("signature-input");
+    String signature = call.headers().get("signature");
+    if (input == null || signature == null) {
+      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, "sign the request (RFC 9421, hmac-sha256); see docs/signing.md",
+          null);
+    }
+    ParsedSignature sig;
+    try {
+      sig = MessageSignatures.parse(input, signature);
+    } catch (SignatureException e) {
+      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, e.getMessage(), null);
+    }
+    Instant now = clock.instant();
+    Optional<Agent> agent;
+    try {
+      agent = agents.byKeyId(sig.keyId());
+    } catch (IOException | RuntimeException e) {
+      throw new Refused(Problem.Kind.SEALED, null, null);
+    }
+    Optional<byte[]> key = agent.flatMap(a -> a.keyFor(sig.keyId(), now));
+    if (key.isEmpty()) {
+      throw new Refused(Problem.Kind.UNAUTHENTICATED, null, null);
+    }
+    byte[] k = key.get();
+    try {
+      MessageSignatures.verify(sig, new SignedRequest(call.method(), call.authority(), call.path(), call.rawQuery(),
+          call.headers()), k);
+    } catch (SignatureException e) {
+      throw new Refused(Problem.Kind.UNAUTHENTICATED, null, null);
+    } finally {
+      java.util.Arrays.fill(k, (byte) 0);
+    }
+    String name = agent.get().name();
+    Instant created = Instant.ofEpochSecond(sig.created());
+    if (Duration.between(created, now).abs().compareTo(SKEW) > 0) {
+      throw new Refused(Problem.Kind.STALE, "created must be within " + SKEW.toSeconds() + " s of the gateway's clock",
+          name);
+    }
+    if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
+      throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:", name);
+    }
+    try {
+      if (!nonces.firstUse(sig.keyId(), sig.nonce(), now)) {
+        throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request", name);
+      }
+      nonces.touch(name, now);
+    } catch (java.sql.SQLException e) {
+      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made", name);
+    }
+    return agent.get();
+  }
+
+  private Action authorize(Agent agent, String actionName) throws Refused {
+    Optional<Action> action = catalog.get().action(actionName);
+    if (action.isEmpty()) {
+      throw new Refused(Problem.Kind.UNKNOWN_ACTION, null, agent.name());
+    }
+    if (!agent.allows(actionName)) {
+      throw new Refused(Problem.Kind.FORBIDDEN, null, agent.name());
+    }
+    return action.get();
+  }
+
+  private static Map<String, String> parameters(Action action, byte[] body, Agent agent) throws Refused {
+    JsonNode n;
+    try {
+      n = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+    } catch (IOException e) {
+      throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters", agent.name());
+    }
+    if (n == null || !n.isObject()) {
+      throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters", agent.name());
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (var it = n.fields(); it.hasNext(); ) {
+      var f = it.next();
+      Action.Param p = action.params().get(f.getKey());
+      if (p == null) {
+        throw new Refused(Problem.Kind.BAD_PARAMETERS, "unknown parameter '" + safe(f.getKey()) + "'; this action takes "
+            + action.params().keySet(), agent.name());
+      }
+      JsonNode v = f.getValue();
+      boolean ok = switch (p.type()) {
+        case STRING -> v.isTextual();
+        case INTEGER -> v.isIntegralNumber() || (v.isTextual() && v.asText().matches("-?[0-9]{1,18}"));
+        case BOOLEAN -> v.isBoolean() || (v.isTextual() && v.asText().matches("true|false"));
+      };
+      if (!ok) {
+        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + f.getKey() + "' must be "
+            + p.type().name().toLowerCase(Locale.ROOT), agent.name());
+      }
+      params.put(f.getKey(), v.asText());
+    }
+    for (var e : action.params().entrySet()) {
+      if (e.getValue().required() && !params.containsKey(e.getKey())) {
+        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + e.getKey() + "' is required", agent.name());
+      }
+    }
+    return params;
+  }
+
+  private static Upstream.Request build(Service service, Action action, Map<String, String> params,
+      Map<String, String> secrets) throws Refused {
+    Set<String> used = new HashSet<>();
+    StringBuilder path = new StringBuilder(service.baseUrl().basePath());
+    List<String[]> query = new ArrayList<>();
+    try {
+      if (action.passThrough()) {
+        String raw = params.get("path");
+        used.add("path");
+        int q = raw.indexOf('?');
+        String decoded = PathRules.normalize(q < 0 ? raw : raw.substring(0, q));
+        if (action.allowPaths().stream().noneMatch(g -> Globs.matchesPath(g, decoded))) {
+          throw new Refused(Problem.Kind.PATH_REFUSED, "allowed here: " + action.allowPaths(), null);
+        }
+        path.append(PathRules.encodePath(decoded));
+        if (q >= 0) {
+          for (String pair : raw.substring(q + 1).split("&")) {
+            if (pair.isEmpty()) {
+              continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = PathRules.decode(eq < 0 ? pair : pair.substring(0, eq));
+            String v = eq < 0 ? "" : PathRules.decode(pair.substring(eq + 1));
+            if (!isCredentialName(k, service)) {
+              query.add(new String[] {k, v});
+            }
+          }
+        }
+      } else {
+        var m = Catalog.HOLE.matcher(action.path());
+        int last = 0;
+        while (m.find()) {
+          path.append(action.path(), last, m.start()).append(PathRules.segment(params.get(m.group(1))));
+          used.add(m.group(1));
+          last = m.end();
+        }
+        path.append(action.path().substring(last));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new Refused(Problem.Kind.PATH_REFUSED, e.getMessage(), null);
+    }
+    for (var e : action.query().entrySet()) {
+      var m = Catalog.HOLE.matcher(e.getValue());
+      StringBuilder v = new StringBuilder();
+      boolean missing = false;
+      int last = 0;
+      while (m.find()) {
+        String value = params.get(m.group(1));
+        used.add(m.group(1));
+        missing |= value == null;
+        v.append(e.getValue(), last, m.start()).append(value == null ? "" : value);
+        last = m.end();
+      }
+      v.append(e.getValue().substring(last));
+      if (!missing) {
+        query.add(new String[] {e.getKey(), v.toString()});
+      }
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    service.auth().inject(new UpstreamAuth.Injector() {
+      public void header(String name, String value) {
+        headers.put(name, value);
+      }
+
+      public void query(String name, String value) {
+        query.add(new String[] {name, value});
+      }
+    }, secrets::get);
+    byte[] body = new byte[0];
+    if (Set.of("POST", "PUT", "PATCH").contains(action.method())) {
+      var n = JSON.createObjectNode();
+      params.forEach((k, v) -> {
+        if (!used.contains(k)) {
+          n.put(k, v);
+        }
+      });
+      body = n.toString().getBytes(StandardCharsets.UTF_8);
+      headers.put("Content-Type", "application/json");
+    }
+    headers.put("Accept", "application/json, */*;q=0.5");
+    StringBuilder uri = new StringBuilder(service.baseUrl().scheme()).append("://")
+        .append(service.baseUrl().host().contains(":") ? "[" + service.baseUrl().host() + "]" : service.baseUrl().host())
+        .append(':').append(service.baseUrl().port()).append(path);
+    for (int i = 0; i < query.size(); i++) {
+      uri.append(i == 0 ? '?' : '&').append(PathRules.encodeQuery(query.get(i)[0])).append('=')
+          .append(PathRules.encodeQuery(query.get(i)[1]));
+    }
+    return new Upstream.Request(service, action.method(), URI.create(uri.toString()), headers, body, action.timeout(),
+        action.maxResponseBytes());
+  }
+
+  /** The secrets and every form they were sent in (a Basic pair is base64), for scrubbing the answer. */
+  private static List<String> injectedForms(Service service, Map<String, String> secrets) {
+    List<String> forms = new ArrayList<>(secrets.values());
+    service.auth().inject(new UpstreamAuth.Injector() {
+      public void header(String name, String value) {
+        forms.add(value);
+        int space = value.indexOf(' ');
+        if (space > 0) {
+          forms.add(value.substring(space + 1)); // the credential after "Bearer " or "Basic "
+        }
+      }
+
+      public void query(String name, String value) {
+        forms.add(value);
+        forms.add(PathRules.encodeQuery(value));
+      }
+    }, secrets::get);
+    return forms;
+  }
+
+  private static boolean isCredentialName(String name, Service service) {
+    String n = name.toLowerCase(Locale.ROOT);
+    return CREDENTIAL_NAMES.contains(n) || service.auth().credentialNames().contains(n);
+  }
+
+  /** Follows a redirect only to the same scheme, host and port, and only to a path the action may reach. */
+  private Upstream.Response sendFollowingSameOrigin(Upstream.Request request, Action action,
+      Map<String, String> secrets) throws IOException, EgressDeniedException, Refused {
+    Upstream.Request current = request;
+    for (int hop = 0; ; hop++) {
+      Upstream.Response r = upstream.send(current);
+      if (r.status() < 300 || r.status() >= 400 || r.status() == 304) {
+        return r;
+      }
+      List<String> location = r.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("location"))
+          .flatMap(e -> e.getValue().stream()).toList();
+      if (location.isEmpty()) {
+        return r;
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected too many times", null);
+      }
+      URI next;
+      try {
+        next = current.uri().resolve(location.get(0));
+      } catch (IllegalArgumentException e) {
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a malformed location", null);
+      }
+      URI from = current.uri();
+      if (!from.getScheme().equalsIgnoreCase(String.valueOf(next.getScheme()))
+          || !from.getHost().equalsIgnoreCase(String.valueOf(next.getHost())) || from.getPort() != portOf(next)
+          || next.getRawUserInfo() != null) {
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to another host; not followed", null);
+      }
+      String decoded;
+      try {
+        decoded = PathRules.normalize(next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath());
+      } catch (IllegalArgumentException e) {
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a refused path", null);
+      }
+      String base = current.service().baseUrl().basePath();
+      String relative = decoded.startsWith(base) ? decoded.substring(base.length()) : null;
+      if (relative == null || (action.passThrough()
+          && action.allowPaths().stream().noneMatch(g -> Globs.matchesPath(g, relative)))) {
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected outside this action's paths", null);
+      }
+      current = new Upstream.Request(current.service(), r.status() == 303 ? "GET" : current.method(), next,
+          current.headers(), r.status() == 303 ? new byte[0] : current.body(), current.timeout(),
+          current.maxResponseBytes());
+    }
+  }
+
+  private static int portOf(URI u) {
+    return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+  }
+
+  // ---- answers and records -----------------------------------------------------------------
+
+  private Answer refuse(Refused r, Call call, String actionName) {
+    long seq = -1;
+    try {
+      Map<String, String> details = new TreeMap<>();
+      details.put("reason", r.problem.kind().slug);
+      details.put("remote", call.remote());
+      seq = audit.record(new AuditEvent("broker.call", r.agent == null ? "unauthenticated" : "agent:" + r.agent,
+          safe(actionName), "denied", details));
+    } catch (RuntimeException e) {
+      // the refusal stands either way
+    }
+    return answer(r.problem, seq);
+  }
+
+  private Answer finish(long seq, Agent agent, Action action, Instant started, String outcome, int status, int bytes,
+      Answer answer) {
+    Map<String, String> details = new TreeMap<>();
+    details.put("call_seq", Long.toString(seq));
+    details.put("status", Integer.toString(status));
+    details.put("bytes", Integer.toString(bytes));
+    details.put("ms", Long.toString(Duration.between(started, clock.instant()).toMillis()));
+    try {
+      audit.record(new AuditEvent("broker.result", "agent:" + agent.name(), action.fullName(), outcome, details));
+    } catch (RuntimeException e) {
+      // the upstream call already happened and its decision is on record; the answer goes back
+    }
+    return answer;
+  }
+
+  private static Answer answer(Problem p, long seq) {
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    headers.put("Content-Type", "application/problem+json");
+    if (seq >= 0) {
+      headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
+    }
+    return new Answer(p.status(), headers, p.json(seq));
+  }
+
+  private static Map<String, String> describe(Map<String, String> params, Call call) {
+    Map<String, String> d = new TreeMap<>();
+    params.forEach((k, v) -> d.put("param." + k, v.length() > 200 ? v.substring(0, 200) + "…" : v));
+    d.put("remote", call.remote());
+    return d;
+  }
+
+  /** Caller-chosen text echoed in a problem: short and printable. */
+  private static String safe(String s) {
+    String t = s.length() > 64 ? s.substring(0, 64) : s;
+    return t.replaceAll("[^A-Za-z0-9._/-]", "?");
+  }
+}

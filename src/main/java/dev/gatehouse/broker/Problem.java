@@ -1,0 +1,60 @@
+package dev.gatehouse.broker;
+
+/**
+ * An RFC 9457 problem: a refusal as the client sees it. Each {@link Kind} has a stable
+ * {@code type} URI; {@code detail} says only what the client needs to fix its own request
+ * and never holds a secret, a signature or an upstream credential.
+ */
+public record Problem(Kind kind, String detail) {
+  public enum Kind {
+    UNAUTHENTICATED(401, "unauthenticated", "The request is not signed by a known, current agent key"),
+    SIGNATURE_MALFORMED(401, "signature-malformed", "The Signature or Signature-Input header is missing or malformed"),
+    STALE(401, "stale-signature", "The signature's created time is too far from the gateway's clock"),
+    REPLAYED(401, "replayed-nonce", "This nonce was already used"),
+    DIGEST(400, "content-digest", "Content-Digest is missing or does not match the body"),
+    BAD_REQUEST(400, "bad-request", "The request is malformed"),
+    BAD_PARAMETERS(400, "bad-parameters", "The parameters do not match the action"),
+    PATH_REFUSED(403, "path-refused", "The path is not one this action may reach"),
+    FORBIDDEN(403, "action-forbidden", "This agent may not call this action"),
+    UNKNOWN_ACTION(404, "unknown-action", "No such action in the catalog"),
+    TOO_LARGE(413, "too-large", "The request body is too large"),
+    EGRESS_DENIED(502, "egress-denied", "The upstream address is not allowed"),
+    UPSTREAM(502, "upstream-error", "The upstream service failed or answered in a way that is refused"),
+    UPSTREAM_TIMEOUT(504, "upstream-timeout", "The upstream service did not answer in time"),
+    AUDIT_UNAVAILABLE(503, "audit-unavailable", "The decision could not be recorded, so nothing was done"),
+    SEALED(503, "sealed", "The gateway's vault is sealed");
+
+    public final int status;
+    public final String slug;
+    public final String title;
+
+    Kind(int status, String slug, String title) {
+      this.status = status;
+      this.slug = slug;
+      this.title = title;
+    }
+
+    public String type() {
+      return "https://gatehouse.dev/problems/" + slug;
+    }
+  }
+
+  public int status() {
+    return kind.status;
+  }
+
+  /** The problem+json body. */
+  public byte[] json(long auditSeq) {
+    var n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    n.put("type", kind.type());
+    n.put("title", kind.title);
+    n.put("status", kind.status);
+    if (detail != null) {
+      n.put("detail", detail);
+    }
+    if (auditSeq >= 0) {
+      n.put("audit_seq", auditSeq);
+    }
+    return n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+}

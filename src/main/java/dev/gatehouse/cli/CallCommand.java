@@ -1,0 +1,163 @@
+package dev.gatehouse.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.identity.MessageSignatures;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The agent's client: signs one action call with its key file and prints the answer's body. */
+@Command(name = "call", mixinStandardHelpOptions = true,
+    description = {"Call one broker action as an agent: sign it with the agent's key and print the response body.",
+        "Key file: --key-file, else $GATEHOUSE_AGENT_KEY_FILE, else ~/.config/gatehouse/agent.key (must be 0600). "
+            + "Daemon: $GATEHOUSE_URL, else the key file's url, else http://127.0.0.1:19999.",
+        "Exit: 0 answered 2xx; 1 refused or the service answered an error; 2 bad parameters; 3 rate limited; "
+            + "4 no key file or daemon unreachable."})
+final class CallCommand extends HomeCommand {
+  static final String DEFAULT_URL = "http://127.0.0.1:19999";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = {"-a", "--action"}, paramLabel = "ACTION", required = true, description = "service.action, e.g. jackett.search")
+  String action;
+
+  @Option(names = "-q", paramLabel = "TEXT", description = "The query text (parameter q).")
+  String query;
+
+  @Option(names = "-p", paramLabel = "PATH", description = "The path, for pass-through actions (parameter path).")
+  String path;
+
+  @Option(names = "--param", paramLabel = "K=V", description = "Any other parameter; repeatable.")
+  List<String> params = new ArrayList<>();
+
+  @Option(names = "--data", paramLabel = "JSON", description = "Parameters as one JSON object.")
+  String data;
+
+  @Option(names = "--key-file", paramLabel = "PATH", description = "The agent key file.")
+  Path keyFile;
+
+  @Override
+  Integer execute() throws Exception {
+    if (!action.matches("[a-z0-9][a-z0-9_-]*\\.[a-z0-9][a-z0-9_-]*")) {
+      throw new BadInputException("-a must name an action as service.action (got '" + action + "')");
+    }
+    ObjectNode body = JSON.createObjectNode();
+    if (data != null) {
+      JsonNode d;
+      try {
+        d = JSON.readTree(data);
+      } catch (IOException e) {
+        throw new BadInputException("--data is not JSON");
+      }
+      if (d == null || !d.isObject()) {
+        throw new BadInputException("--data must be a JSON object of parameters");
+      }
+      body.setAll((ObjectNode) d);
+    }
+    if (query != null) {
+      body.put("q", query);
+    }
+    if (path != null) {
+      body.put("path", path);
+    }
+    for (String p : params) {
+      int eq = p.indexOf('=');
+      if (eq <= 0) {
+        throw new BadInputException("--param must be K=V (got '" + p + "')");
+      }
+      body.put(p.substring(0, eq), p.substring(eq + 1));
+    }
+    Path file = keyFile != null ? keyFile
+        : env().env().containsKey("GATEHOUSE_AGENT_KEY_FILE") ? Path.of(env().env().get("GATEHOUSE_AGENT_KEY_FILE"))
+        : Path.of(env().userHome(), ".config", "gatehouse", "agent.key");
+    JsonNode key = readKeyFile(file);
+    String base = env().env().getOrDefault("GATEHOUSE_URL", key.path("url").asText(DEFAULT_URL));
+    URI uri;
+    try {
+      uri = URI.create(base.replaceAll("/+$", "") + "/v1/actions/" + action);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("the daemon URL '" + base + "' is not a URL");
+    }
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    byte[] secret = Base64.getDecoder().decode(key.path("key").asText());
+    byte[] nonceBytes = new byte[16];
+    env().random().nextBytes(nonceBytes);
+    Map<String, String> signed;
+    try {
+      signed = MessageSignatures.sign("POST", uri, bytes, key.path("keyid").asText(), secret,
+          env().clock().instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(nonceBytes));
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+    }
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(11))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    signed.forEach(request::header);
+    HttpResponse<byte[]> response;
+    try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (java.net.ConnectException e) {
+      throw new NotConfiguredException("the Gatehouse daemon is not reachable at " + base + " (is `gatehouse serve` running?)");
+    }
+    int status = response.statusCode();
+    boolean problem = response.headers().firstValue("content-type").orElse("").startsWith("application/problem+json");
+    if (problem) {
+      JsonNode p = JSON.readTree(response.body());
+      err().println("gatehouse: " + p.path("title").asText("refused")
+          + (p.hasNonNull("detail") ? ": " + p.get("detail").asText() : "") + " (" + status + ", "
+          + p.path("type").asText() + ")");
+    } else {
+      out().flush();
+      out().print(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+      out().flush();
+    }
+    if (status >= 200 && status < 300) {
+      return ExitCodes.OK;
+    }
+    if (status == 429) {
+      return ExitCodes.LOCKED;
+    }
+    if (problem && (status == 400 || status == 413)) {
+      return ExitCodes.BAD_INPUT;
+    }
+    return ExitCodes.NO;
+  }
+
+  private static JsonNode readKeyFile(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      throw new NotConfiguredException("no agent key file at " + file + " (use --key-file, GATEHOUSE_AGENT_KEY_FILE, or"
+          + " ~/.config/gatehouse/agent.key)");
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+    if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+      throw new BadInputException("the agent key file " + file + " is readable by others; run: chmod 600 " + file);
+    }
+    JsonNode n;
+    try {
+      n = JSON.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new BadInputException("the agent key file " + file + " is not JSON");
+    }
+    if (n == null || !n.path("keyid").isTextual() || !n.path("key").isTextual()) {
+      throw new BadInputException("the agent key file " + file + " must hold {\"keyid\", \"key\", \"url\"}");
+    }
+    return n;
+  }
+}

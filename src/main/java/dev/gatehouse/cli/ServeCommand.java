@@ -1,0 +1,111 @@
+package dev.gatehouse.cli;
+
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.broker.Broker;
+import dev.gatehouse.broker.Catalog;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.guard.EgressGuard;
+import dev.gatehouse.guard.HostResolver;
+import dev.gatehouse.http.Daemon;
+import dev.gatehouse.http.GuardedUpstream;
+import dev.gatehouse.store.AtomicFiles;
+import dev.gatehouse.vault.Credential;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the daemon until SIGTERM or Ctrl-C; SIGHUP reloads the catalog. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Run the broker daemon on 127.0.0.1:19999 (server.port in gatehouse.yaml, or --port).",
+        "Unseals the vault at start (--password-stdin, --password-file, sealed mode, or a prompt), loads "
+            + "services/*.yaml, prints where it listens. SIGHUP or `gatehouse reload` re-reads the catalog (a bad "
+            + "catalog keeps the running one); SIGTERM or Ctrl-C drains calls in flight and writes a final checkpoint."})
+final class ServeCommand extends HomeCommand {
+  private static final Logger LOG = LoggerFactory.getLogger("gatehouse.daemon");
+
+  @Option(names = "--port", paramLabel = "N", description = "Listen on this port (0: any free port).")
+  Integer port;
+
+  @Option(names = "--password-stdin", description = "Read the master password from standard input.")
+  boolean passwordStdin;
+
+  @Override
+  Integer execute() throws Exception {
+    Gatehouse g = open();
+    if (passwordStdin) {
+      try (Credential c = new Credential.Password(Secrets.readStdinChars(env().stdin(), "the master password"))) {
+        g.unseal(c);
+      }
+    } else {
+      g = openUnsealed();
+    }
+    Gatehouse home = g;
+    AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
+    Broker broker = g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system())));
+    var server = home.config().server();
+    InetAddress bind = InetAddress.getByName(server.bind());
+    Daemon daemon;
+    try {
+      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), broker,
+          () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
+              catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount()));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage());
+    } catch (RuntimeException e) {
+      throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
+          + " (" + rootMessage(e) + ")");
+    }
+    Path pidFile = home.home().file(Gatehouse.PID_FILE);
+    AtomicFiles.write(pidFile, (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      daemon.close();
+      try {
+        Files.deleteIfExists(pidFile);
+      } catch (IOException ignored) {
+        // a stale pid file only makes `reload` say the daemon is gone
+      }
+      home.close();
+      stopped.countDown();
+    }, "gatehouse-shutdown"));
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload(home, catalog));
+    } catch (IllegalArgumentException unsupported) {
+      LOG.warn("SIGHUP cannot be handled on this platform; restart to reload the catalog");
+    }
+    out().println("gatehouse: listening on http://" + server.bind() + ":" + daemon.port() + " ("
+        + catalog.get().services().size() + " services, " + catalog.get().actionCount() + " actions); Ctrl-C stops");
+    out().flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+
+  private static void reload(Gatehouse g, AtomicReference<Catalog> catalog) {
+    try {
+      Catalog next = g.loadCatalog();
+      catalog.set(next);
+      LOG.info("reload accepted: {} services, {} actions", next.services().size(), next.actionCount());
+    } catch (ConfigException e) {
+      LOG.warn("reload refused, the running catalog stays: {}", e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("reload failed, the running catalog stays: {}", rootMessage(e));
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+}

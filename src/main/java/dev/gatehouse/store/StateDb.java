@@ -1,0 +1,128 @@
+package dev.gatehouse.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@code state.db}: the SQLite database for state that changes per request (nonces seen,
+ * agent usage). Created 0600 before SQLite touches it (its journal files copy that mode);
+ * WAL journal, so a killed process loses nothing it committed. Several processes may open
+ * it; SQLite serializes their writes (each waits up to 5 s for a lock).
+ *
+ * <p>The schema is versioned with {@code PRAGMA user_version}; {@link #MIGRATIONS} are
+ * applied in order, each in one transaction, and never edited once released.
+ */
+public final class StateDb implements AutoCloseable {
+  public static final String FILE = "state.db";
+
+  /** Migration i brings the schema from version i to i + 1. */
+  static final List<String[]> MIGRATIONS = List.<String[]>of(
+      new String[] {
+          "CREATE TABLE nonces (keyid TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+              + " PRIMARY KEY (keyid, nonce)) WITHOUT ROWID",
+          "CREATE INDEX nonces_seen_at ON nonces (seen_at)",
+          "CREATE TABLE agent_usage (name TEXT PRIMARY KEY, last_used INTEGER NOT NULL)"});
+
+  /** A unit of work on the connection, inside a transaction. */
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private final Connection connection;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  private StateDb(Connection connection) {
+    this.connection = connection;
+  }
+
+  public static StateDb open(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      try {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY));
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // another process made it first
+      }
+    }
+    try {
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 5000");
+        s.execute("PRAGMA journal_mode = WAL");
+        s.execute("PRAGMA synchronous = NORMAL");
+      }
+      StateDb db = new StateDb(c);
+      db.migrate();
+      return db;
+    } catch (SQLException e) {
+      throw new IOException(file + " cannot be opened as a SQLite database: " + e.getMessage(), e);
+    }
+  }
+
+  private void migrate() throws SQLException {
+    transaction(c -> {
+      int version;
+      try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
+        version = rs.getInt(1);
+      }
+      if (version > MIGRATIONS.size()) {
+        throw new SQLException("its schema version " + version + " is newer than this Gatehouse knows ("
+            + MIGRATIONS.size() + "); use a newer Gatehouse");
+      }
+      for (int v = version; v < MIGRATIONS.size(); v++) {
+        try (Statement s = c.createStatement()) {
+          for (String sql : MIGRATIONS.get(v)) {
+            s.execute(sql);
+          }
+          s.execute("PRAGMA user_version = " + (v + 1));
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Runs {@code work} in one immediate transaction (the write lock taken up front). */
+  public <T> T transaction(Work<T> work) throws SQLException {
+    lock.lock();
+    try {
+      try (Statement s = connection.createStatement()) {
+        s.execute("BEGIN IMMEDIATE");
+      }
+      try {
+        T result = work.run(connection);
+        try (Statement s = connection.createStatement()) {
+          s.execute("COMMIT");
+        }
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try (Statement s = connection.createStatement()) {
+          s.execute("ROLLBACK");
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // closing: nothing left to protect
+    } finally {
+      lock.unlock();
+    }
+  }
+}

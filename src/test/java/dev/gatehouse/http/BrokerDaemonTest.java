@@ -1,0 +1,442 @@
+package dev.gatehouse.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.broker.Agent;
+import dev.gatehouse.broker.Broker;
+import dev.gatehouse.broker.Catalog;
+import dev.gatehouse.broker.NonceStore;
+import dev.gatehouse.guard.EgressGuard;
+import dev.gatehouse.guard.HostResolver;
+import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.MutableClock;
+import dev.gatehouse.testing.TestHome;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The broker end to end: a real daemon on loopback, real upstream servers, real vault,
+ * state.db and audit log; requests signed as an agent signs them.
+ */
+class BrokerDaemonTest {
+  static final String CANARY = "sk-CANARY-upstream-7f3e9a1c";
+  static final String USER = "media-user-CANARY2";
+  static final String PASS = "pw-CANARY3-b8d1";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path tmp;
+  Path home;
+  final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  Gatehouse g;
+  Upstreams upstream;
+  Upstreams other;
+  AtomicReference<Catalog> catalog;
+  Daemon daemon;
+  Agent bot;
+  final Map<String, InetAddress> dns = new HashMap<>();
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    home = TestHome.create(tmp);
+    g = TestHome.open(home, clock);
+    upstream = new Upstreams(r -> {
+      if (r.rawPath().equals("/redirect/other")) {
+        return new Upstreams.Reply(302, Map.of("Location", "http://localhost:" + otherPort() + "/x"), "");
+      }
+      if (r.rawPath().equals("/redirect/same")) {
+        return new Upstreams.Reply(302, Map.of("Location", "/api/v2/torrents/info"), "");
+      }
+      // Echoes what it received, credential included, and sets a cookie: the broker must scrub both.
+      return new Upstreams.Reply(200, Map.of("Content-Type", "application/json", "Set-Cookie", "SID=" + CANARY,
+          "X-Echo-Auth", r.headers().getOrDefault("Authorization", "none")),
+          "{\"path\":\"" + r.rawPath() + "\",\"seen\":\"" + r.headers().getOrDefault("X-Api-Key", "")
+              + r.headers().getOrDefault("Authorization", "") + (r.rawQuery() == null ? "" : r.rawQuery()) + "\"}");
+    });
+    other = new Upstreams(r -> Upstreams.Reply.json("{}"));
+    for (var e : Map.of("svc.apikey", CANARY, "svc.user", USER, "svc.password", PASS).entrySet()) {
+      g.vaultService().add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8), false, "test");
+    }
+    writeService("hdr", "{ type: header, name: X-Api-Key, secret: svc.apikey }");
+    writeService("bear", "{ type: bearer, secret: svc.apikey }");
+    writeService("basic", "{ type: basic, username: svc.user, password: svc.password }");
+    writeService("qry", "{ type: query, param: apikey, secret: svc.apikey }");
+    catalog = new AtomicReference<>(g.loadCatalog());
+    bot = g.agents().add("bot", List.of("hdr.*", "bear.*", "basic.*", "qry.search", "qry.api"), "cli:test");
+    startDaemon(g, HostResolver.system());
+  }
+
+  int otherPort() {
+    return other.port();
+  }
+
+  void writeService(String name, String auth) throws IOException {
+    Path dir = home.resolve("services");
+    if (!Files.exists(dir)) {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    String yaml = "service: " + name + "\n"
+        + "base_url: " + upstream.url() + "\n"
+        + "allow_private: [\"127.0.0.1/32\"]\n"
+        + "auth: " + auth + "\n"
+        + "actions:\n"
+        + "  search: { method: GET, path: /api/search, query: { term: \"{q}\" } }\n"
+        + "  item: { method: GET, path: \"/api/items/{id}\" }\n"
+        + "  api:\n"
+        + "    method: GET\n"
+        + "    path: \"{path}\"\n"
+        + "    allow_paths: [\"/api/v2/torrents/*\", \"/redirect/*\"]\n";
+    Path f = dir.resolve(name + ".yaml");
+    Files.writeString(f, yaml);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  void startDaemon(Gatehouse gh, HostResolver resolver) throws IOException {
+    Broker broker = gh.broker(catalog, new GuardedUpstream(new EgressGuard(resolver)));
+    daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, broker,
+        () -> new Daemon.Health(false, true, true, catalog.get().services().size(), catalog.get().actionCount()));
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (daemon != null) {
+      daemon.close();
+    }
+    upstream.close();
+    other.close();
+    g.close();
+  }
+
+  // ---- a signing client, as docs/signing.md describes -------------------------------------
+
+  record Sent(int status, Map<String, List<String>> headers, String body) {
+    JsonNode json() throws IOException {
+      return JSON.readTree(body);
+    }
+
+    String problemType() throws IOException {
+      return json().path("type").asText().replace("https://gatehouse.dev/problems/", "");
+    }
+  }
+
+  Sent call(String action, String body) throws Exception {
+    return call(action, body, bot.keyId(), bot.key(), clock.instant(), nonce(), null);
+  }
+
+  static String nonce() {
+    byte[] n = new byte[16];
+    new SecureRandom().nextBytes(n);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(n);
+  }
+
+  Sent call(String action, String body, String keyId, byte[] key, Instant created, String nonce, String sentBody)
+      throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/" + action);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Map<String, String> signed = MessageSignatures.sign("POST", uri, bytes, keyId, key, created.getEpochSecond(), nonce);
+    HttpRequest.Builder req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(
+        sentBody != null ? sentBody : body)).header("Content-Type", "application/json");
+    signed.forEach(req::header);
+    HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    return new Sent(r.statusCode(), r.headers().map(), r.body());
+  }
+
+  String auditText() throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (var files = Files.list(home.resolve("audit"))) {
+      for (Path p : files.toList()) {
+        all.append(Files.readString(p, StandardCharsets.ISO_8859_1));
+      }
+    }
+    return all.toString();
+  }
+
+  void assertNoCanary(String text) {
+    assertThat(text).doesNotContain(CANARY).doesNotContain(USER).doesNotContain(PASS)
+        .doesNotContain(Base64.getEncoder().encodeToString((USER + ":" + PASS).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  // ---- each auth type ---------------------------------------------------------------------
+
+  @Test
+  void headerAuth_injectsTheKey_andTheAnswerHasNoCredential() throws Exception {
+    Sent s = call("hdr.search", "{\"q\":\"dune part two\"}");
+
+    assertThat(s.status()).isEqualTo(200);
+    Upstreams.Received r = upstream.received.get(0);
+    assertThat(r.method()).isEqualTo("GET");
+    assertThat(r.rawPath()).isEqualTo("/api/search");
+    assertThat(r.rawQuery()).isEqualTo("term=dune%20part%20two");
+    assertThat(r.headers().get("X-Api-Key")).isEqualTo(CANARY);
+    assertThat(s.body()).contains("[REDACTED]");
+    assertNoCanary(s.body() + s.headers());
+    assertThat(s.headers()).doesNotContainKey("set-cookie");
+    long seq = Long.parseLong(s.headers().get("gatehouse-audit-seq").get(0));
+    assertThat(auditText()).contains("\"seq\":" + seq + ",").contains("broker.call").contains("broker.result");
+    assertNoCanary(auditText());
+  }
+
+  @Test
+  void bearerAuth() throws Exception {
+    Sent s = call("bear.item", "{\"id\":\"42\"}");
+
+    assertThat(s.status()).isEqualTo(200);
+    assertThat(upstream.received.get(0).rawPath()).isEqualTo("/api/items/42");
+    assertThat(upstream.received.get(0).headers().get("Authorization")).isEqualTo("Bearer " + CANARY);
+    assertNoCanary(s.body() + s.headers());
+  }
+
+  @Test
+  void basicAuth() throws Exception {
+    Sent s = call("basic.search", "{\"q\":\"x\"}");
+
+    assertThat(s.status()).isEqualTo(200);
+    assertThat(upstream.received.get(0).headers().get("Authorization")).isEqualTo("Basic "
+        + Base64.getEncoder().encodeToString((USER + ":" + PASS).getBytes(StandardCharsets.UTF_8)));
+    assertNoCanary(s.body() + s.headers());
+  }
+
+  @Test
+  void queryAuth_andACallerCannotSetTheCredentialParameter() throws Exception {
+    Sent s = call("qry.api", "{\"path\":\"/api/v2/torrents/info?filter=all&apikey=mine&token=t\"}");
+
+    assertThat(s.status()).isEqualTo(200);
+    assertThat(upstream.received.get(0).rawQuery()).isEqualTo("filter=all&apikey=" + CANARY);
+    assertNoCanary(s.body() + s.headers());
+  }
+
+  // ---- refusals ---------------------------------------------------------------------------
+
+  @Test
+  void replay_isRefused_alsoAfterARestart() throws Exception {
+    String nonce = nonce();
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce, null).status())
+        .isEqualTo(200);
+    Sent again = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce, null);
+    assertThat(again.status()).isEqualTo(401);
+    assertThat(again.problemType()).isEqualTo("replayed-nonce");
+
+    daemon.close();
+    g.close();
+    g = TestHome.open(home, clock);
+    startDaemon(g, HostResolver.system());
+    Sent afterRestart = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce, null);
+    assertThat(afterRestart.status()).isEqualTo(401);
+    assertThat(afterRestart.problemType()).isEqualTo("replayed-nonce");
+    assertThat(upstream.received).hasSize(1);
+  }
+
+  @Test
+  void createdTooFarFromTheClock_isRefused() throws Exception {
+    Sent late = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant().minusSeconds(31), nonce(), null);
+    Sent early = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant().plusSeconds(31), nonce(), null);
+    Sent edge = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant().minusSeconds(30), nonce(), null);
+
+    assertThat(late.problemType()).isEqualTo("stale-signature");
+    assertThat(early.problemType()).isEqualTo("stale-signature");
+    assertThat(edge.status()).isEqualTo(200);
+  }
+
+  @Test
+  void aBodyThatIsNotTheDigestedOne_isRefused() throws Exception {
+    Sent s = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce(), "{\"q\":\"b\"}");
+
+    assertThat(s.status()).isEqualTo(400);
+    assertThat(s.problemType()).isEqualTo("content-digest");
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void unknownKey_wrongKey_revokedAgent_areRefusedAlike() throws Exception {
+    byte[] wrong = new byte[32];
+    Sent unknown = call("hdr.search", "{}", "nobody.00000000", wrong, clock.instant(), nonce(), null);
+    Sent badSig = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), wrong, clock.instant(), nonce(), null);
+    g.agents().revoke("bot", "cli:test");
+    Sent revoked = call("hdr.search", "{\"q\":\"a\"}");
+
+    for (Sent s : List.of(unknown, badSig, revoked)) {
+      assertThat(s.status()).isEqualTo(401);
+      assertThat(s.problemType()).isEqualTo("unauthenticated");
+      assertThat(s.json().has("detail")).isFalse();
+    }
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void rotatedKey_oldOneWorksOnlyDuringTheOverlap() throws Exception {
+    Agent rotated = g.agents().rotate("bot", "cli:test");
+
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce(), null).status())
+        .isEqualTo(200);
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", rotated.keyId(), rotated.key(), clock.instant(), nonce(), null)
+        .status()).isEqualTo(200);
+    clock.advance(Duration.ofMinutes(10).plusSeconds(1));
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce(), null).status())
+        .isEqualTo(401);
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", rotated.keyId(), rotated.key(), clock.instant(), nonce(), null)
+        .status()).isEqualTo(200);
+  }
+
+  @Test
+  void anActionTheAgentMayNotCall_isForbidden_andAnUnknownOneNotFound() throws Exception {
+    Sent forbidden = call("qry.item", "{\"id\":\"1\"}");
+    Sent unknown = call("nope.search", "{}");
+
+    assertThat(forbidden.status()).isEqualTo(403);
+    assertThat(forbidden.problemType()).isEqualTo("action-forbidden");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void badParameters_areRefusedBeforeAnyUpstreamCall() throws Exception {
+    assertThat(call("hdr.search", "{}").problemType()).isEqualTo("bad-parameters");
+    assertThat(call("hdr.search", "{\"q\":\"a\",\"extra\":1}").problemType()).isEqualTo("bad-parameters");
+    assertThat(call("hdr.search", "[1]").problemType()).isEqualTo("bad-request");
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/api/v2/torrents/../../admin", "/api/v2/torrents/%2e%2e/%2e%2e/admin",
+      "/api/v2/torrents/%252e%252e/admin", "/api/v2/torrents/..%2fadmin", "/api/v2/torrents\\\\..\\\\admin",
+      "/api/v2//torrents/info", "/api/v2/torrents/info%00", "/api/v2/torrents/a/b", "/admin", "api/v2/torrents/info",
+      "/api/v2/torrents/%2"})
+  void pathEscapes_areRefused(String path) throws Exception {
+    Sent s = call("hdr.api", "{\"path\":" + JSON.writeValueAsString(path) + "}");
+
+    assertThat(s.status()).as(path).isEqualTo(403);
+    assertThat(s.problemType()).isEqualTo("path-refused");
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void anAllowedPassThroughPath_isReencodedByGatehouse() throws Exception {
+    Sent s = call("hdr.api", "{\"path\":\"/api/v2/torrents/in%66o\"}");
+
+    assertThat(s.status()).isEqualTo(200);
+    assertThat(upstream.received.get(0).rawPath()).isEqualTo("/api/v2/torrents/info");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"../../admin", "..", ".", "a/b", "a%2fb", "a\\\\b", "a?x=1", "a#b", "a\\u0000b"})
+  void aPathParameter_isOneSegment_orRefused(String id) throws Exception {
+    Sent s = call("hdr.item", "{\"id\":" + JSON.writeValueAsString(id) + "}");
+
+    assertThat(s.status()).as(id).isEqualTo(403);
+    assertThat(s.problemType()).isEqualTo("path-refused");
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void aPathParameter_withSpacesAndUnicode_arrivesAsOneEncodedSegment() throws Exception {
+    assertThat(call("hdr.item", "{\"id\":\"dune part two é\"}").status()).isEqualTo(200);
+    assertThat(upstream.received.get(0).rawPath()).isEqualTo("/api/items/dune%20part%20two%20%C3%A9");
+  }
+
+  @Test
+  void aCrossHostRedirect_isNotFollowed_aSameHostOneIs() throws Exception {
+    Sent cross = call("hdr.api", "{\"path\":\"/redirect/other\"}");
+    Sent same = call("hdr.api", "{\"path\":\"/redirect/same\"}");
+
+    assertThat(cross.status()).isEqualTo(502);
+    assertThat(cross.problemType()).isEqualTo("upstream-error");
+    assertThat(other.received).isEmpty();
+    assertThat(same.status()).isEqualTo(200);
+    assertThat(upstream.received.get(upstream.received.size() - 1).rawPath()).isEqualTo("/api/v2/torrents/info");
+    assertThat(upstream.received.get(upstream.received.size() - 1).headers().get("X-Api-Key")).isEqualTo(CANARY);
+  }
+
+  @Test
+  void aNameResolvingToABlockedAddress_isDenied_andNothingIsSent() throws Exception {
+    daemon.close();
+    Path f = home.resolve("services/hdr.yaml");
+    Files.writeString(f, Files.readString(f).replace("127.0.0.1:" + upstream.port(), "media.home.test:" + upstream.port()));
+    catalog.set(g.loadCatalog());
+    dns.put("media.home.test", InetAddress.getByName("169.254.169.254"));
+    startDaemon(g, host -> List.of(dns.get(host)));
+
+    Sent s = call("hdr.search", "{\"q\":\"a\"}");
+
+    assertThat(s.status()).isEqualTo(502);
+    assertThat(s.problemType()).isEqualTo("egress-denied");
+    assertThat(upstream.received).isEmpty();
+    dns.put("media.home.test", InetAddress.getByName("127.0.0.1"));
+    assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
+  }
+
+  @Test
+  void whenTheAuditCannotBeWritten_theAnswerIs503_andTheUpstreamHearsNothing() throws Exception {
+    daemon.close();
+    AuditLog broken = event -> {
+      throw new dev.gatehouse.error.RefusedException("disk full");
+    };
+    Broker broker = new Broker(g.agents(), new NonceStore(g.stateDb(), Broker.NONCE_KEEP), catalog, g.vault(), broken,
+        new GuardedUpstream(new EgressGuard(HostResolver.system())), clock);
+    daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, broker,
+        () -> new Daemon.Health(false, false, true, 4, 12));
+
+    Sent s = call("hdr.search", "{\"q\":\"a\"}");
+
+    assertThat(s.status()).isEqualTo(503);
+    assertThat(s.problemType()).isEqualTo("audit-unavailable");
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void health_answersWithoutAuth_andRevealsNothing() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port()
+        + "/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(r.body()).path("sealed").asBoolean(true)).isFalse();
+    assertThat(r.body()).contains("\"catalog_loaded\":true").contains("\"audit_writable\":true");
+    assertNoCanary(r.body());
+  }
+
+  @Test
+  void anUnsignedRequest_isRefused_withAProblemDocument() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port()
+        + "/v1/actions/hdr.search")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
+    assertThat(JSON.readTree(r.body()).path("type").asText()).endsWith("/signature-malformed");
+  }
+
+  @Test
+  void aNonLoopbackAddress_isRefused_sayingWhatIsMissing() throws Exception {
+    var e = org.assertj.core.api.Assertions.catchThrowable(() -> Daemon.start(InetAddress.getByName("0.0.0.0"), 0,
+        1024, null, null));
+    assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS 1.3")
+        .hasMessageContaining("owner authentication");
+  }
+}
