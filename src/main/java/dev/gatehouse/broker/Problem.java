@@ -17,7 +17,6 @@ public record Problem(Kind kind, String detail) {
     PATH_REFUSED(403, "path-refused", "The path is not one this action may reach"),
     FORBIDDEN(403, "action-forbidden", "This agent may not call this action"),
     UNKNOWN_ACTION(404, "unknown-action", "No such action in the catalog"),
-    TOO_LARGE(413, "too-large", "The request body is too large"),
     EGRESS_DENIED(502, "egress-denied", "The upstream address is not allowed"),
     UPSTREAM(502, "upstream-error", "The upstream service failed or answered in a way that is refused"),
     UPSTREAM_TIMEOUT(504, "upstream-timeout", "The upstream service did not answer in time"),

@@ -41,7 +41,10 @@ class ConfigTest {
   @CsvSource(delimiter = '|', value = {
       "# comment\\ntotp:\\n  digits: 6\\n  colour: red|g.yaml:4: unknown key 'totp.colour'",
       "totp:\\n  lockout:\\n    max_failures: 3\\n    hours: 1|g.yaml:4: unknown key 'totp.lockout.hours'",
-      "server: {}|g.yaml:1: unknown key 'server'",
+      "servers: {}|g.yaml:1: unknown key 'servers'",
+      "server:\\n  port: 0|g.yaml:2: server.port must be a whole number from 1 to 65535 (got '0')",
+      "server:\\n  bind: localhost|g.yaml:2: server.bind must be an IP address",
+      "server:\\n  tls: true|g.yaml:2: unknown key 'server.tls'",
       "totp:\\n\\n  digits: 9|g.yaml:3: totp.digits must be a whole number from 6 to 8 (got '9')",
       "totp:\\n  digits: six|g.yaml:2: totp.digits must be a whole number from 6 to 8 (got 'six')",
       "totp:\\n  skew_steps: 2|g.yaml:2: totp.skew_steps must be a whole number from 0 to 1",
