@@ -7,7 +7,13 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 work="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+stop_all() {
+  [ -f "$work/.gatehouse/serve.pid" ] && kill "$(cat "$work/.gatehouse/serve.pid")" 2>/dev/null
+  kill $(jobs -p) 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap 'stop_all || true' EXIT
 export HOME="$work"
 unset GATEHOUSE_HOME GATEHOUSE_URL GATEHOUSE_AGENT_KEY_FILE
 cd "$work"
@@ -46,6 +52,10 @@ echo "$out"
 grep -q "Dune Part Two 2160p" <<<"$out" || { echo "the call did not print the upstream's answer" >&2; exit 1; }
 if grep -rq "$key" <<<"$out" serve.log "$HOME/.gatehouse/audit"; then
   echo "the upstream key leaked" >&2
+  exit 1
+fi
+if grep -qa "$key" "/proc/$(cat "$HOME/.gatehouse/serve.pid")/environ"; then
+  echo "the upstream key is in the daemon's environment" >&2
   exit 1
 fi
 gh audit verify

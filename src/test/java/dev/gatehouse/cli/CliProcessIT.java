@@ -24,28 +24,24 @@ class CliProcessIT {
   @TempDir
   Path temp;
 
+  private JarProcesses jar;
   private Path home;
-  private Path passwordFile;
   private String secret;
-
-  record Result(int exit, String out, String err) {}
 
   @BeforeEach
   void enroll() throws Exception {
     requireOathtool();
-    home = temp.resolve("gh");
-    passwordFile = temp.resolve("pw");
-    Files.writeString(passwordFile, "it-password\n");
-    Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    Result init = gatehouse("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1");
+    jar = new JarProcesses(temp, "it-password");
+    home = jar.home;
+    JarProcesses.Result init = gatehouse("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1");
     assertThat(init.exit()).as(init.err()).isZero();
-    Result setup = gatehouse("totp", "setup", "--account", "it@test");
+    JarProcesses.Result setup = gatehouse("totp", "setup", "--account", "it@test");
     assertThat(setup.exit()).as(setup.err()).isZero();
     assertThat(setup.out()).as("not a terminal: no prompt").contains("totp setup --confirm CODE");
     Matcher key = Pattern.compile("Key: +([A-Z2-7 ]+)\\n").matcher(setup.out());
     assertThat(key.find()).isTrue();
     secret = key.group(1).replace(" ", "");
-    Result confirm = gatehouse("totp", "setup", "--confirm", oathtool("now"));
+    JarProcesses.Result confirm = gatehouse("totp", "setup", "--confirm", oathtool("now"));
     assertThat(confirm.exit()).as(confirm.err()).isZero();
     assertThat(confirm.out()).contains("Confirmed: TOTP is active.");
   }
@@ -78,19 +74,11 @@ class CliProcessIT {
   }
 
   private Process start(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-        "-jar", System.getProperty("gatehouse.jar"), "--home", home.toString(),
-        "--password-file", passwordFile.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    return pb.start();
+    return jar.start(args);
   }
 
-  private static Result finish(Process p) throws Exception {
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  private static JarProcesses.Result finish(Process p) throws Exception {
+    return JarProcesses.finish(p);
   }
 
   /** Starts {@code n} processes with the same arguments at once; their exit codes. */
@@ -106,7 +94,7 @@ class CliProcessIT {
     return exits;
   }
 
-  private Result gatehouse(String... args) throws Exception {
+  private JarProcesses.Result gatehouse(String... args) throws Exception {
     return finish(start(args));
   }
 
@@ -114,7 +102,7 @@ class CliProcessIT {
   void oathtoolCode_isAccepted_andAcrossARestartNotAgain() throws Exception {
     String next = oathtool("now + 30 seconds");
     assertThat(gatehouse("totp", "verify", next).exit()).isZero();
-    Result again = gatehouse("totp", "verify", next);
+    JarProcesses.Result again = gatehouse("totp", "verify", next);
     assertThat(again.exit()).isEqualTo(1);
     assertThat(again.err()).contains("already used");
   }
@@ -135,10 +123,10 @@ class CliProcessIT {
     List<Integer> exits = inParallel(5, "totp", "verify", bad);
     assertThat(exits).as("3 tries, then locked").filteredOn(e -> e == 1).hasSize(3);
     assertThat(exits).filteredOn(e -> e == 3).hasSize(2);
-    Result locked = gatehouse("totp", "verify", good);
+    JarProcesses.Result locked = gatehouse("totp", "verify", good);
     assertThat(locked.exit()).isEqualTo(3);
     assertThat(locked.err()).contains("locked out");
-    Result status = gatehouse("totp", "status");
+    JarProcesses.Result status = gatehouse("totp", "status");
     assertThat(status.out()).contains("Lockout: locked until");
   }
 }

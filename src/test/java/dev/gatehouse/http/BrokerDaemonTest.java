@@ -72,6 +72,13 @@ class BrokerDaemonTest {
       if (r.rawPath().equals("/redirect/other")) {
         return new Upstreams.Reply(302, Map.of("Location", "http://localhost:" + otherPort() + "/x"), "");
       }
+      if (r.rawPath().equals("/api/items/slow")) {
+        try {
+          Thread.sleep(3000); // longer than the action's 1 s timeout; the test does not wait for it
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (r.rawPath().equals("/redirect/same")) {
         return new Upstreams.Reply(302, Map.of("Location", "/api/v2/torrents/info"), "");
       }
@@ -109,7 +116,7 @@ class BrokerDaemonTest {
         + "auth: " + auth + "\n"
         + "actions:\n"
         + "  search: { method: GET, path: /api/search, query: { term: \"{q}\" } }\n"
-        + "  item: { method: GET, path: \"/api/items/{id}\" }\n"
+        + "  item: { method: GET, path: \"/api/items/{id}\", timeout_seconds: 1 }\n"
         + "  api:\n"
         + "    method: GET\n"
         + "    path: \"{path}\"\n"
@@ -408,6 +415,44 @@ class BrokerDaemonTest {
     assertThat(s.status()).isEqualTo(503);
     assertThat(s.problemType()).isEqualTo("audit-unavailable");
     assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void aSlowUpstream_isCutOffAtTheActionsTimeout() throws Exception {
+    Sent s = call("hdr.item", "{\"id\":\"slow\"}");
+
+    assertThat(s.status()).isEqualTo(504);
+    assertThat(s.problemType()).isEqualTo("upstream-timeout");
+    assertThat(auditText()).contains("\"outcome\":\"timeout\"");
+  }
+
+  @Test
+  void aBodyOverTheLimit_isRefusedBeforeItIsRead() throws Exception {
+    String big = "{\"q\":\"" + "x".repeat(70 * 1024) + "\"}";
+    Sent s = call("hdr.search", big);
+
+    assertThat(s.status()).isEqualTo(413);
+    assertThat(upstream.received).isEmpty();
+  }
+
+  @Test
+  void theDaemonsLog_holdsNoCredential_parameter_orSignature() throws Exception {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    appender.start();
+    root.addAppender(appender);
+    try {
+      call("hdr.search", "{\"q\":\"secret-query-text\"}");
+      call("basic.search", "{\"q\":\"x\"}");
+      call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), new byte[32], clock.instant(), nonce(), null);
+    } finally {
+      root.detachAppender(appender);
+    }
+    String logged = appender.list.stream().map(e -> e.getFormattedMessage()).reduce("", (a, b) -> a + "\n" + b);
+    assertThat(logged).contains("hdr.search").contains("status=200").contains("status=401");
+    assertNoCanary(logged);
+    assertThat(logged).doesNotContain("secret-query-text").doesNotContain("sig1=").doesNotContain(bot.keyId());
   }
 
   @Test

@@ -1,0 +1,190 @@
+package dev.gatehouse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.identity.MessageSignatures;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `gatehouse serve` as a real process: reload on SIGHUP, drain and checkpoint on SIGTERM, loopback only. */
+class ServeProcessIT {
+  static final String CANARY = "sk-CANARY-serve-91ac";
+
+  @TempDir
+  Path temp;
+  JarProcesses jar;
+  HttpServer upstream;
+  final CountDownLatch slowArrived = new CountDownLatch(1);
+  Process serve;
+  int port;
+  String keyId;
+  byte[] key;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    jar = new JarProcesses(temp, "serve-it-password");
+    assertThat(jar.run("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1").exit()).isZero();
+    assertThat(JarProcesses.finish(jar.start(CANARY.getBytes(StandardCharsets.UTF_8), "vault", "add", "svc.apikey"))
+        .exit()).isZero();
+    upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    upstream.setExecutor(Executors.newCachedThreadPool());
+    upstream.createContext("/", ex -> {
+      if (ex.getRequestURI().getPath().equals("/slow")) {
+        slowArrived.countDown();
+        try {
+          Thread.sleep(2000); // the call is in flight while the daemon is asked to stop
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    upstream.start();
+    writeCatalog("  fast: { path: /fast }\n  slow: { path: /slow, timeout_seconds: 10 }\n");
+    Path keyFile = temp.resolve("bot.key");
+    assertThat(jar.run("agent", "add", "bot", "--allow", "svc.*", "--key-file", keyFile.toString()).exit()).isZero();
+    var k = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllBytes(keyFile));
+    keyId = k.get("keyid").asText();
+    key = Base64.getDecoder().decode(k.get("key").asText());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (serve != null) {
+      serve.destroyForcibly();
+    }
+    upstream.stop(0);
+  }
+
+  void writeCatalog(String actions) throws Exception {
+    Path dir = jar.home.resolve("services");
+    if (!Files.exists(dir)) {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    Path f = dir.resolve("svc.yaml");
+    Files.writeString(f, "service: svc\nbase_url: http://127.0.0.1:" + upstream.getAddress().getPort()
+        + "\nallow_private: [\"127.0.0.1/32\"]\nauth: { type: header, name: X-Api-Key, secret: svc.apikey }\nactions:\n"
+        + actions);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  void startServe() throws Exception {
+    serve = jar.start("serve", "--port", "0");
+    BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+    String line = CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }).get(60, TimeUnit.SECONDS);
+    assertThat(line).isNotNull().contains("listening on http://127.0.0.1:");
+    Matcher m = Pattern.compile("127\\.0\\.0\\.1:([0-9]+)").matcher(line);
+    assertThat(m.find()).isTrue();
+    port = Integer.parseInt(m.group(1));
+  }
+
+  int call(String action) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + port + "/v1/actions/" + action);
+    byte[] nonce = new byte[12];
+    new SecureRandom().nextBytes(nonce);
+    var signed = MessageSignatures.sign("POST", uri, "{}".getBytes(StandardCharsets.UTF_8), keyId, key,
+        Instant.now().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{}"));
+    signed.forEach(b::header);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  @Test
+  void reload_aBadCatalogIsNamedAndKeepsTheOld_aGoodOneIsTaken() throws Exception {
+    startServe();
+    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/health")).build(),
+        HttpResponse.BodyHandlers.ofString()).body()).contains("\"status\":\"ok\"");
+    assertThat(call("svc.fast")).isEqualTo(200);
+
+    writeCatalog("  fast: { path: /fast, colour: red }\n");
+    JarProcesses.Result bad = jar.run("reload");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("svc.yaml:6: unknown key 'actions.fast.colour'");
+    assertThat(call("svc.fast")).as("the running catalog stays").isEqualTo(200);
+
+    writeCatalog("  fast: { path: /fast }\n  extra: { path: /extra }\n");
+    JarProcesses.Result good = jar.run("reload");
+    assertThat(good.exit()).as(good.err()).isZero();
+    int status = 0;
+    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < deadline; ) {
+      status = call("svc.extra"); // the daemon reloads on its own time after the signal
+      if (status == 200) {
+        break;
+      }
+      Thread.onSpinWait();
+    }
+    assertThat(status).isEqualTo(200);
+  }
+
+  @Test
+  void sigterm_letsTheCallInFlightFinish_andWritesAFinalCheckpoint() throws Exception {
+    startServe();
+    CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(() -> {
+      try {
+        return call("svc.slow");
+      } catch (Exception e) {
+        return -1;
+      }
+    });
+    assertThat(slowArrived.await(30, TimeUnit.SECONDS)).isTrue();
+
+    serve.destroy(); // SIGTERM
+
+    assertThat(inFlight.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+    assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String log = new String(serve.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(log).doesNotContain(CANARY).doesNotContain(Base64.getEncoder().encodeToString(key));
+    JarProcesses.Result verify = jar.run("audit", "verify");
+    assertThat(verify.exit()).as(verify.err()).isZero();
+    Matcher entries = Pattern.compile("intact: ([0-9]+) entries").matcher(verify.out());
+    assertThat(entries.find()).isTrue();
+    assertThat(verify.out()).as("the last checkpoint covers the whole log")
+        .contains("latest signed checkpoint: size " + entries.group(1) + ",");
+    assertThat(Files.exists(jar.home.resolve("serve.pid"))).isFalse();
+  }
+
+  @Test
+  void aNonLoopbackBind_isRefused_sayingWhatIsMissing() throws Exception {
+    Path config = jar.home.resolve("gatehouse.yaml");
+    Files.writeString(config, Files.readString(config).replace("bind: 127.0.0.1", "bind: 0.0.0.0"));
+
+    JarProcesses.Result r = jar.run("serve");
+
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("refusing to listen on 0.0.0.0").contains("TLS 1.3").contains("owner authentication");
+  }
+}
