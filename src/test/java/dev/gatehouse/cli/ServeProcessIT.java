@@ -162,7 +162,8 @@ class ServeProcessIT {
     });
     assertThat(slowArrived.await(30, TimeUnit.SECONDS)).isTrue();
 
-    serve.destroy(); // SIGTERM
+    // SIGTERM as `kill` sends it (Process.destroy would also close our end of its stderr)
+    assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(serve.pid())).start().waitFor()).isZero();
 
     assertThat(inFlight.get(30, TimeUnit.SECONDS)).isEqualTo(200);
     assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
