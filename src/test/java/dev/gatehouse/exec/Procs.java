@@ -1,0 +1,91 @@
+package dev.gatehouse.exec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Looks at live processes through /proc, for tests. Zombies count as gone: they run nothing. */
+final class Procs {
+  private Procs() {}
+
+  static boolean alive(long pid) {
+    CommandRunner.ProcStat stat = CommandRunner.ProcStat.read(Path.of("/proc", Long.toString(pid)));
+    return stat != null && !stat.dead();
+  }
+
+  /** Polls until {@code pid} is gone or {@code limit} passed; true if gone. */
+  static boolean awaitGone(long pid, Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (alive(pid)) {
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  /** Pids of live processes whose command line (arguments joined by spaces) contains {@code marker}. */
+  static List<Long> withCommandLine(String marker) throws IOException {
+    return matching(marker, false);
+  }
+
+  /** Pids of live processes whose command line (arguments joined by spaces) starts with {@code prefix}. */
+  static List<Long> withCommandLineStarting(String prefix) throws IOException {
+    return matching(prefix, true);
+  }
+
+  private static List<Long> matching(String marker, boolean atStart) throws IOException {
+    List<Long> found = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path proc : procs) {
+        String cmdline;
+        try {
+          cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.ISO_8859_1);
+        } catch (IOException gone) {
+          continue;
+        }
+        long pid = Long.parseLong(proc.getFileName().toString());
+        String joined = cmdline.replace('\0', ' ');
+        if ((atStart ? joined.startsWith(marker) : joined.contains(marker)) && alive(pid) && pid != ProcessHandle.current().pid()) {
+          found.add(pid);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Polls until no live process has {@code marker} in its command line; true if none is left. */
+  static boolean awaitNoneWith(String marker, Duration limit) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!withCommandLine(marker).isEmpty()) {
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  /** Polls until {@code file} holds a pid (a line ending in a newline), then returns it. */
+  static long awaitPid(Path file, Duration limit) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      if (Files.exists(file)) {
+        String s = Files.readString(file);
+        if (s.endsWith("\n")) {
+          return Long.parseLong(s.strip());
+        }
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new AssertionError("no pid written to " + file + " within " + limit);
+      }
+      Thread.sleep(20);
+    }
+  }
+}
