@@ -11,7 +11,12 @@ import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.broker.NonceStore;
 import dev.gatehouse.broker.Upstream;
+import dev.gatehouse.exec.Approvals;
+import dev.gatehouse.exec.CommandRunner;
+import dev.gatehouse.exec.ExecGate;
+import dev.gatehouse.exec.ExecPolicy;
 import dev.gatehouse.store.StateDb;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.vault.VaultService;
@@ -183,6 +188,12 @@ public final class Gatehouse implements AutoCloseable {
   /** The broker over the given catalog holder, sending through {@code upstream}. */
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     return new Broker(agents(), new NonceStore(stateDb(), Broker.NONCE_KEEP), catalog, vault, audit, upstream, clock);
+  }
+
+  /** The privileged-exec gate over {@code exec.yaml}, the TOTP core and {@code state.db}. */
+  public ExecGate execGate() throws IOException {
+    return new ExecGate(ExecPolicy.load(home.file(ExecPolicy.FILE)), totp,
+        new Approvals(stateDb(), random, Duration.ofSeconds(120)), new CommandRunner(), audit, clock);
   }
 
   /** Writes a final audit checkpoint, closes state.db and seals the vault. */

@@ -33,8 +33,16 @@ final class TotpSetupCommand extends HomeCommand {
       description = "Confirm the pending key with a code from the app (for scripts; no new key is made).")
   String confirm;
 
+  @Option(names = "--print-sudoers", paramLabel = "AGENT_USER",
+      description = "Print the one sudoers line that lets AGENT_USER run `gatehouse exec` as root (and how to install it).")
+  String sudoersFor;
+
   @Override
   Integer execute() throws IOException {
+    if (sudoersFor != null) {
+      out().print(Sudoers.instructions(sudoersFor, open().home().dir(), env()));
+      return ExitCodes.OK;
+    }
     if (confirm != null) {
       if (qrPng != null || account != null) {
         throw new BadInputException("--confirm confirms the pending key; --qr-png and --account go with a new setup");

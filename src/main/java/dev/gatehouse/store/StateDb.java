@@ -29,7 +29,11 @@ public final class StateDb implements AutoCloseable {
           "CREATE TABLE nonces (keyid TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
               + " PRIMARY KEY (keyid, nonce)) WITHOUT ROWID",
           "CREATE INDEX nonces_seen_at ON nonces (seen_at)",
-          "CREATE TABLE agent_usage (name TEXT PRIMARY KEY, last_used INTEGER NOT NULL)"});
+          "CREATE TABLE agent_usage (name TEXT PRIMARY KEY, last_used INTEGER NOT NULL)"},
+      new String[] {
+          "CREATE TABLE approvals (id TEXT PRIMARY KEY, argv TEXT NOT NULL, argv_sha256 TEXT NOT NULL,"
+              + " requester TEXT NOT NULL, requested_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+              + " approved_at INTEGER, approved_by TEXT, used_at INTEGER)"});
 
   /** A unit of work on the connection, inside a transaction. */
   public interface Work<T> {

@@ -32,26 +32,6 @@ import picocli.CommandLine;
 
 /** The command line as a user meets it: real homes, captured output, exit codes. */
 class CliTest extends CliTestBase {
-  private OtpAuthUri printedUri() {
-    Matcher m = Pattern.compile("otpauth URI: (\\S+)").matcher(out);
-    assertThat(m.find()).as(out).isTrue();
-    return OtpAuthUri.parse(m.group(1));
-  }
-
-  private String code(OtpAuthUri uri) {
-    return Hotp.totp(uri.secret(), clock.instant(), uri.params());
-  }
-
-  /** init, non-interactive setup, confirmation: returns the active key's URI. */
-  private OtpAuthUri enroll() {
-    assertThat(run("init")).isZero();
-    assertThat(run("totp", "setup", "--account", "owner@test")).isZero();
-    OtpAuthUri uri = printedUri();
-    assertThat(run("totp", "setup", "--confirm", code(uri))).as(err).isZero();
-    clock.advance(Duration.ofSeconds(30));
-    return uri;
-  }
-
   @Test
   void everyCommand_hasHelp() {
     List<CommandLine> all = new ArrayList<>();

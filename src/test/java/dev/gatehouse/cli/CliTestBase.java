@@ -100,4 +100,23 @@ abstract class CliTestBase {
     return code;
   }
 
+  protected dev.gatehouse.otp.OtpAuthUri printedUri() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("otpauth URI: (\\S+)").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    return dev.gatehouse.otp.OtpAuthUri.parse(m.group(1));
+  }
+
+  protected String code(dev.gatehouse.otp.OtpAuthUri uri) {
+    return dev.gatehouse.otp.Hotp.totp(uri.secret(), clock.instant(), uri.params());
+  }
+
+  /** init, non-interactive setup, confirmation: returns the active key's URI. */
+  protected dev.gatehouse.otp.OtpAuthUri enroll() {
+    assertThat(run("init")).isZero();
+    assertThat(run("totp", "setup", "--account", "owner@test")).isZero();
+    dev.gatehouse.otp.OtpAuthUri uri = printedUri();
+    assertThat(run("totp", "setup", "--confirm", code(uri))).as(err).isZero();
+    clock.advance(java.time.Duration.ofSeconds(30));
+    return uri;
+  }
 }

@@ -17,6 +17,8 @@ final class JarProcesses {
 
   final Path home;
   final Path passwordFile;
+  /** Added to the environment of every process started. */
+  final java.util.Map<String, String> env = new java.util.HashMap<>();
 
   JarProcesses(Path temp, String password) throws IOException {
     home = temp.resolve("gh");
@@ -35,10 +37,12 @@ final class JarProcesses {
         "-jar", System.getProperty("gatehouse.jar"), "--home", home.toString(),
         "--password-file", passwordFile.toString()));
     cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
     if (input == null) {
-      return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      return pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     }
-    Process p = new ProcessBuilder(cmd).start();
+    Process p = pb.start();
     try (var in = p.getOutputStream()) {
       in.write(input);
     }
