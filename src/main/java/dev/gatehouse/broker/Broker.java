@@ -70,6 +70,7 @@ public final class Broker {
   private final AuditLog audit;
   private final Upstream upstream;
   private final Clock clock;
+  private final Sessions sessions;
 
   public Broker(AgentRegistry agents, NonceStore nonces, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
       Upstream upstream, Clock clock) {
@@ -80,6 +81,7 @@ public final class Broker {
     this.audit = audit;
     this.upstream = upstream;
     this.clock = clock;
+    this.sessions = new Sessions(upstream, audit);
   }
 
   /** A refusal carried out of the checks. */
@@ -137,10 +139,19 @@ public final class Broker {
     Upstream.Response response;
     String outcome;
     try {
-      response = sendFollowingSameOrigin(request, action, secrets);
+      Upstream.Request plain = request;
+      response = sessions.send(service, secrets, sessionHeaders -> {
+        Map<String, String> headers = new LinkedHashMap<>(plain.headers());
+        headers.putAll(sessionHeaders);
+        return sendFollowingSameOrigin(new Upstream.Request(plain.service(), plain.method(), plain.uri(), headers,
+            plain.body(), plain.timeout(), plain.maxResponseBytes()), action);
+      });
       outcome = response.truncated() ? "too-large" : "answered";
-    } catch (Refused r) {
-      return finish(seq, agent, action, started, r.problem.kind().slug, -1, 0, answer(r.problem, seq));
+    } catch (RefusedRedirect r) {
+      return finish(seq, agent, action, started, r.refused.problem.kind().slug, -1, 0, answer(r.refused.problem, seq));
+    } catch (Sessions.LoginFailed e) {
+      return finish(seq, agent, action, started, "login-refused", -1, 0,
+          answer(new Problem(Problem.Kind.UPSTREAM, "the service refused Gatehouse's login"), seq));
     } catch (EgressDeniedException e) {
       return finish(seq, agent, action, started, "egress-denied", -1, 0,
           answer(new Problem(Problem.Kind.EGRESS_DENIED, "the service's address is not allowed"), seq));
@@ -156,10 +167,15 @@ public final class Broker {
           answer(new Problem(Problem.Kind.UPSTREAM, "the service's answer exceeds this action's size limit ("
               + action.maxResponseBytes() / 1024 + " KiB)"), seq));
     }
-    Scrubber scrubber = new Scrubber(injectedForms(service, secrets));
+    List<String> forms = injectedForms(service, secrets);
+    forms.addAll(sessions.values(service));
+    Scrubber scrubber = new Scrubber(forms);
+    Set<String> dropped = service.auth() instanceof UpstreamAuth.SessionHeader h
+        ? Set.of(h.header().toLowerCase(Locale.ROOT)) : Set.of();
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     response.headers().forEach((name, values) -> {
-      if (!DROPPED_RESPONSE_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !values.isEmpty()) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (!DROPPED_RESPONSE_HEADERS.contains(lower) && !dropped.contains(lower) && !values.isEmpty()) {
         headers.put(name, scrubber.text(String.join(", ", values)));
       }
     });
@@ -390,8 +406,27 @@ public final class Broker {
   }
 
   /** Follows a redirect only to the same scheme, host and port, and only to a path the action may reach. */
-  private Upstream.Response sendFollowingSameOrigin(Upstream.Request request, Action action,
-      Map<String, String> secrets) throws IOException, EgressDeniedException, Refused {
+  /** A redirect refusal, carried through the session layer as an IOException. */
+  private static final class RefusedRedirect extends IOException {
+    final Refused refused;
+
+    RefusedRedirect(Refused refused) {
+      super(refused.problem.kind().slug);
+      this.refused = refused;
+    }
+  }
+
+  private Upstream.Response sendFollowingSameOrigin(Upstream.Request request, Action action)
+      throws IOException, EgressDeniedException {
+    try {
+      return followSameOrigin(request, action);
+    } catch (Refused r) {
+      throw new RefusedRedirect(r);
+    }
+  }
+
+  private Upstream.Response followSameOrigin(Upstream.Request request, Action action)
+      throws IOException, EgressDeniedException, Refused {
     Upstream.Request current = request;
     for (int hop = 0; ; hop++) {
       Upstream.Response r = upstream.send(current);

@@ -131,7 +131,7 @@ public final class Catalog {
       throw root.problem("auth", "is required, e.g. { type: header, name: X-Api-Key, secret: NAME }");
     }
     Section a = root.names("auth");
-    String type = a.required("type", v -> true, "one of header, bearer, basic, query");
+    String type = a.required("type", v -> true, "one of header, bearer, basic, query, form-login, session-header");
     Predicate<String> headerName = v -> v.matches("[A-Za-z0-9-]{1,64}");
     UpstreamAuth auth = switch (type) {
       case "header" -> {
@@ -151,9 +151,38 @@ public final class Catalog {
         yield new UpstreamAuth.Query(a.required("param", v -> v.matches("[A-Za-z0-9_.-]{1,64}"), "a query parameter name"),
             secret(a, "secret", vaultHas));
       }
-      case "form-login", "session-header" -> throw a.problem("type", "'" + type + "' is not available yet"
-          + " (this Gatehouse knows header, bearer, basic, query)");
-      default -> throw a.problem("type", "must be one of header, bearer, basic, query (got '" + type + "')");
+      case "form-login" -> {
+        a = root.section("auth", "type", "login", "session_cookie");
+        Section login = a.section("login", "path", "form");
+        String path = login.required("path", v -> v.startsWith("/") && !v.contains("{") && !v.contains(".."),
+            "the login path, e.g. /api/v2/auth/login");
+        Section form = login.names("form");
+        if (form.keys().isEmpty()) {
+          throw login.problem("form", "must map form fields to vault entries, e.g. { username: qbit.user, password:"
+              + " qbit.password }");
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String field : form.keys()) {
+          if (!field.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw form.problem(field, "is not a form field name");
+          }
+          fields.put(field, secret(form, field, vaultHas));
+        }
+        yield new UpstreamAuth.FormLogin(path, fields,
+            a.required("session_cookie", v -> v.matches("[A-Za-z0-9_.-]{1,64}"), "the session cookie's name, e.g. SID"));
+      }
+      case "session-header" -> {
+        a = root.section("auth", "type", "header", "basic");
+        UpstreamAuth.Basic basic = null;
+        if (a.has("basic")) {
+          Section b = a.section("basic", "username", "password");
+          basic = new UpstreamAuth.Basic(secret(b, "username", vaultHas), secret(b, "password", vaultHas));
+        }
+        yield new UpstreamAuth.SessionHeader(a.string("header", "X-Transmission-Session-Id", headerName, "a header name"),
+            basic);
+      }
+      default -> throw a.problem("type", "must be one of header, bearer, basic, query, form-login, session-header"
+          + " (got '" + type + "')");
     };
     return auth;
   }

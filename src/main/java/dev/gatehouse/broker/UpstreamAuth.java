@@ -78,6 +78,50 @@ public sealed interface UpstreamAuth {
     }
   }
 
+  /**
+   * A session cookie obtained by posting vault-held credentials to a login path (qBittorrent's
+   * WebUI is the model). The cookie stays inside Gatehouse ({@link Sessions}); the agent never
+   * sees it. {@code form} maps form fields to vault entries.
+   */
+  record FormLogin(String loginPath, java.util.Map<String, String> form, String cookie) implements UpstreamAuth {
+    public FormLogin {
+      form = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(form));
+    }
+
+    public List<String> secrets() {
+      return List.copyOf(form.values());
+    }
+
+    public Set<String> credentialNames() {
+      return Set.of("cookie");
+    }
+
+    public void inject(Injector request, SecretSource vault) {
+      // the session cookie is added per request by Sessions
+    }
+  }
+
+  /**
+   * A session id the upstream hands out in a 409 answer and expects back in {@code header}
+   * (Transmission's RPC), optionally with basic auth.
+   */
+  record SessionHeader(String header, Basic basic) implements UpstreamAuth {
+    public List<String> secrets() {
+      return basic == null ? List.of() : basic.secrets();
+    }
+
+    public Set<String> credentialNames() {
+      return basic == null ? Set.of(header.toLowerCase(java.util.Locale.ROOT))
+          : Set.of(header.toLowerCase(java.util.Locale.ROOT), "authorization");
+    }
+
+    public void inject(Injector request, SecretSource vault) {
+      if (basic != null) {
+        basic.inject(request, vault);
+      }
+    }
+  }
+
   /** {@code { type: query, param: apikey, secret: NAME }} */
   record Query(String param, String secret) implements UpstreamAuth {
     public List<String> secrets() {
