@@ -1,0 +1,201 @@
+package dev.gatehouse.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.broker.Agent;
+import dev.gatehouse.broker.Catalog;
+import dev.gatehouse.guard.EgressGuard;
+import dev.gatehouse.guard.HostResolver;
+import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.MutableClock;
+import dev.gatehouse.testing.TestHome;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The session-based auth types against the real daemons Debian ships: qbittorrent-nox (form
+ * login, SID cookie; its default WebUI account in 4.5) and transmission-daemon (409 session
+ * id, basic auth). Installs them when missing and running as root; says so loudly and skips
+ * only when that is impossible.
+ */
+class RealDaemonsIT {
+  static final String QBIT_USER = "admin";
+  static final String QBIT_PASS = "adminadmin";
+  static final String TR_USER = "gh-it";
+  static final String TR_PASS = "tr-CANARY-real-5a2";
+
+  @TempDir
+  Path tmp;
+  final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  final HttpClient http = HttpClient.newHttpClient();
+  Gatehouse g;
+  Daemon daemon;
+  Agent bot;
+  Process qbit;
+  Process transmission;
+  int qbitPort;
+  int trPort;
+
+  @BeforeAll
+  static void install() throws Exception {
+    boolean present = Files.isExecutable(Path.of("/usr/bin/qbittorrent-nox"))
+        && Files.isExecutable(Path.of("/usr/bin/transmission-daemon"));
+    if (!present && "root".equals(System.getProperty("user.name"))) {
+      System.err.println("RealDaemonsIT: installing qbittorrent-nox and transmission-daemon ...");
+      new ProcessBuilder("sh", "-c", "apt-get install -y -qq qbittorrent-nox transmission-daemon"
+          + " || (apt-get update -qq && apt-get install -y -qq qbittorrent-nox transmission-daemon)")
+          .inheritIO().start().waitFor(600, TimeUnit.SECONDS);
+    }
+    present = Files.isExecutable(Path.of("/usr/bin/qbittorrent-nox"))
+        && Files.isExecutable(Path.of("/usr/bin/transmission-daemon"));
+    if (!present) {
+      System.err.println("RealDaemonsIT SKIPPED: qbittorrent-nox / transmission-daemon cannot be installed here");
+    }
+    Assumptions.assumeTrue(present, "qbittorrent-nox and transmission-daemon are needed");
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    qbitPort = freePort();
+    trPort = freePort();
+    Path profile = tmp.resolve("qbit");
+    Files.createDirectories(profile.resolve("qBittorrent/config"));
+    Files.writeString(profile.resolve("qBittorrent/config/qBittorrent.conf"), "[LegalNotice]\nAccepted=true\n"
+        + "[Preferences]\nWebUI\\Port=" + qbitPort + "\nWebUI\\Address=127.0.0.1\nWebUI\\LocalHostAuth=true\n");
+    qbit = startQbit(profile);
+    transmission = new ProcessBuilder("/usr/bin/transmission-daemon", "-f", "-g", tmp.resolve("tr").toString(),
+        "-p", Integer.toString(trPort), "--rpc-bind-address", "127.0.0.1", "-a", "127.0.0.1", "-t", "-u", TR_USER,
+        "-v", TR_PASS).redirectErrorStream(true).redirectOutput(tmp.resolve("tr.log").toFile()).start();
+    waitForPort(qbitPort);
+    waitForPort(trPort);
+
+    Path home = TestHome.create(tmp);
+    g = TestHome.open(home, clock);
+    for (var e : Map.of("qbit.user", QBIT_USER, "qbit.password", QBIT_PASS, "tr.user", TR_USER, "tr.password", TR_PASS)
+        .entrySet()) {
+      g.vaultService().add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8), false, "test");
+    }
+    Path dir = home.resolve("services");
+    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    SessionAuthTest.write(dir.resolve("qbit.yaml"), "service: qbit\nbase_url: http://127.0.0.1:" + qbitPort + "\n"
+        + "allow_private: [\"127.0.0.1/32\"]\n"
+        + "auth:\n  type: form-login\n  login: { path: /api/v2/auth/login, form: { username: qbit.user,"
+        + " password: qbit.password } }\n  session_cookie: SID\n"
+        + "actions:\n  api: { path: \"{path}\", allow_paths: [\"/api/v2/torrents/info\", \"/api/v2/app/*\"] }\n");
+    SessionAuthTest.write(dir.resolve("tr.yaml"), "service: tr\nbase_url: http://127.0.0.1:" + trPort + "\n"
+        + "allow_private: [\"127.0.0.1/32\"]\n"
+        + "auth:\n  type: session-header\n  basic: { username: tr.user, password: tr.password }\n"
+        + "actions:\n  rpc: { method: POST, path: /transmission/rpc, params: { method: string } }\n");
+    bot = g.agents().add("bot", List.of("qbit.*", "tr.*"), "cli:test");
+    daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 65536,
+        g.broker(new AtomicReference<>(g.loadCatalog()), new GuardedUpstream(new EgressGuard(HostResolver.system()))),
+        () -> new Daemon.Health(false, true, true, 2, 2));
+  }
+
+  Process startQbit(Path profile) throws IOException {
+    return new ProcessBuilder("/usr/bin/qbittorrent-nox", "--profile=" + profile).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("qbit.log").toFile())).start();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (daemon != null) {
+      daemon.close();
+    }
+    if (g != null) {
+      g.close();
+    }
+    for (Process p : new Process[] {qbit, transmission}) {
+      if (p != null) {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  static void waitForPort(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return;
+      } catch (IOException notYet) {
+        Thread.onSpinWait();
+      }
+    }
+    throw new AssertionError("nothing listens on " + port + " after 60 s");
+  }
+
+  HttpResponse<String> call(String action, String body) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/" + action);
+    byte[] n = new byte[12];
+    new SecureRandom().nextBytes(n);
+    clock.set(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    var signed = MessageSignatures.sign("POST", uri, body.getBytes(StandardCharsets.UTF_8), bot.keyId(), bot.key(),
+        clock.instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(n));
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body));
+    signed.forEach(b::header);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void qbittorrent_loginThroughGatehouse_andAgainAfterTheDaemonRestarts() throws Exception {
+    HttpResponse<String> version = call("qbit.api", "{\"path\":\"/api/v2/app/version\"}");
+    HttpResponse<String> torrents = call("qbit.api", "{\"path\":\"/api/v2/torrents/info\"}");
+
+    assertThat(version.statusCode()).as(version.body()).isEqualTo(200);
+    assertThat(version.body()).startsWith("v4.");
+    assertThat(torrents.statusCode()).isEqualTo(200);
+    assertThat(torrents.body()).isEqualTo("[]");
+    assertThat(torrents.headers().map().keySet()).doesNotContain("set-cookie");
+
+    // A restarted WebUI has forgotten every session: Gatehouse logs in again by itself.
+    qbit.destroy();
+    assertThat(qbit.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    qbit = startQbit(tmp.resolve("qbit"));
+    waitForPort(qbitPort);
+    HttpResponse<String> again = call("qbit.api", "{\"path\":\"/api/v2/app/version\"}");
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+  }
+
+  @Test
+  void transmission_sessionIdAndBasicAuth_throughGatehouse() throws Exception {
+    HttpResponse<String> r = call("tr.rpc", "{\"method\":\"session-get\"}");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(r.body()).contains("\"result\":\"success\"").doesNotContain(TR_PASS);
+    assertThat(r.headers().map().keySet()).doesNotContain("x-transmission-session-id");
+  }
+}
