@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ServiceCliTest extends CliTestBase {
   /** Presets whose auth type the broker does not have yet: `service add` refuses them until it does. */
-  static final java.util.Set<String> PENDING_AUTH = java.util.Set.of("qbittorrent", "transmission");
 
   @BeforeEach
   void initHome() {
@@ -34,12 +33,6 @@ class ServiceCliTest extends CliTestBase {
   void addEachPreset_writesA0600File_withNameAndUrlSubstituted(String preset) throws Exception {
     int code = run("service", "add", preset, "--name", "my-" + preset, "--url", "http://192.168.1.20:8080");
 
-    if (code != 0 && PENDING_AUTH.contains(preset)) {
-      assertThat(code).isEqualTo(ExitCodes.BAD_INPUT);
-      assertThat(err).contains("is not available yet").contains("nothing was written");
-      assertThat(serviceFile("my-" + preset)).doesNotExist();
-      return;
-    }
     assertThat(code).as(err).isZero();
     Path f = serviceFile("my-" + preset);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");

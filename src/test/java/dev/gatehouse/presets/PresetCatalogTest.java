@@ -17,8 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every preset, rendered, passes the catalog's own validator (its vault entries taken as present). */
 class PresetCatalogTest {
-  /** Presets whose auth type arrives with the broker change that adds it; until then the catalog refuses them. */
-  static final Map<String, String> PENDING_AUTH = Map.of("qbittorrent", "form-login", "transmission", "session-header");
 
   @TempDir
   Path tmp;
@@ -29,19 +27,13 @@ class PresetCatalogTest {
 
   @ParameterizedTest
   @MethodSource("presets")
-  void everyPreset_passesTheCatalogCheck_orWaitsOnlyForItsAuthType(String preset) throws Exception {
+  void everyPreset_passesTheCatalogCheck(String preset) throws Exception {
     String yaml = Presets.render(preset, "svc-" + preset.charAt(0), "http://192.168.1.20:8080", List.of("192.168.1.20/32"));
     Path dir = Files.createDirectory(tmp.resolve("services"));
     Files.writeString(dir.resolve("svc-" + preset.charAt(0) + ".yaml"), yaml);
 
     Throwable e = catchThrowable(() -> Catalog.load(dir, entry -> true));
 
-    if (e != null && PENDING_AUTH.containsKey(preset)) {
-      assertThat(e).isInstanceOf(ConfigException.class);
-      assertThat(((ConfigException) e).problem()).as(e.getMessage())
-          .startsWith("auth.type '" + PENDING_AUTH.get(preset) + "' is not available yet");
-      return;
-    }
     assertThat(e).as(preset).isNull();
     Service s = Catalog.load(dir, entry -> true).services().get("svc-" + preset.charAt(0));
     assertThat(s.actions()).isNotEmpty();
@@ -53,9 +45,6 @@ class PresetCatalogTest {
   void everyVaultEntryThePresetNames_isRequiredByTheCatalog(String preset) throws Exception {
     List<String> entries = Presets.vaultEntries(preset, "x");
     assertThat(entries).isNotEmpty().allMatch(n -> n.matches("x\\.(apikey|token|user|password)"));
-    if (PENDING_AUTH.containsKey(preset)) {
-      return; // checked once its auth type exists
-    }
     Path dir = Files.createDirectory(tmp.resolve("services"));
     Files.writeString(dir.resolve("x.yaml"), Presets.render(preset, "x", "https://example.com", List.of()));
     for (String missing : entries) {
