@@ -14,11 +14,25 @@ import java.util.Map;
  * @param params every parameter the caller may send, with its type; holes are required
  */
 public record Action(String service, String name, String method, String path, Map<String, String> query,
-    List<String> allowPaths, Map<String, Param> params, int maxResponseBytes, Duration timeout, String domain) {
+    List<String> allowPaths, Map<String, Param> params, int maxResponseBytes, Duration timeout, String domain,
+    BodyFormat body) {
 
-  public enum Type { STRING, INTEGER, BOOLEAN }
+  /** {@code json} may carry any JSON value (object, array); it is sent as is, and never fills a hole. */
+  public enum Type { STRING, INTEGER, BOOLEAN, JSON }
 
-  public record Param(Type type, boolean required) {}
+  /** How the parameters not used in the path or query are sent, for POST, PUT and PATCH. */
+  public enum BodyFormat { JSON, FORM }
+
+  /** @param values if not empty, the only values a string parameter may take */
+  public record Param(Type type, boolean required, List<String> values) {
+    public Param {
+      values = List.copyOf(values);
+    }
+
+    public Param(Type type, boolean required) {
+      this(type, required, List.of());
+    }
+  }
 
   public Action {
     query = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(query));

@@ -101,7 +101,7 @@ public final class Broker {
     Instant started = clock.instant();
     Agent agent;
     Action action;
-    Map<String, String> params;
+    Map<String, JsonNode> params;
     try {
       agent = authenticate(call);
       action = authorize(agent, actionName);
@@ -251,7 +251,8 @@ public final class Broker {
     return action.get();
   }
 
-  private static Map<String, String> parameters(Action action, byte[] body, Agent agent) throws Refused {
+  /** The call's parameters, checked against the action: only declared ones, of their types and values. */
+  private static Map<String, JsonNode> parameters(Action action, byte[] body, Agent agent) throws Refused {
     JsonNode n;
     try {
       n = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
@@ -261,7 +262,7 @@ public final class Broker {
     if (n == null || !n.isObject()) {
       throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters", agent.name());
     }
-    Map<String, String> params = new LinkedHashMap<>();
+    Map<String, JsonNode> params = new LinkedHashMap<>();
     for (var it = n.fields(); it.hasNext(); ) {
       var f = it.next();
       Action.Param p = action.params().get(f.getKey());
@@ -270,16 +271,24 @@ public final class Broker {
             + action.params().keySet(), agent.name());
       }
       JsonNode v = f.getValue();
-      boolean ok = switch (p.type()) {
-        case STRING -> v.isTextual();
-        case INTEGER -> v.isIntegralNumber() || (v.isTextual() && v.asText().matches("-?[0-9]{1,18}"));
-        case BOOLEAN -> v.isBoolean() || (v.isTextual() && v.asText().matches("true|false"));
+      JsonNode value = switch (p.type()) {
+        case STRING -> v.isTextual() ? v : null;
+        case INTEGER -> v.isIntegralNumber() ? v
+            : v.isTextual() && v.asText().matches("-?[0-9]{1,18}") ? JSON.getNodeFactory().numberNode(Long.parseLong(v.asText()))
+            : null;
+        case BOOLEAN -> v.isBoolean() ? v : v.isTextual() && v.asText().matches("true|false")
+            ? JSON.getNodeFactory().booleanNode(Boolean.parseBoolean(v.asText())) : null;
+        case JSON -> v;
       };
-      if (!ok) {
+      if (value == null) {
         throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + f.getKey() + "' must be "
             + p.type().name().toLowerCase(Locale.ROOT), agent.name());
       }
-      params.put(f.getKey(), v.asText());
+      if (!p.values().isEmpty() && !p.values().contains(value.asText())) {
+        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + f.getKey() + "' must be one of " + p.values(),
+            agent.name());
+      }
+      params.put(f.getKey(), value);
     }
     for (var e : action.params().entrySet()) {
       if (e.getValue().required() && !params.containsKey(e.getKey())) {
@@ -289,14 +298,14 @@ public final class Broker {
     return params;
   }
 
-  private static Upstream.Request build(Service service, Action action, Map<String, String> params,
+  private static Upstream.Request build(Service service, Action action, Map<String, JsonNode> params,
       Map<String, String> secrets) throws Refused {
     Set<String> used = new HashSet<>();
     StringBuilder path = new StringBuilder(service.baseUrl().basePath());
     List<String[]> query = new ArrayList<>();
     try {
       if (action.passThrough()) {
-        String raw = params.get("path");
+        String raw = params.get("path").asText();
         used.add("path");
         int q = raw.indexOf('?');
         String decoded = PathRules.normalize(q < 0 ? raw : raw.substring(0, q));
@@ -321,7 +330,7 @@ public final class Broker {
         var m = Catalog.HOLE.matcher(action.path());
         int last = 0;
         while (m.find()) {
-          path.append(action.path(), last, m.start()).append(PathRules.segment(params.get(m.group(1))));
+          path.append(action.path(), last, m.start()).append(PathRules.segment(params.get(m.group(1)).asText()));
           used.add(m.group(1));
           last = m.end();
         }
@@ -336,7 +345,7 @@ public final class Broker {
       boolean missing = false;
       int last = 0;
       while (m.find()) {
-        String value = params.get(m.group(1));
+        String value = params.containsKey(m.group(1)) ? params.get(m.group(1)).asText() : null;
         used.add(m.group(1));
         missing |= value == null;
         v.append(e.getValue(), last, m.start()).append(value == null ? "" : value);
@@ -359,14 +368,26 @@ public final class Broker {
     }, secrets::get);
     byte[] body = new byte[0];
     if (Set.of("POST", "PUT", "PATCH").contains(action.method())) {
-      var n = JSON.createObjectNode();
-      params.forEach((k, v) -> {
-        if (!used.contains(k)) {
-          n.put(k, v);
-        }
-      });
-      body = n.toString().getBytes(StandardCharsets.UTF_8);
-      headers.put("Content-Type", "application/json");
+      if (action.body() == Action.BodyFormat.FORM) {
+        StringBuilder form = new StringBuilder();
+        params.forEach((k, v) -> {
+          if (!used.contains(k)) {
+            form.append(form.isEmpty() ? "" : "&").append(PathRules.encodeQuery(k)).append('=')
+                .append(PathRules.encodeQuery(v.isValueNode() ? v.asText() : v.toString()));
+          }
+        });
+        body = form.toString().getBytes(StandardCharsets.UTF_8);
+        headers.put("Content-Type", "application/x-www-form-urlencoded");
+      } else {
+        var n = JSON.createObjectNode();
+        params.forEach((k, v) -> {
+          if (!used.contains(k)) {
+            n.set(k, v);
+          }
+        });
+        body = n.toString().getBytes(StandardCharsets.UTF_8);
+        headers.put("Content-Type", "application/json");
+      }
     }
     headers.put("Accept", "application/json, */*;q=0.5");
     StringBuilder uri = new StringBuilder(service.baseUrl().scheme()).append("://")
@@ -515,9 +536,12 @@ public final class Broker {
     return new Answer(p.status(), headers, p.json(seq));
   }
 
-  private static Map<String, String> describe(Map<String, String> params, Call call) {
+  private static Map<String, String> describe(Map<String, JsonNode> params, Call call) {
     Map<String, String> d = new TreeMap<>();
-    params.forEach((k, v) -> d.put("param." + k, v.length() > 200 ? v.substring(0, 200) + "…" : v));
+    params.forEach((k, node) -> {
+      String v = node.isValueNode() ? node.asText() : node.toString();
+      d.put("param." + k, v.length() > 200 ? v.substring(0, 200) + "…" : v);
+    });
     d.put("remote", call.remote());
     return d;
   }

@@ -121,7 +121,7 @@ public final class Catalog {
         throw actionsSection.problem(actionName, "is not an action name (1-32 characters a-z 0-9 _ -)");
       }
       actions.put(actionName, action(name, actionName, actionsSection.section(actionName, "method", "path", "query",
-          "allow_paths", "params", "max_response_kib", "timeout_seconds", "domain")));
+          "allow_paths", "params", "max_response_kib", "timeout_seconds", "domain", "body")));
     }
     return new Service(name, base, allowPrivate, auth, actions, file);
   }
@@ -209,10 +209,16 @@ public final class Catalog {
       if (!p.matches("[a-z_][a-z0-9_]{0,31}")) {
         throw declared.problem(p, "is not a parameter name (a-z 0-9 _)");
       }
-      String spec = declared.required(p, v -> v.matches("(string|integer|boolean)\\??"),
-          "string, integer or boolean (a trailing ? makes it optional)");
-      params.put(p, new Action.Param(Action.Type.valueOf(spec.replace("?", "").toUpperCase(Locale.ROOT)),
-          !spec.endsWith("?")));
+      String spec = declared.required(p, v -> v.matches("(string|integer|boolean|json)\\??")
+              || v.matches("[A-Za-z0-9._-]+(\\|[A-Za-z0-9._-]+)*\\??") && !v.matches("(string|integer|boolean|json)\\??"),
+          "string, integer, boolean or json, or the allowed values as a|b|c (a trailing ? makes it optional)");
+      boolean optional = spec.endsWith("?");
+      String bare = optional ? spec.substring(0, spec.length() - 1) : spec;
+      if (bare.matches("string|integer|boolean|json")) {
+        params.put(p, new Action.Param(Action.Type.valueOf(bare.toUpperCase(Locale.ROOT)), !optional));
+      } else {
+        params.put(p, new Action.Param(Action.Type.STRING, !optional, List.of(bare.split("\\|"))));
+      }
     }
     holes(a, "path", path, params);
     Map<String, String> query = new LinkedHashMap<>();
@@ -228,11 +234,18 @@ public final class Catalog {
       throw a.problem("allow_paths", "is required for a pass-through action (path: \"{path}\"): the paths an agent"
           + " may reach, e.g. [\"/api/v2/torrents/info\"]");
     }
+    for (var e : params.entrySet()) {
+      if (e.getValue().type() == Action.Type.JSON && (path.contains("{" + e.getKey() + "}")
+          || query.values().stream().anyMatch(v -> v.contains("{" + e.getKey() + "}")))) {
+        throw declared.problem(e.getKey(), "is json and cannot fill a {hole} in the path or query");
+      }
+    }
+    Action.BodyFormat body = a.choice("body", Action.BodyFormat.JSON, Action.BodyFormat.class);
     int maxKib = a.integer("max_response_kib", 1024, 1, 64 * 1024);
     int timeout = a.integer("timeout_seconds", 30, 1, 600);
     String domain = a.string("domain", "integrations", v -> v.matches("[a-z][a-z0-9_-]{0,31}"), "a domain name");
     return new Action(service, name, method, path, query, allowPaths, params, maxKib * 1024,
-        Duration.ofSeconds(timeout), domain);
+        Duration.ofSeconds(timeout), domain, body);
   }
 
   /** Declares every {@code {name}} hole of {@code template} as a required string unless declared; refuses stray braces. */
