@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Gatehouse's broker against nginx, in one run, on one local upstream:
+#   (a) direct    Debian's nginx serving a small JSON file (bench/nginx/upstream.conf)
+#   (b) proxy     Debian's nginx as a reverse proxy injecting the credential header with
+#                 proxy_set_header (bench/nginx/proxy.conf): what a user would build by hand
+#   (c) gatehouse `gatehouse serve`: signed requests, replay store, durable audit
+# The load generator (src/test/java/dev/gatehouse/bench/LoadGenerator.java) signs every
+# request freshly and measures requests/s at saturation and latency at a fixed arrival rate.
+#
+#   bench/broker.sh                 # the comparison, about 4 minutes; target/broker-bench.json
+#   bench/broker.sh --profile       # Gatehouse alone at saturation under JFR; target/broker-bench.jfr
+#                                   # and a summary in target/broker-profile.txt
+#   BENCH_ROUNDS=5 BENCH_RATE=2000 bench/broker.sh    # see the variables below
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+mode=compare
+[ "${1:-}" = "--profile" ] && mode=profile
+
+rounds="${BENCH_ROUNDS:-3}"
+rate="${BENCH_RATE:-1000,200}"
+concurrency="${BENCH_CONCURRENCY:-32}"
+warmup_s="${BENCH_WARMUP_S:-8}"
+saturate_s="${BENCH_SATURATE_S:-6}"
+rate_s="${BENCH_RATE_S:-8}"
+port_base="${BENCH_PORT_BASE:-18080}"
+up_port=$((port_base + 1)) proxy_port=$((port_base + 2)) gh_port=$((port_base + 3))
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: $*" >&2; exit 4; }
+
+# ---- nginx --------------------------------------------------------------------------------
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  say "nginx is missing; installing Debian's nginx (apt-get install -y nginx) ..."
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    die "cannot install nginx: not root or no apt-get. Install it (apt-get install -y nginx) and run again."
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # policy-rc.d may refuse to start the system service; that is fine, we run our own.
+  apt-get install -y nginx >&2 || { apt-get update >&2 && apt-get install -y nginx >&2; } \
+    || die "apt-get install -y nginx FAILED; the benchmark needs Debian's nginx"
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+
+. .mvn/find-jdk.sh
+jdk="$(gatehouse_find_jdk)"
+[ -n "$jdk" ] || die "$GATEHOUSE_NO_JDK"
+
+for p in "$up_port" "$proxy_port" "$gh_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    die "port $p is in use; set BENCH_PORT_BASE to a free range"
+  fi
+done
+
+# ---- build --------------------------------------------------------------------------------
+say "building (package + test classes) ..."
+./mvnw -q -B -DskipTests package dependency:build-classpath \
+  -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+
+# ---- temporary world ------------------------------------------------------------------------
+work="$(mktemp -d /tmp/gatehouse-broker-bench.XXXXXX)"
+ngx="$work/nginx"           # nginx's prefix: world-readable, its workers run as www-data
+home="$work/home"           # the Gatehouse home: 0700, made by init
+pids=()
+cleanup() {
+  set +e
+  for pidfile in "$ngx/upstream.pid" "$ngx/proxy.pid"; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+  done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  sleep 0.3
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+chmod 755 "$work"
+mkdir -p "$ngx/logs" "$ngx/www"
+chmod 755 "$ngx" "$ngx/www"
+# A small JSON answer (~300 bytes), like an indexer's status call.
+cat >"$ngx/www/data.json" <<'JSON'
+{"status":"ok","version":"0.27.1","indexers":[{"id":"1337x","name":"1337x","type":"public","configured":true},{"id":"rarbg","name":"RARBG","type":"public","configured":false},{"id":"nyaa","name":"Nyaa","type":"public","configured":true}],"updated":"2026-11-29T12:00:00Z"}
+JSON
+chmod 644 "$ngx/www/data.json"
+secret="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+
+render() { # template out
+  sed -e "s#@PREFIX@#$ngx#g" -e "s#@UPSTREAM_PORT@#$up_port#g" -e "s#@SECRET@#$secret#g" \
+    -e "s#@PORT@#$2#g" "$1" >"$3"
+}
+render bench/nginx/upstream.conf "$up_port" "$ngx/upstream.conf"
+render bench/nginx/proxy.conf "$proxy_port" "$ngx/proxy.conf"
+"$nginx_bin" -p "$ngx" -c "$ngx/upstream.conf" -g "pid $ngx/upstream.pid;" || die "nginx (upstream) did not start"
+"$nginx_bin" -p "$ngx" -c "$ngx/proxy.conf" -g "pid $ngx/proxy.pid;" || die "nginx (proxy) did not start"
+
+gh() { "$jdk/bin/java" -jar target/gatehouse.jar --home "$home" "$@"; }
+umask 077
+printf 'bench-master-password-%s\n' "$secret" >"$work/password"
+chmod 600 "$work/password"
+# Small KDF parameters only make init and unseal quick; the per-request path is the same.
+gh init --password-file "$work/password" --kdf-memory-mib 8 --kdf-iterations 1 >/dev/null
+printf '%s' "$secret" | gh vault add bench.apikey --password-file "$work/password" >/dev/null
+mkdir -p -m 700 "$home/services"
+cat >"$home/services/bench.yaml" <<YAML
+service: bench
+base_url: http://127.0.0.1:$up_port
+allow_private: ["127.0.0.1/32"]
+auth: { type: header, name: X-Api-Key, secret: bench.apikey }
+actions:
+  get: { method: GET, path: /data.json }
+YAML
+chmod 600 "$home/services/bench.yaml"
+gh agent add bench-bot --allow 'bench.*' --key-file "$work/agent.key" --password-file "$work/password" >/dev/null
+
+"$jdk/bin/java" -jar target/gatehouse.jar --home "$home" --password-file "$work/password" serve --port "$gh_port" \
+  >"$work/serve.out" 2>"$work/serve.err" &
+gh_pid=$!
+pids+=("$gh_pid")
+for _ in $(seq 100); do
+  curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null 2>&1 && break
+  kill -0 "$gh_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "gatehouse serve exited"; }
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$gh_port/v1/health" >&2 || die "gatehouse serve is not healthy"
+echo >&2
+
+gen() {
+  "$jdk/bin/java" -Xms512m -Xmx512m -XX:+UseParallelGC -cp "$cp" dev.gatehouse.bench.LoadGenerator \
+    --key-file "$work/agent.key" "$@"
+}
+
+say "machine: $(nproc) cores, $(uname -r); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$mode" = compare ]; then
+  gen --target "direct=http://127.0.0.1:$up_port/data.json" \
+      --target "proxy=http://127.0.0.1:$proxy_port/data.json" \
+      --target "gatehouse=http://127.0.0.1:$gh_port/v1/actions/bench.get" \
+      --rounds "$rounds" --rate "$rate" --concurrency "$concurrency" --rate-workers "$concurrency" \
+      --warmup-s "$warmup_s" --saturate-s "$saturate_s" --rate-s "$rate_s" --out target/broker-bench.json
+  say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  say "audit entries written: $(cat "$home"/audit/*.jsonl 2>/dev/null | wc -l)"
+else
+  jfr_file="$root/target/broker-bench.jfr"
+  rm -f "$jfr_file"
+  profile_s="${BENCH_PROFILE_S:-20}"
+  gen --target "gatehouse=http://127.0.0.1:$gh_port/v1/actions/bench.get" --only-saturate --rounds 1 \
+      --concurrency "$concurrency" --warmup-s "$warmup_s" --saturate-s "$((profile_s + 4))" \
+      --out target/broker-profile-run.json &
+  gen_pid=$!
+  pids+=("$gen_pid")
+  sleep "$((warmup_s + 4))"
+  cpu0=$(awk '{print $14+$15}' "/proc/$gh_pid/stat")
+  "$jdk/bin/jcmd" "$gh_pid" JFR.start name=bench settings=profile duration="${profile_s}s" filename="$jfr_file" \
+    jdk.ThreadPark#threshold=1ms jdk.JavaMonitorEnter#threshold=1ms jdk.FileForce#threshold=0ms \
+    jdk.FileWrite#threshold=0ms >&2
+  sleep "$profile_s"
+  cpu1=$(awk '{print $14+$15}' "/proc/$gh_pid/stat")
+  wait "$gen_pid"
+  sleep 2
+  say "gatehouse CPU during the recording: $(( (cpu1 - cpu0) / $(getconf CLK_TCK) )) s of ${profile_s} s wall on $(nproc) cores"
+  bench/jfr-summary.sh "$jfr_file" | tee target/broker-profile.txt
+fi

@@ -1,0 +1,521 @@
+package dev.gatehouse.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.identity.MessageSignatures;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Load generator for {@code bench/broker.sh}: sends the same signed {@code POST} (RFC 9421
+ * hmac-sha256, a fresh nonce and {@code created} per request, {@code Content-Digest}) to each
+ * target over keep-alive HTTP/1.1 connections (raw sockets, one per worker thread), and measures
+ *
+ * <ul>
+ *   <li><b>saturation</b>: closed loop, {@code --concurrency} connections, requests/s completed;
+ *   <li><b>fixed rate</b>: open loop at {@code --rate} req/s; request i is due at
+ *       {@code start + i/rate}, workers take the next due request, wait for its time and send it;
+ *       latency is measured from the <em>intended</em> send time, so a stall is counted against
+ *       every request it delayed (no coordinated omission). Service time (from the actual send)
+ *       is reported beside it.
+ * </ul>
+ *
+ * Rounds are interleaved (each round runs every target) and the report gives medians over the
+ * rounds. Percentiles come from plain sorted arrays of nanosecond latencies.
+ *
+ * <pre>
+ * LoadGenerator --key-file K --target direct=http://127.0.0.1:1/data.json --target ... \
+ *   [--rounds 3] [--warmup-s 8] [--saturate-s 8] [--rate-s 10] [--rate 1000] [--concurrency 32]
+ *   [--rate-workers 32] [--out target/broker-bench.json] [--only-saturate]
+ * </pre>
+ */
+public final class LoadGenerator {
+  private static final byte[] BODY = "{}".getBytes(StandardCharsets.US_ASCII);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  record Target(String name, URI uri) {}
+
+  record Result(String target, String mode, int round, double seconds, long ok, long errors, long[] latencies,
+      long[] service) {
+    double rps() {
+      return ok / seconds;
+    }
+  }
+
+  private final String keyId;
+  private final byte[] key;
+
+  LoadGenerator(String keyId, byte[] key) {
+    this.keyId = keyId;
+    this.key = key;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opt = new LinkedHashMap<>();
+    List<Target> targets = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--only-saturate")) {
+        opt.put("only-saturate", "true");
+      } else if (a.equals("--target")) {
+        String t = args[++i];
+        int eq = t.indexOf('=');
+        targets.add(new Target(t.substring(0, eq), URI.create(t.substring(eq + 1))));
+      } else if (a.startsWith("--")) {
+        opt.put(a.substring(2), args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown argument " + a);
+      }
+    }
+    JsonNode keyFile = JSON.readTree(Files.readAllBytes(Path.of(opt.get("key-file"))));
+    LoadGenerator g = new LoadGenerator(keyFile.get("keyid").asText(),
+        Base64.getDecoder().decode(keyFile.get("key").asText()));
+    int rounds = Integer.parseInt(opt.getOrDefault("rounds", "3"));
+    double warmup = Double.parseDouble(opt.getOrDefault("warmup-s", "8"));
+    double satSeconds = Double.parseDouble(opt.getOrDefault("saturate-s", "8"));
+    double rateSeconds = Double.parseDouble(opt.getOrDefault("rate-s", "10"));
+    int[] rates = Arrays.stream(opt.getOrDefault("rate", "1000").split(",")).mapToInt(Integer::parseInt).toArray();
+    int concurrency = Integer.parseInt(opt.getOrDefault("concurrency", "32"));
+    int rateWorkers = Integer.parseInt(opt.getOrDefault("rate-workers", "32"));
+    boolean onlySaturate = opt.containsKey("only-saturate");
+
+    for (Target t : targets) {
+      String answer = g.probe(t);
+      System.err.printf(Locale.ROOT, "probe %-9s %s%n", t.name(), answer);
+      if (!answer.startsWith("200 ")) {
+        throw new IllegalStateException(t.name() + " does not answer 200: " + answer);
+      }
+    }
+    for (Target t : targets) {
+      System.err.printf(Locale.ROOT, "warm-up %-9s %.0f s at saturation ...%n", t.name(), warmup);
+      g.saturate(t, concurrency, warmup, 0);
+    }
+    List<Result> results = new ArrayList<>();
+    for (int r = 1; r <= rounds; r++) {
+      for (Target t : targets) {
+        Result res = g.saturate(t, concurrency, satSeconds, r);
+        results.add(res);
+        System.err.printf(Locale.ROOT, "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%n",
+            r, t.name(), res.rps(), ms(pct(res.latencies(), 50)), ms(pct(res.latencies(), 99)), res.errors());
+      }
+      if (onlySaturate) {
+        continue;
+      }
+      for (int rate : rates) for (Target t : targets) {
+        Result res = g.fixedRate(t, rate, rateWorkers, rateSeconds, r);
+        results.add(res);
+        System.err.printf(Locale.ROOT,
+            "round %d %-9s %5d/s    %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  (service p50 %.3f p99 %.3f)  errors %d%n",
+            r, t.name(), rate, res.rps(), ms(pct(res.latencies(), 50)), ms(pct(res.latencies(), 99)),
+            ms(pct(res.service(), 50)), ms(pct(res.service(), 99)), res.errors());
+      }
+    }
+    report(targets, results, rates, concurrency, rateWorkers, rounds, satSeconds, rateSeconds, warmup,
+        opt.get("out"));
+  }
+
+  // ---- the two modes ---------------------------------------------------------------------
+
+  Result saturate(Target t, int concurrency, double seconds, int round) throws InterruptedException {
+    long[][] lat = new long[concurrency][];
+    long[] ok = new long[concurrency];
+    long[] err = new long[concurrency];
+    Thread[] threads = new Thread[concurrency];
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    for (int w = 0; w < concurrency; w++) {
+      int id = w;
+      threads[w] = Thread.ofPlatform().name("sat-" + w).start(() -> {
+        LongList l = new LongList();
+        try (Conn c = new Conn(t.uri())) {
+          while (true) {
+            long s = System.nanoTime();
+            if (s >= end) {
+              break;
+            }
+            if (c.call(sign(t.uri()))) {
+              ok[id]++;
+            } else {
+              err[id]++;
+            }
+            l.add(System.nanoTime() - s);
+          }
+        } catch (IOException e) {
+          err[id]++;
+        }
+        lat[id] = l.toArray();
+      });
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long[] all = concat(lat);
+    return new Result(t.name(), "saturate", round, elapsed, Arrays.stream(ok).sum(), Arrays.stream(err).sum(), all,
+        all);
+  }
+
+  Result fixedRate(Target t, int rate, int workers, double seconds, int round) throws InterruptedException {
+    long total = (long) (rate * seconds);
+    double interval = 1e9 / rate;
+    AtomicLong next = new AtomicLong();
+    long[] lat = new long[(int) total];
+    long[] svc = new long[(int) total];
+    boolean[] good = new boolean[(int) total];
+    Thread[] threads = new Thread[workers];
+    long start = System.nanoTime() + 50_000_000L; // every worker connected before the first is due
+    for (int w = 0; w < workers; w++) {
+      threads[w] = Thread.ofPlatform().name("rate-" + w).start(() -> {
+        try (Conn c = new Conn(t.uri())) {
+          while (true) {
+            long i = next.getAndIncrement();
+            if (i >= total) {
+              break;
+            }
+            long due = start + (long) (i * interval);
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+              LockSupport.parkNanos(wait);
+            }
+            long sent = System.nanoTime();
+            good[(int) i] = c.call(sign(t.uri()));
+            long done = System.nanoTime();
+            lat[(int) i] = done - due;
+            svc[(int) i] = done - sent;
+          }
+        } catch (IOException e) {
+          // the requests this worker did not send stay at latency 0 and count as errors
+        }
+      });
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long ok = 0;
+    for (boolean b : good) {
+      ok += b ? 1 : 0;
+    }
+    return new Result(t.name(), "rate@" + rate, round, elapsed, ok, total - ok, lat, svc);
+  }
+
+  // ---- signing and the wire --------------------------------------------------------------
+
+  private static final ThreadLocal<SplittableRandom> RANDOM =
+      ThreadLocal.withInitial(() -> new SplittableRandom(new SecureRandom().nextLong()));
+
+  /** The whole request, signed now with a fresh nonce. */
+  byte[] sign(URI uri) {
+    SplittableRandom r = RANDOM.get();
+    String nonce = HexFormat.of().toHexDigits(r.nextLong()) + HexFormat.of().toHexDigits(r.nextLong());
+    Map<String, String> h = MessageSignatures.sign("POST", uri, BODY, keyId, key,
+        System.currentTimeMillis() / 1000, nonce);
+    String authority = uri.getHost() + ":" + uri.getPort();
+    StringBuilder sb = new StringBuilder(512).append("POST ").append(uri.getRawPath()).append(" HTTP/1.1\r\n")
+        .append("Host: ").append(authority).append("\r\n")
+        .append("Content-Type: application/json\r\n")
+        .append("Content-Length: ").append(BODY.length).append("\r\n");
+    h.forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
+    sb.append("\r\n");
+    byte[] head = sb.toString().getBytes(StandardCharsets.US_ASCII);
+    byte[] req = Arrays.copyOf(head, head.length + BODY.length);
+    System.arraycopy(BODY, 0, req, head.length, BODY.length);
+    return req;
+  }
+
+  String probe(Target t) throws IOException {
+    try (Conn c = new Conn(t.uri())) {
+      boolean ok = c.call(sign(t.uri()));
+      return c.lastStatus + " " + (ok ? "" : "(not ok) ") + new String(c.lastBody, StandardCharsets.UTF_8).strip();
+    }
+  }
+
+  /** One keep-alive HTTP/1.1 connection; reconnects when the server closes it. */
+  static final class Conn implements AutoCloseable {
+    private final URI uri;
+    private Socket socket;
+    private OutputStream out;
+    private InputStream in;
+    int lastStatus;
+    byte[] lastBody = new byte[0];
+
+    Conn(URI uri) throws IOException {
+      this.uri = uri;
+      connect();
+    }
+
+    private void connect() throws IOException {
+      close();
+      socket = new Socket();
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
+      socket.setSoTimeout(30_000);
+      out = socket.getOutputStream();
+      in = new BufferedInputStream(socket.getInputStream(), 16384);
+    }
+
+    /** Sends one request and reads the whole answer; true for a 200. */
+    boolean call(byte[] request) throws IOException {
+      try {
+        return exchange(request);
+      } catch (IOException e) {
+        connect(); // a keep-alive connection closed by the server: one retry on a new one
+        return exchange(request);
+      }
+    }
+
+    private boolean exchange(byte[] request) throws IOException {
+      out.write(request);
+      out.flush();
+      String status = line();
+      if (status == null) {
+        throw new IOException("connection closed");
+      }
+      lastStatus = Integer.parseInt(status.substring(9, 12));
+      long length = -1;
+      boolean chunked = false;
+      boolean close = false;
+      for (String h; !(h = line()).isEmpty(); ) {
+        int colon = h.indexOf(':');
+        String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+        String value = h.substring(colon + 1).trim();
+        switch (name) {
+          case "content-length" -> length = Long.parseLong(value);
+          case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+          case "connection" -> close = value.equalsIgnoreCase("close");
+          default -> { }
+        }
+      }
+      if (chunked) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int size; (size = Integer.parseInt(line().split(";")[0].trim(), 16)) > 0; ) {
+          body.write(in.readNBytes(size));
+          line();
+        }
+        while (!line().isEmpty()) {
+          // trailers
+        }
+        lastBody = body.toByteArray();
+      } else if (length >= 0) {
+        lastBody = in.readNBytes((int) length);
+      } else {
+        lastBody = in.readAllBytes();
+        close = true;
+      }
+      if (close) {
+        connect();
+      }
+      return lastStatus == 200 && lastBody.length > 0;
+    }
+
+    private String line() throws IOException {
+      StringBuilder sb = new StringBuilder(64);
+      for (int b; (b = in.read()) != -1; ) {
+        if (b == '\n') {
+          int n = sb.length();
+          return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
+        }
+        sb.append((char) b);
+      }
+      if (sb.length() == 0) {
+        return null;
+      }
+      throw new IOException("connection closed mid-line");
+    }
+
+    @Override
+    public void close() {
+      if (socket != null) {
+        try {
+          socket.close();
+        } catch (IOException ignored) {
+          // closing
+        }
+      }
+    }
+  }
+
+  // ---- numbers ---------------------------------------------------------------------------
+
+  static final class LongList {
+    long[] a = new long[1 << 16];
+    int n;
+
+    void add(long v) {
+      if (n == a.length) {
+        a = Arrays.copyOf(a, n * 2);
+      }
+      a[n++] = v;
+    }
+
+    long[] toArray() {
+      return Arrays.copyOf(a, n);
+    }
+  }
+
+  static long[] concat(long[][] parts) {
+    int n = 0;
+    for (long[] p : parts) {
+      n += p == null ? 0 : p.length;
+    }
+    long[] all = new long[n];
+    int at = 0;
+    for (long[] p : parts) {
+      if (p != null) {
+        System.arraycopy(p, 0, all, at, p.length);
+        at += p.length;
+      }
+    }
+    return all;
+  }
+
+  /** Nearest-rank percentile of the values (sorted in place, once). */
+  static long pct(long[] values, double p) {
+    if (values.length == 0) {
+      return 0;
+    }
+    if (!sorted(values)) {
+      Arrays.sort(values);
+    }
+    int rank = (int) Math.ceil(p / 100.0 * values.length);
+    return values[Math.max(0, Math.min(values.length - 1, rank - 1))];
+  }
+
+  private static boolean sorted(long[] v) {
+    for (int i = 1; i < v.length; i++) {
+      if (v[i - 1] > v[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    if (a.length == 0) {
+      return Double.NaN;
+    }
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  // ---- report ----------------------------------------------------------------------------
+
+  private static void report(List<Target> targets, List<Result> results, int[] rates, int concurrency, int rateWorkers,
+      int rounds, double satSeconds, double rateSeconds, double warmup, String out) throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("date", java.time.Instant.now().toString());
+    root.put("cores", Runtime.getRuntime().availableProcessors());
+    root.put("java", System.getProperty("java.version"));
+    ObjectNode method = root.putObject("method");
+    method.put("rounds", rounds).put("warmup_s", warmup).put("saturate_s", satSeconds).put("rate_s", rateSeconds)
+        .put("rates", Arrays.toString(rates)).put("concurrency", concurrency).put("rate_workers", rateWorkers)
+        .put("latency", "from the intended send time (open loop); service_* from the actual send");
+    ArrayNode runs = root.putArray("runs");
+    // target -> metric -> values over rounds
+    Map<String, Map<String, List<Double>>> m = new LinkedHashMap<>();
+    Map<String, Long> errors = new LinkedHashMap<>();
+    for (Result r : results) {
+      ObjectNode n = runs.addObject();
+      n.put("target", r.target()).put("mode", r.mode()).put("round", r.round()).put("seconds", r.seconds())
+          .put("ok", r.ok()).put("errors", r.errors()).put("rps", r.rps())
+          .put("p50_ms", ms(pct(r.latencies(), 50))).put("p90_ms", ms(pct(r.latencies(), 90)))
+          .put("p99_ms", ms(pct(r.latencies(), 99))).put("p999_ms", ms(pct(r.latencies(), 99.9)))
+          .put("max_ms", ms(pct(r.latencies(), 100)));
+      var tm = m.computeIfAbsent(r.target(), k -> new LinkedHashMap<>());
+      errors.merge(r.target(), r.errors(), Long::sum);
+      if (r.mode().equals("saturate")) {
+        tm.computeIfAbsent("rps", k -> new ArrayList<>()).add(r.rps());
+      } else {
+        n.put("service_p50_ms", ms(pct(r.service(), 50))).put("service_p99_ms", ms(pct(r.service(), 99)));
+        tm.computeIfAbsent(r.mode() + ".p50_ms", k -> new ArrayList<>()).add(ms(pct(r.latencies(), 50)));
+        tm.computeIfAbsent(r.mode() + ".p99_ms", k -> new ArrayList<>()).add(ms(pct(r.latencies(), 99)));
+        tm.computeIfAbsent(r.mode() + ".service_p50_ms", k -> new ArrayList<>()).add(ms(pct(r.service(), 50)));
+        tm.computeIfAbsent(r.mode() + ".service_p99_ms", k -> new ArrayList<>()).add(ms(pct(r.service(), 99)));
+        tm.computeIfAbsent(r.mode() + ".achieved_rps", k -> new ArrayList<>()).add(r.rps());
+      }
+    }
+    String ref = targets.get(0).name();
+    String proxy = targets.size() > 1 ? targets.get(1).name() : ref;
+    ObjectNode medians = root.putObject("medians");
+    for (var e : m.entrySet()) {
+      ObjectNode t = medians.putObject(e.getKey());
+      for (var k : e.getValue().entrySet()) {
+        t.put(k.getKey(), median(k.getValue()));
+      }
+      t.put("errors", errors.get(e.getKey()));
+    }
+    java.util.function.BiFunction<String, String, Double> med = (t, k) -> medians.path(t).path(k).asDouble(Double.NaN);
+    StringBuilder table = new StringBuilder();
+    table.append(String.format(Locale.ROOT, "%nSaturation (%d connections), median of %d rounds:%n%n"
+        + "| target | req/s | vs %s | vs %s | errors |%n|---|---|---|---|---|%n", concurrency, rounds, ref, proxy));
+    for (Target t : targets) {
+      double v = med.apply(t.name(), "rps");
+      table.append(String.format(Locale.ROOT, "| %s | %,.0f | %.2f× | %.2f× | %d |%n", t.name(), v,
+          v / med.apply(ref, "rps"), v / med.apply(proxy, "rps"), errors.get(t.name())));
+      medians.with(t.name()).put("rps_vs_" + ref, v / med.apply(ref, "rps")).put("rps_vs_" + proxy,
+          v / med.apply(proxy, "rps"));
+    }
+    for (int rate : rates) {
+      String k = "rate@" + rate;
+      table.append(String.format(Locale.ROOT, "%nOpen loop at %d req/s (latency from the intended send time), median"
+          + " of %d rounds:%n%n| target | achieved req/s | p50 | p99 | added p50 / p99 vs %s | p50, p99 vs %s"
+          + " | p50, p99 vs %s | service p50 / p99 |%n|---|---|---|---|---|---|---|---|%n", rate, rounds, ref, ref, proxy));
+      for (Target t : targets) {
+        double p50 = med.apply(t.name(), k + ".p50_ms");
+        double p99 = med.apply(t.name(), k + ".p99_ms");
+        double a50 = med.apply(ref, k + ".p50_ms");
+        double a99 = med.apply(ref, k + ".p99_ms");
+        double b50 = med.apply(proxy, k + ".p50_ms");
+        double b99 = med.apply(proxy, k + ".p99_ms");
+        table.append(String.format(Locale.ROOT,
+            "| %s | %,.0f | %.3f ms | %.3f ms | +%.3f / +%.3f ms | %.2f×, %.2f× | %.2f×, %.2f× | %.3f / %.3f ms |%n",
+            t.name(), med.apply(t.name(), k + ".achieved_rps"), p50, p99, p50 - a50, p99 - a99, p50 / a50, p99 / a99,
+            p50 / b50, p99 / b99, med.apply(t.name(), k + ".service_p50_ms"), med.apply(t.name(), k + ".service_p99_ms")));
+        medians.with(t.name()).put(k + ".added_p50_ms", p50 - a50).put(k + ".added_p99_ms", p99 - a99);
+      }
+    }
+    System.out.print(table);
+    if (m.containsKey("gatehouse") && targets.size() > 1) {
+      double thr = med.apply("gatehouse", "rps") / med.apply(proxy, "rps");
+      String k = "rate@" + rates[0];
+      double a50 = med.apply("gatehouse", k + ".p50_ms") - med.apply(ref, k + ".p50_ms");
+      double a99 = med.apply("gatehouse", k + ".p99_ms") - med.apply(ref, k + ".p99_ms");
+      System.out.printf(Locale.ROOT, "%ngoals: throughput %.2f× %s (goal ≥ 0.60×): %s; at %d/s added p50 %.3f ms"
+          + " (goal ≤ 0.5): %s; added p99 %.3f ms (goal ≤ 2): %s%n", thr, proxy, thr >= 0.6 ? "met" : "MISSED", rates[0],
+          a50, a50 <= 0.5 ? "met" : "MISSED", a99, a99 <= 2 ? "met" : "MISSED");
+    }
+    if (out != null) {
+      Path p = Path.of(out);
+      Files.createDirectories(p.toAbsolutePath().getParent());
+      Files.write(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+      System.out.println("\nresults: " + p);
+    }
+  }
+}
