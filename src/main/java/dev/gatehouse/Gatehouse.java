@@ -15,6 +15,7 @@ import dev.gatehouse.exec.Approvals;
 import dev.gatehouse.exec.CommandRunner;
 import dev.gatehouse.exec.ExecGate;
 import dev.gatehouse.exec.ExecPolicy;
+import dev.gatehouse.guard.RateLimiter;
 import dev.gatehouse.store.StateDb;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -187,7 +188,9 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The broker over the given catalog holder, sending through {@code upstream}. */
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
-    return new Broker(agents(), new NonceStore(stateDb(), Broker.NONCE_KEEP), catalog, vault, audit, upstream, clock);
+    Config.Limits l = config.limits();
+    return new Broker(agents(), new NonceStore(stateDb(), Broker.NONCE_KEEP), catalog, vault, audit, upstream,
+        new Broker.RateLimits(new RateLimiter(clock, 100_000), l.perAgent(), l.perAction(), l.perSource()), clock);
   }
 
   /** The privileged-exec gate over {@code exec.yaml}, the TOTP core and {@code state.db}. */

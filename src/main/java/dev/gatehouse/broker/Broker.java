@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.guard.EgressDeniedException;
+import dev.gatehouse.guard.Limit;
+import dev.gatehouse.guard.RateLimiter;
 import dev.gatehouse.identity.ContentDigest;
 import dev.gatehouse.identity.MessageSignatures;
 import dev.gatehouse.identity.ParsedSignature;
@@ -71,9 +73,10 @@ public final class Broker {
   private final Upstream upstream;
   private final Clock clock;
   private final Sessions sessions;
+  private final RateLimits limits;
 
   public Broker(AgentRegistry agents, NonceStore nonces, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
-      Upstream upstream, Clock clock) {
+      Upstream upstream, RateLimits limits, Clock clock) {
     this.agents = agents;
     this.nonces = nonces;
     this.catalog = catalog;
@@ -82,12 +85,14 @@ public final class Broker {
     this.upstream = upstream;
     this.clock = clock;
     this.sessions = new Sessions(upstream, audit);
+    this.limits = limits;
   }
 
   /** A refusal carried out of the checks. */
   private static final class Refused extends Exception {
     final Problem problem;
     final String agent;
+    long retryAfterSeconds = -1;
 
     Refused(Problem.Kind kind, String detail, String agent) {
       super(kind.slug, null, false, false);
@@ -96,6 +101,9 @@ public final class Broker {
     }
   }
 
+  /** The limits each call is held to, and the limiter that counts them. */
+  public record RateLimits(RateLimiter limiter, Limit perAgent, Limit perAction, Limit perSource) {}
+
   public Answer handle(Call call) {
     String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
     Instant started = clock.instant();
@@ -103,8 +111,11 @@ public final class Broker {
     Action action;
     Map<String, JsonNode> params;
     try {
+      limit(null, List.of(new RateLimiter.Check("source", call.remote(), limits.perSource())));
       agent = authenticate(call);
       action = authorize(agent, actionName);
+      limit(agent.name(), List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
+          new RateLimiter.Check("action", action.fullName(), limits.perAction())));
       params = parameters(action, call.body(), agent);
     } catch (Refused r) {
       return refuse(r, call, actionName);
@@ -238,6 +249,14 @@ public final class Broker {
       throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made", name);
     }
     return agent.get();
+  }
+
+  private void limit(String agentName, List<RateLimiter.Check> checks) throws Refused {
+    if (limits.limiter().tryAcquire(checks) instanceof RateLimiter.Limited l) {
+      Refused r = new Refused(Problem.Kind.RATE_LIMITED, "over the " + l.scope() + " limit of " + l.limit(), agentName);
+      r.retryAfterSeconds = Math.max(1, l.retryAfter().toSeconds());
+      throw r;
+    }
   }
 
   private Action authorize(Agent agent, String actionName) throws Refused {
@@ -504,12 +523,19 @@ public final class Broker {
       Map<String, String> details = new TreeMap<>();
       details.put("reason", r.problem.kind().slug);
       details.put("remote", call.remote());
+      if (r.problem.detail() != null && r.problem.kind() == Problem.Kind.RATE_LIMITED) {
+        details.put("limit", r.problem.detail());
+      }
       seq = audit.record(new AuditEvent("broker.call", r.agent == null ? "unauthenticated" : "agent:" + r.agent,
           safe(actionName), "denied", details));
     } catch (RuntimeException e) {
       // the refusal stands either way
     }
-    return answer(r.problem, seq);
+    Answer a = answer(r.problem, seq);
+    if (r.retryAfterSeconds > 0) {
+      a.headers().put("Retry-After", Long.toString(r.retryAfterSeconds));
+    }
+    return a;
   }
 
   private Answer finish(long seq, Agent agent, Action action, Instant started, String outcome, int status, int bytes,

@@ -1,6 +1,7 @@
 package dev.gatehouse.config;
 
 import dev.gatehouse.audit.FileAuditLog;
+import dev.gatehouse.guard.Limit;
 import dev.gatehouse.otp.HashAlgorithm;
 import dev.gatehouse.otp.TotpParameters;
 import dev.gatehouse.otp.TotpPolicy;
@@ -20,8 +21,15 @@ import java.time.Duration;
  * unknown keys and bad values are refused as {@code FILE:LINE: problem}. A missing file means
  * the embedded defaults.
  */
-public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server) {
-  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT);
+public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits) {
+  public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT,
+      Limits.DEFAULT);
+
+  /** The broker's sliding-window rate limits. */
+  public record Limits(Limit perAgent, Limit perAction, Limit perSource) {
+    public static final Limits DEFAULT = new Limits(Limit.parse("120/minute"), Limit.parse("600/minute"),
+        Limit.parse("300/minute"));
+  }
 
   /**
    * The daemon's settings.
@@ -60,7 +68,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
   }
 
   public static Config parse(String fileName, String text) {
-    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server");
+    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server", "limits");
     Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
     Section lockout = totp.section("lockout", "max_failures", "minutes");
     TotpPolicy d = TotpPolicy.DEFAULT;
@@ -83,7 +91,26 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         totp.integer("skew_steps", d.skewSteps(), 0, 1),
         lockout.integer("max_failures", d.maxFailures(), 1, 20),
         Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings,
-        server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes")));
+        server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes")),
+        limits(root.section("limits", "per_agent", "per_action", "per_source")));
+  }
+
+  private static Limits limits(Section s) {
+    Limits d = Limits.DEFAULT;
+    return new Limits(limit(s, "per_agent", d.perAgent()), limit(s, "per_action", d.perAction()),
+        limit(s, "per_source", d.perSource()));
+  }
+
+  private static Limit limit(Section s, String key, Limit fallback) {
+    String text = s.string(key, fallback.toString(), v -> {
+      try {
+        Limit.parse(v);
+        return true;
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }, "a limit such as 60/minute, 10/second, 1000/hour or 5/10s");
+    return Limit.parse(text);
   }
 
   private static Server server(Section s) {

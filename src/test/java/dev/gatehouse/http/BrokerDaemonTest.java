@@ -405,8 +405,11 @@ class BrokerDaemonTest {
     AuditLog broken = event -> {
       throw new dev.gatehouse.error.RefusedException("disk full");
     };
+    var l = dev.gatehouse.config.Config.Limits.DEFAULT;
     Broker broker = new Broker(g.agents(), new NonceStore(g.stateDb(), Broker.NONCE_KEEP), catalog, g.vault(), broken,
-        new GuardedUpstream(new EgressGuard(HostResolver.system())), clock);
+        new GuardedUpstream(new EgressGuard(HostResolver.system())),
+        new Broker.RateLimits(new dev.gatehouse.guard.RateLimiter(clock, 1000), l.perAgent(), l.perAction(),
+            l.perSource()), clock);
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, broker,
         () -> new Daemon.Health(false, false, true, 4, 12));
 
@@ -453,6 +456,30 @@ class BrokerDaemonTest {
     assertThat(logged).contains("hdr.search").contains("status=200").contains("status=401");
     assertNoCanary(logged);
     assertThat(logged).doesNotContain("secret-query-text").doesNotContain("sig1=").doesNotContain(bot.keyId());
+  }
+
+  @Test
+  void overTheAgentsLimit_is429WithRetryAfter_audited_andTheWindowSlides() throws Exception {
+    daemon.close();
+    g.close();
+    Path config = home.resolve("gatehouse.yaml");
+    Files.writeString(config, Files.readString(config).replace("per_agent: 120/minute", "per_agent: 3/minute"));
+    g = TestHome.open(home, clock);
+    startDaemon(g, HostResolver.system());
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
+    }
+    clock.advance(Duration.ofSeconds(20));
+    Sent limited = call("hdr.search", "{\"q\":\"a\"}");
+
+    assertThat(limited.status()).isEqualTo(429);
+    assertThat(limited.problemType()).isEqualTo("rate-limited");
+    assertThat(limited.headers().get("retry-after")).containsExactly("40");
+    assertThat(upstream.received).hasSize(3);
+    assertThat(auditText()).contains("\"reason\":\"rate-limited\"");
+    clock.advance(Duration.ofSeconds(40));
+    assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
   }
 
   @Test
