@@ -12,6 +12,16 @@ public interface AuditLog {
   long record(AuditEvent event);
 
   /**
+   * Records an event that reports on something already decided and done (an outcome, not a
+   * decision): it is queued and made durable with the next batch, within milliseconds,
+   * without the caller waiting for the disk. A failure to write it is not the caller's to
+   * handle. By default, the same as {@link #record}.
+   */
+  default void recordEventually(AuditEvent event) {
+    record(event);
+  }
+
+  /**
    * An audit log that keeps nothing. Stands in until the tamper-evident log exists; it is
    * never a place where a code or a secret could end up.
    */

@@ -21,4 +21,13 @@ public final class DeferredAuditLog implements AuditLog {
     }
     return t.record(event);
   }
+
+  @Override
+  public void recordEventually(AuditEvent event) {
+    AuditLog t = target;
+    if (t == null) {
+      throw new RefusedException("the audit log is not open (the vault is sealed); refusing");
+    }
+    t.recordEventually(event);
+  }
 }

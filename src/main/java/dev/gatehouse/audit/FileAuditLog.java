@@ -74,6 +74,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private final Condition progress = queueLock.newCondition();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by queueLock
   private boolean leading; // a caller is writing a batch; guarded by queueLock
+  private boolean drainScheduled; // a drain thread will take the queue; guarded by queueLock
 
   // Writer state, guarded by flushLock (and the file lock while it changes the files).
   private boolean synced;
@@ -164,6 +165,52 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     return p.seq;
   }
 
+  @Override
+  public void recordEventually(AuditEvent event) {
+    Pending p = new Pending(redactor.redact(event));
+    queueLock.lock();
+    try {
+      queue.add(p);
+      if (leading || drainScheduled) {
+        return; // a batch in progress or already scheduled takes it
+      }
+      drainScheduled = true;
+    } finally {
+      queueLock.unlock();
+    }
+    Thread.ofVirtual().name("audit-drain").start(this::drain);
+  }
+
+  /** Leads batches until the queue is empty (for entries nobody waits on). */
+  private void drain() {
+    queueLock.lock();
+    try {
+      drainScheduled = false;
+      while (!queue.isEmpty()) {
+        if (leading) {
+          progress.awaitUninterruptibly();
+          continue;
+        }
+        leading = true;
+        queueLock.unlock();
+        try {
+          flushLock.lock();
+          try {
+            flush();
+          } finally {
+            flushLock.unlock();
+          }
+        } finally {
+          queueLock.lock();
+          leading = false;
+          progress.signalAll();
+        }
+      }
+    } finally {
+      queueLock.unlock();
+    }
+  }
+
   /** Writes a signed checkpoint now (if anything was appended since the last one). */
   public void checkpoint() {
     flushLock.lock();
@@ -177,9 +224,10 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     }
   }
 
-  /** Writes a final checkpoint. */
+  /** Writes what is queued, then a final checkpoint. */
   @Override
   public void close() {
+    drain();
     checkpoint();
   }
 

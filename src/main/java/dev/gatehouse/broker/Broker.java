@@ -241,10 +241,9 @@ public final class Broker {
       throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:", name);
     }
     try {
-      if (!nonces.firstUse(sig.keyId(), sig.nonce(), now)) {
+      if (!nonces.firstUse(sig.keyId(), sig.nonce(), now, name)) {
         throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request", name);
       }
-      nonces.touch(name, now);
     } catch (java.sql.SQLException e) {
       throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made", name);
     }
@@ -546,7 +545,10 @@ public final class Broker {
     details.put("bytes", Integer.toString(bytes));
     details.put("ms", Long.toString(Duration.between(started, clock.instant()).toMillis()));
     try {
-      audit.record(new AuditEvent("broker.result", "agent:" + agent.name(), action.fullName(), outcome, details));
+      // An outcome, not a decision (the decision was made durable before the call): the
+      // answer does not wait for the disk.
+      audit.recordEventually(new AuditEvent("broker.result", "agent:" + agent.name(), action.fullName(), outcome,
+          details));
     } catch (RuntimeException e) {
       // the upstream call already happened and its decision is on record; the answer goes back
     }

@@ -13,6 +13,7 @@ import java.time.Instant;
 public final class NonceStore {
   private final StateDb db;
   private final Duration keep;
+  private volatile long lastPurge;
 
   /** @param keep how long a nonce is remembered; must exceed the whole acceptance window */
   public NonceStore(StateDb db, Duration keep) {
@@ -25,18 +26,43 @@ public final class NonceStore {
    * time), false for a replay. Throws if the record cannot be made (the caller refuses).
    */
   public boolean firstUse(String keyId, String nonce, Instant now) throws SQLException {
+    return firstUse(keyId, nonce, now, null);
+  }
+
+  /**
+   * {@link #firstUse}, and on a first use also notes that agent {@code agent} made a call
+   * now — in the same transaction. Expired nonces are purged at most once a second.
+   */
+  public boolean firstUse(String keyId, String nonce, Instant now, String agent) throws SQLException {
+    boolean purge = now.toEpochMilli() - lastPurge >= 1000;
+    if (purge) {
+      lastPurge = now.toEpochMilli();
+    }
     return db.transaction(c -> {
-      try (PreparedStatement purge = c.prepareStatement("DELETE FROM nonces WHERE seen_at < ?")) {
-        purge.setLong(1, now.minus(keep).toEpochMilli());
-        purge.executeUpdate();
+      if (purge) {
+        try (PreparedStatement p = c.prepareStatement("DELETE FROM nonces WHERE seen_at < ?")) {
+          p.setLong(1, now.minus(keep).toEpochMilli());
+          p.executeUpdate();
+        }
       }
       try (PreparedStatement insert = c.prepareStatement(
           "INSERT INTO nonces (keyid, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
         insert.setString(1, keyId);
         insert.setString(2, nonce);
         insert.setLong(3, now.toEpochMilli());
-        return insert.executeUpdate() == 1;
+        if (insert.executeUpdate() != 1) {
+          return false;
+        }
       }
+      if (agent != null) {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO agent_usage (name, last_used) VALUES (?, ?)"
+            + " ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used")) {
+          s.setString(1, agent);
+          s.setLong(2, now.toEpochMilli());
+          s.executeUpdate();
+        }
+      }
+      return true;
     });
   }
 

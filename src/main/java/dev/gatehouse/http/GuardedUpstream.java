@@ -111,6 +111,6 @@ public final class GuardedUpstream implements Upstream {
       }
     };
     return WebClient.builder().dnsResolver(resolver).followRedirects(false).maxRedirects(0)
-        .connectTimeout(Duration.ofSeconds(5)).shareConnectionCache(false).build();
+        .connectTimeout(Duration.ofSeconds(5)).build();
   }
 }

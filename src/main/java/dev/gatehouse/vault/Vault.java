@@ -68,6 +68,8 @@ public final class Vault {
   private final SecureRandom random;
   private final Clock clock;
   private byte[] masterKey; // null while sealed
+  private VaultImage cached; // the last verified image, and the file it came from
+  private Object cachedStamp;
 
   public Vault(Path file, SecureRandom random, Clock clock) {
     this.file = file;
@@ -97,6 +99,8 @@ public final class Vault {
 
   /** Zeroes the master key; the vault is sealed until the next {@link #unseal}. */
   public synchronized void seal() {
+    cached = null;
+    cachedStamp = null;
     if (masterKey != null) {
       Arrays.fill(masterKey, (byte) 0);
       masterKey = null;
@@ -303,9 +307,32 @@ public final class Vault {
     }
   }
 
+  /**
+   * The verified image, re-read only when the file changed: same inode, size and modification
+   * time as the last verified read means the same file (every write replaces it by rename, so
+   * a change is a new inode). The cache holds only what the file holds — ciphertext — and is
+   * dropped when the vault is sealed.
+   */
   private synchronized VaultImage readVerified() throws IOException {
     byte[] mk = requireUnsealed();
-    return verify(mk, readFile());
+    Object stamp = stamp();
+    if (stamp != null && stamp.equals(cachedStamp) && cached != null) {
+      return cached;
+    }
+    VaultImage image = verify(mk, readFile());
+    cached = image;
+    cachedStamp = stamp;
+    return image;
+  }
+
+  private Object stamp() throws IOException {
+    try {
+      var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return a.fileKey() == null ? null : java.util.List.of(a.fileKey(), a.size(), a.lastModifiedTime());
+    } catch (NoSuchFileException e) {
+      return null;
+    }
   }
 
   private VaultImage readUnverified() throws IOException {

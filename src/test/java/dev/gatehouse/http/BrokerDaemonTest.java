@@ -186,6 +186,17 @@ class BrokerDaemonTest {
     return all.toString();
   }
 
+  /** Outcomes are written just after the answer (recordEventually): wait for them, with a deadline. */
+  String auditTextOnceItHas(String needle) throws IOException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    String text = auditText();
+    while (!text.contains(needle) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      text = auditText();
+    }
+    return text;
+  }
+
   void assertNoCanary(String text) {
     assertThat(text).doesNotContain(CANARY).doesNotContain(USER).doesNotContain(PASS)
         .doesNotContain(Base64.getEncoder().encodeToString((USER + ":" + PASS).getBytes(StandardCharsets.UTF_8)));
@@ -207,7 +218,7 @@ class BrokerDaemonTest {
     assertNoCanary(s.body() + s.headers());
     assertThat(s.headers()).doesNotContainKey("set-cookie");
     long seq = Long.parseLong(s.headers().get("gatehouse-audit-seq").get(0));
-    assertThat(auditText()).contains("\"seq\":" + seq + ",").contains("broker.call").contains("broker.result");
+    assertThat(auditTextOnceItHas("broker.result")).contains("\"seq\":" + seq + ",").contains("broker.call");
     assertNoCanary(auditText());
   }
 
@@ -426,7 +437,7 @@ class BrokerDaemonTest {
 
     assertThat(s.status()).isEqualTo(504);
     assertThat(s.problemType()).isEqualTo("upstream-timeout");
-    assertThat(auditText()).contains("\"outcome\":\"timeout\"");
+    assertThat(auditTextOnceItHas("\"outcome\":\"timeout\"")).contains("broker.result");
   }
 
   @Test
