@@ -102,15 +102,11 @@ class RealDaemonsIT {
     }
     Path dir = home.resolve("services");
     Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    SessionAuthTest.write(dir.resolve("qbit.yaml"), "service: qbit\nbase_url: http://127.0.0.1:" + qbitPort + "\n"
-        + "allow_private: [\"127.0.0.1/32\"]\n"
-        + "auth:\n  type: form-login\n  login: { path: /api/v2/auth/login, form: { username: qbit.user,"
-        + " password: qbit.password } }\n  session_cookie: SID\n"
-        + "actions:\n  api: { path: \"{path}\", allow_paths: [\"/api/v2/torrents/info\", \"/api/v2/app/*\"] }\n");
-    SessionAuthTest.write(dir.resolve("tr.yaml"), "service: tr\nbase_url: http://127.0.0.1:" + trPort + "\n"
-        + "allow_private: [\"127.0.0.1/32\"]\n"
-        + "auth:\n  type: session-header\n  basic: { username: tr.user, password: tr.password }\n"
-        + "actions:\n  rpc: { method: POST, path: /transmission/rpc, params: { method: string } }\n");
+    // The presets `gatehouse service add` writes, as a user would get them.
+    SessionAuthTest.write(dir.resolve("qbit.yaml"), dev.gatehouse.presets.Presets.render("qbittorrent", "qbit",
+        "http://127.0.0.1:" + qbitPort, List.of("127.0.0.1/32")));
+    SessionAuthTest.write(dir.resolve("tr.yaml"), dev.gatehouse.presets.Presets.render("transmission", "tr",
+        "http://127.0.0.1:" + trPort, List.of("127.0.0.1/32")));
     bot = g.agents().add("bot", List.of("qbit.*", "tr.*"), "cli:test");
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 65536,
         g.broker(new AtomicReference<>(g.loadCatalog()), new GuardedUpstream(new EgressGuard(HostResolver.system()))),
@@ -181,6 +177,21 @@ class RealDaemonsIT {
     assertThat(torrents.body()).isEqualTo("[]");
     assertThat(torrents.headers().map().keySet()).doesNotContain("set-cookie");
 
+    // A change, posted as the form qBittorrent expects.
+    String magnet = "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&dn=gatehouse-it";
+    HttpResponse<String> added = call("qbit.add", "{\"urls\":\"" + magnet + "\"}");
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+    String listed = "";
+    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < deadline; ) {
+      listed = call("qbit.api", "{\"path\":\"/api/v2/torrents/info\"}").body();
+      if (listed.contains("c9e15763f722f23e98a29decdfae341b98d53056")) {
+        break;
+      }
+      Thread.onSpinWait();
+    }
+    assertThat(listed).contains("c9e15763f722f23e98a29decdfae341b98d53056");
+    assertThat(call("qbit.pause", "{\"hashes\":\"all\"}").statusCode()).isEqualTo(200);
+
     // A restarted WebUI has forgotten every session: Gatehouse logs in again by itself.
     qbit.destroy();
     assertThat(qbit.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -197,5 +208,12 @@ class RealDaemonsIT {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).contains("\"result\":\"success\"").doesNotContain(TR_PASS);
     assertThat(r.headers().map().keySet()).doesNotContain("x-transmission-session-id");
+
+    HttpResponse<String> get = call("tr.rpc", "{\"method\":\"torrent-get\",\"arguments\":{\"fields\":[\"id\",\"name\"]}}");
+    assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
+    assertThat(get.body()).contains("\"torrents\"").contains("\"result\":\"success\"");
+
+    HttpResponse<String> remove = call("tr.rpc", "{\"method\":\"torrent-remove\"}");
+    assertThat(remove.statusCode()).as("a method the preset does not list").isEqualTo(400);
   }
 }
