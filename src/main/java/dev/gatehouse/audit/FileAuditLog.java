@@ -337,11 +337,11 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
 
   /** Brings the writer state up to the files, recovering a torn tail (its event goes into {@code recovered}). */
   private void sync(List<AuditEvent> recovered) throws IOException {
-    List<Path> segments = segments(dir);
-    if (synced && segment != null && !segments.isEmpty() && segments.get(segments.size() - 1).equals(segment)
-        && Files.size(segment) == segmentSize) {
-      return; // nobody else wrote
+    if (synced && segment != null && Files.size(segment) == segmentSize
+        && !Files.exists(dir.resolve(segmentName(segmentIndex(segment) + 1)))) {
+      return; // nobody else wrote (two stats instead of listing the folder every batch)
     }
+    List<Path> segments = segments(dir);
     if (!synced) {
       loadTip();
       loadCheckpoint();

@@ -110,8 +110,27 @@ public final class AgentRegistry {
     return find(keyId.substring(0, dot));
   }
 
+  /** Agents as read at a vault generation: re-read only when the vault changed (a revocation is a change). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Cached(long generation, Optional<Agent> agent) {}
+
   public Optional<Agent> find(String name) throws IOException {
     checkName(name);
+    long generation = vault.generation();
+    Cached c = cache.get(name);
+    if (c != null && c.generation() == generation) {
+      return c.agent();
+    }
+    Optional<Agent> agent = read(name);
+    if (cache.size() > 10_000) {
+      cache.clear();
+    }
+    cache.put(name, new Cached(generation, agent));
+    return agent;
+  }
+
+  private Optional<Agent> read(String name) throws IOException {
     Optional<SecretValue> v = vault.reveal(ENTRY_PREFIX + name, SecretAccess.get());
     if (v.isEmpty()) {
       return Optional.empty();

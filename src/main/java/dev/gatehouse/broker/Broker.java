@@ -74,6 +74,15 @@ public final class Broker {
   private final Clock clock;
   private final Sessions sessions;
   private final RateLimits limits;
+  /** Credentials as decrypted at a vault generation; any change to the vault drops them. */
+  private final Map<String, CachedSecret> credentials = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record CachedSecret(long generation, String value) {
+    @Override
+    public String toString() {
+      return "CachedSecret[" + generation + ", value redacted]";
+    }
+  }
 
   public Broker(AgentRegistry agents, NonceStore nonces, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
       Upstream upstream, RateLimits limits, Clock clock) {
@@ -123,11 +132,18 @@ public final class Broker {
     Service service = catalog.get().services().get(action.service());
     Map<String, String> secrets = new LinkedHashMap<>();
     try {
+      long generation = vault.generation();
       for (String name : service.auth().secrets()) {
-        try (SecretValue v = vault.reveal(name, SecretAccess.get()).orElseThrow(
-            () -> new Refused(Problem.Kind.UPSTREAM, "the service's credential is missing from the vault", agent.name()))) {
-          secrets.put(name, new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
+        CachedSecret c = credentials.get(name);
+        if (c == null || c.generation() != generation) {
+          try (SecretValue v = vault.reveal(name, SecretAccess.get()).orElseThrow(
+              () -> new Refused(Problem.Kind.UPSTREAM, "the service's credential is missing from the vault",
+                  agent.name()))) {
+            c = new CachedSecret(generation, new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
+          }
+          credentials.put(name, c);
         }
+        secrets.put(name, c.value());
       }
     } catch (Refused r) {
       return refuse(r, call, actionName);

@@ -70,6 +70,7 @@ public final class Vault {
   private byte[] masterKey; // null while sealed
   private VaultImage cached; // the last verified image, and the file it came from
   private Object cachedStamp;
+  private long generation;
 
   public Vault(Path file, SecureRandom random, Clock clock) {
     this.file = file;
@@ -101,6 +102,7 @@ public final class Vault {
   public synchronized void seal() {
     cached = null;
     cachedStamp = null;
+    generation++;
     if (masterKey != null) {
       Arrays.fill(masterKey, (byte) 0);
       masterKey = null;
@@ -322,7 +324,17 @@ public final class Vault {
     VaultImage image = verify(mk, readFile());
     cached = image;
     cachedStamp = stamp;
+    generation++;
     return image;
+  }
+
+  /**
+   * A number that changes whenever the vault's content may have changed (a new file was
+   * verified); callers may keep what they derived from entries while it stays the same.
+   */
+  public synchronized long generation() throws IOException {
+    readVerified();
+    return generation;
   }
 
   private Object stamp() throws IOException {
