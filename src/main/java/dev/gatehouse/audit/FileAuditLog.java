@@ -136,26 +136,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     queueLock.lock();
     try {
       queue.add(p);
-      while (!p.done()) {
-        if (leading) {
-          progress.awaitUninterruptibly(); // the leader's batch may hold this entry
-          continue;
-        }
-        leading = true; // this caller writes the next batch, its own entry and all queued
-        queueLock.unlock();
-        try {
-          flushLock.lock();
-          try {
-            flush();
-          } finally {
-            flushLock.unlock();
-          }
-        } finally {
-          queueLock.lock();
-          leading = false;
-          progress.signalAll(); // everyone at once: no convoy of wake-ups through a lock
-        }
-      }
+      leadUntil(p::done);
     } finally {
       queueLock.unlock();
     }
@@ -163,6 +144,34 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       throw p.failure;
     }
     return p.seq;
+  }
+
+  /**
+   * Group commit, with queueLock held: until {@code done}, wait while another caller leads a
+   * batch, else lead one (write every queued entry, force once) and wake everyone at once —
+   * no convoy of wake-ups through a lock.
+   */
+  private void leadUntil(java.util.function.BooleanSupplier done) {
+    while (!done.getAsBoolean()) {
+      if (leading) {
+        progress.awaitUninterruptibly(); // the leader's batch may hold what we wait for
+        continue;
+      }
+      leading = true;
+      queueLock.unlock();
+      try {
+        flushLock.lock();
+        try {
+          flush();
+        } finally {
+          flushLock.unlock();
+        }
+      } finally {
+        queueLock.lock();
+        leading = false;
+        progress.signalAll();
+      }
+    }
   }
 
   @Override
@@ -186,26 +195,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     queueLock.lock();
     try {
       drainScheduled = false;
-      while (!queue.isEmpty()) {
-        if (leading) {
-          progress.awaitUninterruptibly();
-          continue;
-        }
-        leading = true;
-        queueLock.unlock();
-        try {
-          flushLock.lock();
-          try {
-            flush();
-          } finally {
-            flushLock.unlock();
-          }
-        } finally {
-          queueLock.lock();
-          leading = false;
-          progress.signalAll();
-        }
-      }
+      leadUntil(queue::isEmpty);
     } finally {
       queueLock.unlock();
     }

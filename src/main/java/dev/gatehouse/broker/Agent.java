@@ -1,5 +1,7 @@
 package dev.gatehouse.broker;
 
+import dev.gatehouse.config.Globs;
+
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package dev.gatehouse.broker;
 
+import dev.gatehouse.config.Globs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.audit.AuditEvent;
@@ -592,7 +594,6 @@ public final class Broker {
 
   /** Caller-chosen text echoed in a problem: short and printable. */
   private static String safe(String s) {
-    String t = s.length() > 64 ? s.substring(0, 64) : s;
-    return t.replaceAll("[^A-Za-z0-9._/-]", "?");
+    return Problem.printable(s, 64);
   }
 }

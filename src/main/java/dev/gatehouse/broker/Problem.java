@@ -6,6 +6,8 @@ package dev.gatehouse.broker;
  * and never holds a secret, a signature or an upstream credential.
  */
 public record Problem(Kind kind, String detail) {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   public enum Kind {
     UNAUTHENTICATED(401, "unauthenticated", "The request is not signed by a known, current agent key"),
     SIGNATURE_MALFORMED(401, "signature-malformed", "The Signature or Signature-Input header is missing or malformed"),
@@ -43,9 +45,17 @@ public record Problem(Kind kind, String detail) {
     return kind.status;
   }
 
+  /** Caller-chosen text made safe to echo in a problem or a log line: at most {@code max} characters of A-Z a-z 0-9 . _ / -, the rest '?'. */
+  public static String printable(String s, int max) {
+    String t = s.length() > max ? s.substring(0, max) : s;
+    return UNPRINTABLE.matcher(t).replaceAll("?");
+  }
+
+  private static final java.util.regex.Pattern UNPRINTABLE = java.util.regex.Pattern.compile("[^A-Za-z0-9._/-]");
+
   /** The problem+json body. */
   public byte[] json(long auditSeq) {
-    var n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    var n = JSON.createObjectNode();
     n.put("type", kind.type());
     n.put("title", kind.title);
     n.put("status", kind.status);

@@ -1,6 +1,7 @@
 package dev.gatehouse.exec;
 
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.Globs;
 import dev.gatehouse.config.Section;
 import dev.gatehouse.config.YamlTree;
 import java.io.IOException;
@@ -56,22 +57,7 @@ public final class ExecPolicy {
       if (globs.get(gi).equals("**") && gi == globs.size() - 1) {
         return true;
       }
-      return ai < args.size() && glob(globs.get(gi), 0, args.get(ai), 0) && argsMatch(globs, gi + 1, args, ai + 1);
-    }
-
-    private static boolean glob(String g, int gi, String s, int si) {
-      if (gi == g.length()) {
-        return si == s.length();
-      }
-      if (g.charAt(gi) == '*') {
-        for (int k = si; k <= s.length(); k++) {
-          if (glob(g, gi + 1, s, k)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      return si < s.length() && s.charAt(si) == g.charAt(gi) && glob(g, gi + 1, s, si + 1);
+      return ai < args.size() && Globs.matchesName(globs.get(gi), args.get(ai)) && argsMatch(globs, gi + 1, args, ai + 1);
     }
   }
 

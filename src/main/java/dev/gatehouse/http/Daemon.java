@@ -108,8 +108,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   private static String safe(String path) {
-    String p = path.length() > 100 ? path.substring(0, 100) : path;
-    return p.replaceAll("[^A-Za-z0-9._/-]", "?");
+    return dev.gatehouse.broker.Problem.printable(path, 100);
   }
 
   /** Whether the audit folder can take appends right now (for health). */

@@ -3,7 +3,6 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.otp.OtpAuthUri;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,13 +38,7 @@ class ExecCliTest extends CliTestBase {
   }
 
   String audit() throws Exception {
-    StringBuilder all = new StringBuilder();
-    try (var files = Files.list(home.resolve("audit"))) {
-      for (Path p : files.toList()) {
-        all.append(Files.readString(p, StandardCharsets.ISO_8859_1));
-      }
-    }
-    return all.toString();
+    return dev.gatehouse.testing.AgentCalls.auditText(home);
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.AgentCalls;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
@@ -113,14 +112,7 @@ class ServeProcessIT {
   }
 
   int call(String action) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + port + "/v1/actions/" + action);
-    byte[] nonce = new byte[12];
-    new SecureRandom().nextBytes(nonce);
-    var signed = MessageSignatures.sign("POST", uri, "{}".getBytes(StandardCharsets.UTF_8), keyId, key,
-        Instant.now().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{}"));
-    signed.forEach(b::header);
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    return AgentCalls.call(port, action, "{}", keyId, key, Instant.now()).statusCode();
   }
 
   @Test

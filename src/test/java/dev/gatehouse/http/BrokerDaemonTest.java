@@ -12,7 +12,7 @@ import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.broker.NonceStore;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
-import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.AgentCalls;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import java.io.IOException;
@@ -25,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -159,31 +158,18 @@ class BrokerDaemonTest {
   }
 
   static String nonce() {
-    byte[] n = new byte[16];
-    new SecureRandom().nextBytes(n);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(n);
+    return AgentCalls.nonce();
   }
 
   Sent call(String action, String body, String keyId, byte[] key, Instant created, String nonce, String sentBody)
       throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/" + action);
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    Map<String, String> signed = MessageSignatures.sign("POST", uri, bytes, keyId, key, created.getEpochSecond(), nonce);
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(
-        sentBody != null ? sentBody : body)).header("Content-Type", "application/json");
-    signed.forEach(req::header);
-    HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = AgentCalls.call(daemon.port(), action, body, keyId, key, created, nonce,
+        sentBody != null ? sentBody : body);
     return new Sent(r.statusCode(), r.headers().map(), r.body());
   }
 
   String auditText() throws IOException {
-    StringBuilder all = new StringBuilder();
-    try (var files = Files.list(home.resolve("audit"))) {
-      for (Path p : files.toList()) {
-        all.append(Files.readString(p, StandardCharsets.ISO_8859_1));
-      }
-    }
-    return all.toString();
+    return AgentCalls.auditText(home);
   }
 
   /** Outcomes are written just after the answer (recordEventually): wait for them, with a deadline. */

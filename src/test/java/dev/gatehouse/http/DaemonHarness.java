@@ -6,23 +6,19 @@ import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
-import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.AgentCalls;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -76,16 +72,7 @@ final class DaemonHarness implements AutoCloseable {
 
   /** One signed call of {@code action} with the JSON parameters {@code body}. */
   Sent call(String action, String body) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/" + action);
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    byte[] n = new byte[16];
-    new SecureRandom().nextBytes(n);
-    Map<String, String> signed = MessageSignatures.sign("POST", uri, bytes, agent.keyId(), agent.key(),
-        clock.instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(n));
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-        .header("Content-Type", "application/json");
-    signed.forEach(req::header);
-    HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = AgentCalls.call(daemon.port(), action, body, agent.keyId(), agent.key(), clock.instant());
     return new Sent(r.statusCode(), r.headers().map(), r.body());
   }
 

@@ -4,28 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.broker.Agent;
-import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
-import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.AgentCalls;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -155,15 +150,8 @@ class RealDaemonsIT {
   }
 
   HttpResponse<String> call(String action, String body) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/" + action);
-    byte[] n = new byte[12];
-    new SecureRandom().nextBytes(n);
-    clock.set(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    var signed = MessageSignatures.sign("POST", uri, body.getBytes(StandardCharsets.UTF_8), bot.keyId(), bot.key(),
-        clock.instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(n));
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body));
-    signed.forEach(b::header);
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    clock.set(Instant.now().truncatedTo(ChronoUnit.SECONDS)); // real daemons: real time
+    return AgentCalls.call(daemon.port(), action, body, bot.keyId(), bot.key(), clock.instant());
   }
 
   @Test

@@ -9,16 +9,14 @@ import dev.gatehouse.broker.Agent;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
-import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.testing.AgentCalls;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -186,25 +184,12 @@ class SessionAuthTest {
   record Sent(int status, Map<String, List<String>> headers, String body) {}
 
   Sent call(String action, String body) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/" + action);
-    byte[] n = new byte[12];
-    new SecureRandom().nextBytes(n);
-    var signed = MessageSignatures.sign("POST", uri, body.getBytes(StandardCharsets.UTF_8), bot.keyId(), bot.key(),
-        clock.instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(n));
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body));
-    signed.forEach(b::header);
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = AgentCalls.call(daemon.port(), action, body, bot.keyId(), bot.key(), clock.instant());
     return new Sent(r.statusCode(), r.headers().map(), r.body());
   }
 
   String auditText() throws IOException {
-    StringBuilder all = new StringBuilder();
-    try (var files = Files.list(home.resolve("audit"))) {
-      for (Path p : files.toList()) {
-        all.append(Files.readString(p, StandardCharsets.ISO_8859_1));
-      }
-    }
-    return all.toString();
+    return AgentCalls.auditText(home);
   }
 
   @Test

@@ -1,22 +1,22 @@
-package dev.gatehouse.broker;
+package dev.gatehouse.config;
 
 /**
- * The two glob dialects of the catalog and the agent allowlists. No regular expressions are
- * built from configuration text.
+ * The two glob dialects of configuration: names (agent allowlists, exec arguments) and paths
+ * (the catalog's allow_paths). No regular expressions are built from configuration text.
  */
-final class Globs {
+public final class Globs {
   private Globs() {}
 
-  /** Action names ({@code service.action}): {@code *} matches any run of characters, including dots. */
-  static boolean matchesName(String glob, String name) {
+  /** Names and single arguments: {@code *} matches any run of characters (dots and slashes included). */
+  public static boolean matchesName(String glob, String name) {
     return match(glob, 0, name, 0, true);
   }
 
   /**
    * Paths: {@code *} matches within one segment (never a {@code /}); {@code **} matches
-   * across segments. The path must already be normalized ({@link PathRules}).
+   * across segments. The path must already be normalized (the broker's PathRules).
    */
-  static boolean matchesPath(String glob, String path) {
+  public static boolean matchesPath(String glob, String path) {
     return match(glob, 0, path, 0, false);
   }
 
