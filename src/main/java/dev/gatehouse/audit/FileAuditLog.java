@@ -20,13 +20,14 @@ import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -39,9 +40,10 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #record} returns only when the entry is on disk (fsynced); it throws
  *       {@link RefusedException} if it cannot be, and the caller must then refuse its action.
- *   <li>Concurrent callers share one fsync (group commit): one caller at a time leads, writes
- *       every queued entry (up to {@value #MAX_BATCH_BYTES} bytes) and forces once; the others
- *       wait, are woken together, and return once their entry is durable.
+ *   <li>Concurrent callers share one fsync (group commit): a writer thread takes every queued
+ *       entry (up to {@value #MAX_BATCH_ENTRIES}), writes them to the open segment and
+ *       forces once; the callers wait, are woken together, and return once their entry is
+ *       durable.
  *   <li>Several processes may append to the same log: every batch is written under a file
  *       lock, after catching up with what others appended.
  *   <li>A torn last line (a crash mid-write) is moved aside to {@code SEGMENT.torn-MILLIS}
@@ -50,7 +52,7 @@ import java.util.stream.Stream;
  * </ul>
  */
 public final class FileAuditLog implements AuditLog, AutoCloseable {
-  static final int MAX_BATCH_BYTES = 1 << 20;
+  static final int MAX_BATCH_ENTRIES = 2048;
   public static final String CHECKPOINT_FILE = "checkpoint";
   public static final String VERIFIER_FILE = "signing-key.pub";
   static final String TIP_FILE = "tip.json";
@@ -70,11 +72,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private final Settings settings;
   private final HomeLock fileLock;
   private final ReentrantLock flushLock = new ReentrantLock();
-  private final ReentrantLock queueLock = new ReentrantLock();
-  private final Condition progress = queueLock.newCondition();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by queueLock
-  private boolean leading; // a caller is writing a batch; guarded by queueLock
-  private boolean drainScheduled; // a drain thread will take the queue; guarded by queueLock
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicReference<Thread> writer = new AtomicReference<>(); // started with the first entry
 
   // Writer state, guarded by flushLock (and the file lock while it changes the files).
   private boolean synced;
@@ -82,22 +81,38 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private String prevHash = AuditRecord.GENESIS;
   private CompactRange range = new CompactRange();
   private Path segment;
+  private FileChannel channel; // kept open for appends to channelSegment
+  private Path channelSegment;
   private long segmentSize;
   private Instant segmentStarted;
   private long checkpointSize;
   private Instant checkpointTime;
 
   private static final class Pending {
-    final AuditEvent event;
+    final AuditEvent event; // null for a barrier: nothing to write, done once everything before it is
+    final Thread waiter; // unparked when done; null if nobody waits
     long seq = -1;
     RuntimeException failure;
+    volatile boolean done; // written last: seq and failure are visible once it is true
 
-    Pending(AuditEvent event) {
+    Pending(AuditEvent event, Thread waiter) {
       this.event = event;
+      this.waiter = waiter;
     }
 
-    boolean done() {
-      return seq >= 0 || failure != null;
+    void finish(long seq, RuntimeException failure) {
+      this.seq = seq;
+      this.failure = failure;
+      done = true;
+      if (waiter != null) {
+        LockSupport.unpark(waiter);
+      }
+    }
+
+    void await() {
+      while (!done) {
+        LockSupport.park(this);
+      }
     }
   }
 
@@ -126,78 +141,78 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       AtomicFiles.write(vkey, (verifier.text() + "\n").getBytes(StandardCharsets.UTF_8));
     }
     FileAuditLog log = new FileAuditLog(dir, clock, redactor, verifier, signingKey, settings);
-    log.flush(); // catches up, recovers a torn tail, writes nothing else
+    log.flushLock.lock();
+    try {
+      log.flush(List.of()); // catches up, recovers a torn tail, writes nothing else
+    } finally {
+      log.flushLock.unlock();
+    }
     return log;
   }
 
   @Override
   public long record(AuditEvent event) {
-    Pending p = new Pending(redactor.redact(event));
-    queueLock.lock();
-    try {
-      queue.add(p);
-      leadUntil(p::done);
-    } finally {
-      queueLock.unlock();
-    }
+    Pending p = new Pending(redactor.redact(event), Thread.currentThread());
+    enqueue(p);
+    p.await();
     if (p.failure != null) {
       throw p.failure;
     }
     return p.seq;
   }
 
-  /**
-   * Group commit, with queueLock held: until {@code done}, wait while another caller leads a
-   * batch, else lead one (write every queued entry, force once) and wake everyone at once —
-   * no convoy of wake-ups through a lock.
-   */
-  private void leadUntil(java.util.function.BooleanSupplier done) {
-    while (!done.getAsBoolean()) {
-      if (leading) {
-        progress.awaitUninterruptibly(); // the leader's batch may hold what we wait for
-        continue;
-      }
-      leading = true;
-      queueLock.unlock();
-      try {
-        flushLock.lock();
-        try {
-          flush();
-        } finally {
-          flushLock.unlock();
-        }
-      } finally {
-        queueLock.lock();
-        leading = false;
-        progress.signalAll();
-      }
-    }
-  }
-
   @Override
   public void recordEventually(AuditEvent event) {
-    Pending p = new Pending(redactor.redact(event));
-    queueLock.lock();
-    try {
-      queue.add(p);
-      if (leading || drainScheduled) {
-        return; // a batch in progress or already scheduled takes it
-      }
-      drainScheduled = true;
-    } finally {
-      queueLock.unlock();
-    }
-    Thread.ofVirtual().name("audit-drain").start(this::drain);
+    enqueue(new Pending(redactor.redact(event), null));
   }
 
-  /** Leads batches until the queue is empty (for entries nobody waits on). */
+  /** Returns once everything queued before it is written (or has failed). */
   private void drain() {
-    queueLock.lock();
-    try {
-      drainScheduled = false;
-      leadUntil(queue::isEmpty);
-    } finally {
-      queueLock.unlock();
+    Pending barrier = new Pending(null, Thread.currentThread());
+    enqueue(barrier);
+    barrier.await();
+  }
+
+  private void enqueue(Pending p) {
+    queue.add(p);
+    Thread w = writer.get();
+    if (w == null) {
+      Thread started = Thread.ofPlatform().daemon().name("gatehouse-audit-writer").unstarted(this::writeLoop);
+      if (writer.compareAndSet(null, started)) {
+        started.start();
+        return;
+      }
+      w = writer.get();
+    }
+    LockSupport.unpark(w); // a permit if it is not parked yet: no wake-up is lost
+  }
+
+  /**
+   * The writer: a platform thread, so that the fsync it waits on blocks no request thread
+   * (virtual threads share a few carriers). Each turn takes every queued entry as one batch,
+   * writes it and forces once (and writes a checkpoint if one is due), then wakes each caller
+   * directly — no lock for the callers to queue on again.
+   */
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      for (Pending p; batch.size() < MAX_BATCH_ENTRIES && (p = queue.poll()) != null; ) {
+        batch.add(p);
+      }
+      if (batch.isEmpty()) {
+        if (writer.get() != Thread.currentThread()) {
+          return; // closed: a later entry starts a new writer
+        }
+        LockSupport.park(this);
+        continue;
+      }
+      flushLock.lock();
+      try {
+        flush(batch);
+      } finally {
+        flushLock.unlock();
+      }
+      batch.clear();
     }
   }
 
@@ -214,11 +229,21 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     }
   }
 
-  /** Writes what is queued, then a final checkpoint. */
+  /** Writes what is queued, then a final checkpoint, and closes the segment. */
   @Override
   public void close() {
     drain();
     checkpoint();
+    flushLock.lock();
+    try {
+      closeSegment();
+    } finally {
+      flushLock.unlock();
+    }
+    Thread w = writer.getAndSet(null);
+    if (w != null) {
+      LockSupport.unpark(w);
+    }
   }
 
   public long size() {
@@ -230,30 +255,26 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     }
   }
 
-  /** One batch: sync with the disk, then write every queued entry and force once. Holds flushLock. */
-  private void flush() {
-    List<Pending> batch = new ArrayList<>();
+  /**
+   * One batch: sync with the disk, write every entry of {@code batch} after any recovered one,
+   * force once, and finish each entry with its seq or the failure. Holds flushLock.
+   */
+  private void flush(List<Pending> batch) {
+    List<Pending> entries = new ArrayList<>(batch.size());
     try (HomeLock.Held held = fileLock.acquire()) {
       List<AuditEvent> recovered = new ArrayList<>();
       sync(recovered);
       for (AuditEvent r : recovered) {
-        batch.add(new Pending(r));
+        entries.add(new Pending(r, null));
       }
-      long bytes = 0;
-      queueLock.lock();
-      try {
-        while (!queue.isEmpty() && bytes < MAX_BATCH_BYTES) {
-          Pending p = queue.poll();
-          batch.add(p);
-          bytes += 512;
+      for (Pending p : batch) {
+        if (p.event != null) {
+          entries.add(p);
         }
-      } finally {
-        queueLock.unlock();
       }
-      if (batch.isEmpty()) {
-        return;
+      if (!entries.isEmpty()) {
+        write(entries); // sets each entry's seq
       }
-      write(batch);
       if (range.size() - checkpointSize >= settings.checkpointEveryEntries()
           || (range.size() > checkpointSize && Duration.between(checkpointTime, clock.instant())
               .compareTo(settings.checkpointEvery()) >= 0)) {
@@ -261,23 +282,18 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       synced = false; // re-read the disk before the next batch
+      closeSegment();
       RefusedException failure = new RefusedException("the audit log in " + dir + " cannot be written ("
           + describe(e) + "); refusing, to fail closed", e);
       for (Pending p : batch) {
-        if (p.seq < 0) {
-          p.failure = failure;
+        if (p.event != null && p.seq < 0) { // written entries stand, even if the checkpoint failed
+          p.finish(-1, failure);
         }
       }
-      if (batch.isEmpty()) {
-        queueLock.lock();
-        try {
-          for (Pending p : queue) {
-            p.failure = failure;
-          }
-          queue.clear();
-        } finally {
-          queueLock.unlock();
-        }
+    }
+    for (Pending p : batch) {
+      if (!p.done) {
+        p.finish(p.seq, null); // written, or a barrier
       }
     }
   }
@@ -303,14 +319,17 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       seqs[i] = seq++;
       prev = AuditRecord.hashOf(line);
     }
-    try (FileChannel ch = FileChannel.open(segment, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
-        StandardOpenOption.CREATE), PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY))) {
-      ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(false);
+    if (!segment.equals(channelSegment)) {
+      closeSegment();
+      channel = FileChannel.open(segment, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+          StandardOpenOption.CREATE), PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY));
+      channelSegment = segment;
     }
+    ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
+    while (buf.hasRemaining()) {
+      channel.write(buf);
+    }
+    channel.force(false);
     if (segmentSize == 0) {
       AtomicFiles.fsyncDirectory(dir); // a new segment's name must survive too
     }
@@ -323,11 +342,24 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     }
   }
 
+  /** Closes the open segment (after a failure, on rotation and on close). Holds flushLock. */
+  private void closeSegment() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // every byte that counts was forced; nothing is lost by a failed close
+      }
+      channel = null;
+      channelSegment = null;
+    }
+  }
+
   // ---- catching up with the disk ---------------------------------------------------------
 
   /** Brings the writer state up to the files, recovering a torn tail (its event goes into {@code recovered}). */
   private void sync(List<AuditEvent> recovered) throws IOException {
-    if (synced && segment != null && Files.size(segment) == segmentSize
+    if (synced && segment != null && (segment.equals(channelSegment) ? channel.size() : Files.size(segment)) == segmentSize
         && !Files.exists(dir.resolve(segmentName(segmentIndex(segment) + 1)))) {
       return; // nobody else wrote (two stats instead of listing the folder every batch)
     }
