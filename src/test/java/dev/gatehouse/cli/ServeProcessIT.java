@@ -171,6 +171,34 @@ class ServeProcessIT {
   }
 
   @Test
+  void callLines_onlyAtDebug_andNeverASecret() throws Exception {
+    startServe();
+    assertThat(call("svc.fast")).isEqualTo(200);
+    String quiet = stopAndReadLog();
+
+    jar.env.put("GATEHOUSE_LOG_LEVEL", "DEBUG");
+    startServe();
+    assertThat(call("svc.fast")).isEqualTo(200);
+    String debug = stopAndReadLog();
+
+    assertThat(quiet).doesNotContain("call action=");
+    assertThat(debug).containsPattern("DEBUG gatehouse.daemon call action=/v1/actions/svc.fast status=200 ms=[0-9]+"
+        + " audit_seq=[0-9]+");
+    for (String log : new String[] {quiet, debug}) {
+      assertThat(log).doesNotContain(CANARY).doesNotContain(Base64.getEncoder().encodeToString(key))
+          .doesNotContain("sig1=:");
+    }
+  }
+
+  private String stopAndReadLog() throws Exception {
+    assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(serve.pid())).start().waitFor()).isZero();
+    assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String log = new String(serve.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    serve = null;
+    return log;
+  }
+
+  @Test
   void aNonLoopbackBind_isRefused_sayingWhatIsMissing() throws Exception {
     Path config = jar.home.resolve("gatehouse.yaml");
     Files.writeString(config, Files.readString(config).replace("bind: 127.0.0.1", "bind: 0.0.0.0"));

@@ -449,11 +449,14 @@ class BrokerDaemonTest {
     var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
     appender.start();
     root.addAppender(appender);
+    ch.qos.logback.classic.Level level = root.getLevel();
+    root.setLevel(ch.qos.logback.classic.Level.DEBUG); // the per-call lines, as GATEHOUSE_LOG_LEVEL=DEBUG gives
     try {
       call("hdr.search", "{\"q\":\"secret-query-text\"}");
       call("basic.search", "{\"q\":\"x\"}");
       call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), new byte[32], clock.instant(), nonce(), null);
     } finally {
+      root.setLevel(level);
       root.detachAppender(appender);
     }
     String logged = appender.list.stream().map(e -> e.getFormattedMessage()).reduce("", (a, b) -> a + "\n" + b);
