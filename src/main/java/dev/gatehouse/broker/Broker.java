@@ -47,7 +47,7 @@ public final class Broker {
   /** How far {@code created} may be from the gateway's clock, either way. */
   public static final Duration SKEW = Duration.ofSeconds(30);
   /** Nonces are kept longer than any signature can be accepted. */
-  public static final Duration NONCE_KEEP = Duration.ofMinutes(5);
+  public static final Duration NONCE_KEEP = Duration.ofMinutes(2);
   public static final String AUDIT_SEQ_HEADER = "Gatehouse-Audit-Seq";
   private static final int MAX_REDIRECTS = 3;
   private static final ObjectMapper JSON = new ObjectMapper();

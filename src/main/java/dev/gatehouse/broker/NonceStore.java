@@ -10,29 +10,35 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Remembers every request nonce for longer than a signature can be accepted, in
- * {@code state.db}, so neither a replay nor a restart of the daemon reopens a used nonce.
+ * Remembers every request nonce for longer than a signature can be accepted, in memory and
+ * in {@code state.db}'s append-only {@code nonce_log}, so neither a replay nor a restart of the
+ * daemon reopens a used nonce.
  *
  * <p>Guarantees of {@link #firstUse}:
  * <ul>
  *   <li>It returns true only for the first use of (key id, nonce) within the keep time, and
  *       only once that nonce's row is committed to {@code state.db} (WAL, so a killed daemon
- *       keeps it): a call let through can never be replayed, not even after a restart.
- *   <li>It throws {@link SQLException} if the record cannot be made; the caller must refuse.
+ *       keeps it): a call let through can never be replayed, not even after a restart. The
+ *       check itself is in memory (an atomic put-if-absent); the rows are read back when the
+ *       store is first used.
+ *   <li>It throws {@link SQLException} if the record cannot be made; the caller must refuse
+ *       (the nonce stays used).
  *   <li>Concurrent callers share one transaction (group commit): one caller at a time leads,
- *       records every queued nonce (up to {@value #MAX_BATCH}) in one transaction, and wakes
- *       the others at once. Of two uses of one nonce in a batch the earlier queued wins; if
- *       the transaction fails, every caller in that batch gets the failure.
+ *       appends every queued nonce (up to {@value #MAX_BATCH}) in one transaction, and wakes
+ *       the others at once; if the transaction fails, every caller in that batch gets the
+ *       failure.
  * </ul>
+ * Memory: one entry per nonce within the keep time — bounded by the agents' rate limits.
  */
 public final class NonceStore {
   static final int MAX_BATCH = 1024;
-  private static final String INSERT_NONCE =
-      "INSERT INTO nonces (keyid, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+  private static final String INSERT_NONCE = "INSERT INTO nonce_log (seen_at, keyid, nonce) VALUES (?, ?, ?)";
   private static final String UPSERT_USAGE = "INSERT INTO agent_usage (name, last_used) VALUES (?, ?)"
       + " ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used";
 
@@ -45,9 +51,14 @@ public final class NonceStore {
   private int inFlight; // items of the batch being committed; guarded by queueLock
   private long batches; // batches taken, one transaction each; guarded by queueLock
   private long lastPurge; // touched only by the leader (leading hands it over under queueLock)
+  /** "keyid NUL nonce" -> when it was first used (epoch ms); loaded from state.db on first use. */
+  private final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
+  private final ReentrantLock loadLock = new ReentrantLock();
+  private volatile boolean loaded;
+  private final AtomicLong lastMemoryPurge = new AtomicLong();
 
   /**
-   * One caller's nonce. The leader writes {@code first} or {@code failure}, then sets
+   * One caller's nonce. The leader writes {@code failure} if the batch failed, then sets
    * {@code done} under queueLock; the caller reads them once it sees {@code done} there.
    */
   private static final class Pending {
@@ -56,7 +67,6 @@ public final class NonceStore {
     final long now;
     final String agent;
     boolean done; // guarded by queueLock
-    boolean first;
     SQLException failure;
 
     Pending(String keyId, String nonce, long now, String agent) {
@@ -88,7 +98,15 @@ public final class NonceStore {
    * no batch is in progress). Expired nonces are purged at most once a second.
    */
   public boolean firstUse(String keyId, String nonce, Instant now, String agent) throws SQLException {
-    Pending p = new Pending(keyId, nonce, now.toEpochMilli(), agent);
+    long t = now.toEpochMilli();
+    load(t);
+    purgeMemory(t);
+    String key = keyId + '\0' + nonce;
+    Long before = seen.putIfAbsent(key, t);
+    if (before != null && (before >= t - keepMillis || !seen.replace(key, before, t))) {
+      return false; // used within the keep time, or another caller just took it
+    }
+    Pending p = new Pending(keyId, nonce, t, agent);
     queueLock.lock();
     try {
       queue.add(p);
@@ -101,7 +119,44 @@ public final class NonceStore {
       throw new SQLException("the nonce could not be recorded: " + f.getMessage(), f.getSQLState(),
           f.getErrorCode(), f);
     }
-    return p.first;
+    return true;
+  }
+
+  /** Reads the nonces still within the keep time from state.db, once. */
+  private void load(long now) throws SQLException {
+    if (loaded) {
+      return;
+    }
+    loadLock.lock();
+    try {
+      if (loaded) {
+        return;
+      }
+      db.transaction(c -> {
+        try (PreparedStatement s = c.prepareStatement(
+            "SELECT keyid, nonce, seen_at FROM nonce_log WHERE seen_at >= ?")) {
+          s.setLong(1, now - keepMillis);
+          try (var rs = s.executeQuery()) {
+            while (rs.next()) {
+              seen.merge(rs.getString(1) + '\0' + rs.getString(2), rs.getLong(3), Math::max);
+            }
+          }
+        }
+        return null;
+      });
+      loaded = true;
+    } finally {
+      loadLock.unlock();
+    }
+  }
+
+  /** Forgets, at most once a second, the nonces past the keep time. */
+  private void purgeMemory(long now) {
+    long last = lastMemoryPurge.get();
+    if (now - last >= 1000 && lastMemoryPurge.compareAndSet(last, now)) {
+      long cutoff = now - keepMillis;
+      seen.values().removeIf(t -> t < cutoff);
+    }
   }
 
   /**
@@ -137,7 +192,7 @@ public final class NonceStore {
     }
   }
 
-  /** One batch, one transaction; gives every item its outcome (true, false or a failure), whatever happens. */
+  /** One batch, one transaction; gives every item its outcome (recorded or a failure), whatever happens. */
   private void commit(List<Pending> batch) {
     long oldest = Long.MAX_VALUE;
     long latest = Long.MIN_VALUE;
@@ -148,13 +203,12 @@ public final class NonceStore {
     // The cutoff is the oldest caller's: no caller sees a nonce forgotten within its keep time.
     long cutoff = oldest - keepMillis;
     boolean purge = latest - lastPurge >= 1000;
-    boolean[] first = new boolean[batch.size()];
     boolean committed = false;
     SQLException failure = null;
     try {
       db.transaction(c -> {
         if (purge) {
-          try (PreparedStatement s = c.prepareStatement("DELETE FROM nonces WHERE seen_at < ?")) {
+          try (PreparedStatement s = c.prepareStatement("DELETE FROM nonce_log WHERE seen_at < ?")) {
             s.setLong(1, cutoff);
             s.executeUpdate();
           }
@@ -163,11 +217,11 @@ public final class NonceStore {
         try (PreparedStatement insert = c.prepareStatement(INSERT_NONCE)) {
           for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            insert.setString(1, p.keyId);
-            insert.setString(2, p.nonce);
-            insert.setLong(3, p.now);
-            first[i] = insert.executeUpdate() == 1; // a duplicate later in the batch conflicts
-            if (first[i] && p.agent != null) {
+            insert.setLong(1, p.now);
+            insert.setString(2, p.keyId);
+            insert.setString(3, p.nonce);
+            insert.executeUpdate();
+            if (p.agent != null) {
               used.merge(p.agent, p.now, Math::max);
             }
           }
@@ -197,9 +251,7 @@ public final class NonceStore {
       }
       for (int i = 0; i < batch.size(); i++) {
         Pending p = batch.get(i);
-        if (committed) {
-          p.first = first[i];
-        } else {
+        if (!committed) {
           p.failure = failure;
         }
       }
