@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.store.AtomicFiles;
+import dev.gatehouse.store.GroupCommit;
 import dev.gatehouse.store.HomeLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,9 +26,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -72,8 +70,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private final Settings settings;
   private final HomeLock fileLock;
   private final ReentrantLock flushLock = new ReentrantLock();
-  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicReference<Thread> writer = new AtomicReference<>(); // started with the first entry
+  private final GroupCommit<AuditEvent> commits =
+      new GroupCommit<>("gatehouse-audit-writer", MAX_BATCH_ENTRIES, this::writeBatch);
 
   // Writer state, guarded by flushLock (and the file lock while it changes the files).
   private boolean synced;
@@ -87,34 +85,6 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private Instant segmentStarted;
   private long checkpointSize;
   private Instant checkpointTime;
-
-  private static final class Pending {
-    final AuditEvent event; // null for a barrier: nothing to write, done once everything before it is
-    final Thread waiter; // unparked when done; null if nobody waits
-    long seq = -1;
-    RuntimeException failure;
-    volatile boolean done; // written last: seq and failure are visible once it is true
-
-    Pending(AuditEvent event, Thread waiter) {
-      this.event = event;
-      this.waiter = waiter;
-    }
-
-    void finish(long seq, RuntimeException failure) {
-      this.seq = seq;
-      this.failure = failure;
-      done = true;
-      if (waiter != null) {
-        LockSupport.unpark(waiter);
-      }
-    }
-
-    void await() {
-      while (!done) {
-        LockSupport.park(this);
-      }
-    }
-  }
 
   private FileAuditLog(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier, PrivateKey signingKey,
       Settings settings) {
@@ -143,7 +113,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     FileAuditLog log = new FileAuditLog(dir, clock, redactor, verifier, signingKey, settings);
     log.flushLock.lock();
     try {
-      log.flush(List.of()); // catches up, recovers a torn tail, writes nothing else
+      log.flush(List.of()); // catches up and recovers a torn tail; writes nothing else
     } finally {
       log.flushLock.unlock();
     }
@@ -152,67 +122,33 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
 
   @Override
   public long record(AuditEvent event) {
-    Pending p = new Pending(redactor.redact(event), Thread.currentThread());
-    enqueue(p);
-    p.await();
-    if (p.failure != null) {
-      throw p.failure;
-    }
-    return p.seq;
+    return commits.submit(redactor.redact(event), true).await();
   }
 
   @Override
   public void recordEventually(AuditEvent event) {
-    enqueue(new Pending(redactor.redact(event), null));
-  }
-
-  /** Returns once everything queued before it is written (or has failed). */
-  private void drain() {
-    Pending barrier = new Pending(null, Thread.currentThread());
-    enqueue(barrier);
-    barrier.await();
-  }
-
-  private void enqueue(Pending p) {
-    queue.add(p);
-    Thread w = writer.get();
-    if (w == null) {
-      Thread started = Thread.ofPlatform().daemon().name("gatehouse-audit-writer").unstarted(this::writeLoop);
-      if (writer.compareAndSet(null, started)) {
-        started.start();
-        return;
-      }
-      w = writer.get();
-    }
-    LockSupport.unpark(w); // a permit if it is not parked yet: no wake-up is lost
+    commits.submit(redactor.redact(event), false);
   }
 
   /**
-   * The writer: a platform thread, so that the fsync it waits on blocks no request thread
-   * (virtual threads share a few carriers). Each turn takes every queued entry as one batch,
-   * writes it and forces once (and writes a checkpoint if one is due), then wakes each caller
-   * directly — no lock for the callers to queue on again.
+   * One turn of the writer thread (a platform thread, so the fsync it waits on blocks no
+   * request thread): the batch is written and forced once, each caller is woken, and then a
+   * checkpoint is written if one is due, before the next batch.
    */
-  private void writeLoop() {
-    List<Pending> batch = new ArrayList<>();
-    while (true) {
-      for (Pending p; batch.size() < MAX_BATCH_ENTRIES && (p = queue.poll()) != null; ) {
-        batch.add(p);
-      }
-      if (batch.isEmpty()) {
-        if (writer.get() != Thread.currentThread()) {
-          return; // closed: a later entry starts a new writer
-        }
-        LockSupport.park(this);
-        continue;
-      }
-      flushLock.lock();
+  private void writeBatch(List<GroupCommit.Ticket<AuditEvent>> batch) {
+    boolean checkpointDue;
+    flushLock.lock();
+    try {
+      checkpointDue = flush(batch);
+    } finally {
+      flushLock.unlock();
+    }
+    if (checkpointDue) {
       try {
-        flush(batch);
-      } finally {
-        flushLock.unlock();
+        checkpoint(); // after the callers are woken: their entries are durable already
+      } catch (RuntimeException e) {
+        // retried after the next batch; a log that cannot be written refuses its entries
       }
-      batch.clear();
     }
   }
 
@@ -232,7 +168,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   /** Writes what is queued, then a final checkpoint, and closes the segment. */
   @Override
   public void close() {
-    drain();
+    commits.drain();
     checkpoint();
     flushLock.lock();
     try {
@@ -240,10 +176,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     } finally {
       flushLock.unlock();
     }
-    Thread w = writer.getAndSet(null);
-    if (w != null) {
-      LockSupport.unpark(w);
-    }
+    commits.stop();
   }
 
   public long size() {
@@ -257,48 +190,38 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
 
   /**
    * One batch: sync with the disk, write every entry of {@code batch} after any recovered one,
-   * force once, and finish each entry with its seq or the failure. Holds flushLock.
+   * force once, and finish each ticket with its seq or the failure. Holds flushLock. Returns
+   * whether a checkpoint is due.
    */
-  private void flush(List<Pending> batch) {
-    List<Pending> entries = new ArrayList<>(batch.size());
+  private boolean flush(List<GroupCommit.Ticket<AuditEvent>> batch) {
     try (HomeLock.Held held = fileLock.acquire()) {
-      List<AuditEvent> recovered = new ArrayList<>();
-      sync(recovered);
-      for (AuditEvent r : recovered) {
-        entries.add(new Pending(r, null));
+      List<AuditEvent> events = new ArrayList<>(batch.size());
+      sync(events); // a recovered torn tail goes first
+      int recovered = events.size();
+      for (GroupCommit.Ticket<AuditEvent> t : batch) {
+        events.add(t.item());
       }
-      for (Pending p : batch) {
-        if (p.event != null) {
-          entries.add(p);
-        }
+      long[] seqs = events.isEmpty() ? new long[0] : write(events);
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).finish(seqs[recovered + i], null);
       }
-      if (!entries.isEmpty()) {
-        write(entries); // sets each entry's seq
-      }
-      if (range.size() - checkpointSize >= settings.checkpointEveryEntries()
+      return range.size() - checkpointSize >= settings.checkpointEveryEntries()
           || (range.size() > checkpointSize && Duration.between(checkpointTime, clock.instant())
-              .compareTo(settings.checkpointEvery()) >= 0)) {
-        writeCheckpointIfNew();
-      }
+              .compareTo(settings.checkpointEvery()) >= 0);
     } catch (IOException | RuntimeException e) {
       synced = false; // re-read the disk before the next batch
       closeSegment();
       RefusedException failure = new RefusedException("the audit log in " + dir + " cannot be written ("
           + describe(e) + "); refusing, to fail closed", e);
-      for (Pending p : batch) {
-        if (p.event != null && p.seq < 0) { // written entries stand, even if the checkpoint failed
-          p.finish(-1, failure);
-        }
+      for (GroupCommit.Ticket<AuditEvent> t : batch) {
+        t.finish(-1, failure); // no-op for a ticket already written
       }
-    }
-    for (Pending p : batch) {
-      if (!p.done) {
-        p.finish(p.seq, null); // written, or a barrier
-      }
+      return false;
     }
   }
 
-  private void write(List<Pending> batch) throws IOException {
+  /** Appends {@code events} as one write and one force; returns their seqs. */
+  private long[] write(List<AuditEvent> events) throws IOException {
     Instant now = clock.instant();
     if (segment == null || segmentSize >= settings.segmentMaxBytes()
         || (segmentStarted != null && Duration.between(segmentStarted, now).compareTo(settings.segmentMaxAge()) >= 0)) {
@@ -310,9 +233,9 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     long seq = nextSeq;
     String prev = prevHash;
     CompactRange next = new CompactRange(range.size(), range.peaks());
-    long[] seqs = new long[batch.size()];
-    for (int i = 0; i < batch.size(); i++) {
-      byte[] line = AuditRecord.createLine(seq, now, batch.get(i).event, prev);
+    long[] seqs = new long[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      byte[] line = AuditRecord.createLine(seq, now, events.get(i), prev);
       out.write(line);
       out.write('\n');
       next.append(Rfc6962.leafHash(line));
@@ -337,9 +260,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     nextSeq = seq;
     prevHash = prev;
     range = next;
-    for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).seq = seqs[i];
-    }
+    return seqs;
   }
 
   /** Closes the open segment (after a failure, on rotation and on close). Holds flushLock. */

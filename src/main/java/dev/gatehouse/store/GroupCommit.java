@@ -1,0 +1,159 @@
+package dev.gatehouse.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Group commit on a thread of its own: callers {@link #submit} items and may wait for them;
+ * one platform thread takes everything queued (up to a batch size), hands it to the writer in
+ * one call, and wakes each waiting caller directly. Used where every caller must wait for a
+ * durable write (the audit log's fsync, state.db's commit): the waiting costs a request thread
+ * nothing but a park, the write blocks no carrier of the virtual-thread scheduler, and no
+ * caller queues on a lock to be woken.
+ *
+ * <p>The writer must {@link Ticket#finish} every ticket of its batch; any it leaves
+ * unfinished, or all of them if it throws, are finished with a failure.
+ */
+public final class GroupCommit<T> {
+  private final String threadName;
+  private final int maxBatch;
+  private final Consumer<List<Ticket<T>>> writer;
+  private final ConcurrentLinkedQueue<Ticket<T>> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicReference<Thread> thread = new AtomicReference<>(); // started with the first item
+
+  /** One submitted item and its outcome. */
+  public static final class Ticket<T> {
+    private final T item; // null for a barrier
+    private final Thread waiter; // unparked when done; null if nobody waits
+    private long result = -1;
+    private RuntimeException failure;
+    private volatile boolean done; // written last: result and failure are visible once it is true
+
+    Ticket(T item, Thread waiter) {
+      this.item = item;
+      this.waiter = waiter;
+    }
+
+    public T item() {
+      return item;
+    }
+
+    public boolean done() {
+      return done;
+    }
+
+    /** Settles the ticket (once) and wakes its waiter. */
+    public void finish(long result, RuntimeException failure) {
+      if (done) {
+        return;
+      }
+      this.result = result;
+      this.failure = failure;
+      done = true;
+      if (waiter != null) {
+        LockSupport.unpark(waiter);
+      }
+    }
+
+    /** Waits until done; returns the result or throws the failure. Only on the submitting thread. */
+    public long await() {
+      while (!done) {
+        LockSupport.park(this);
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return result;
+    }
+  }
+
+  public GroupCommit(String threadName, int maxBatch, Consumer<List<Ticket<T>>> writer) {
+    this.threadName = threadName;
+    this.maxBatch = maxBatch;
+    this.writer = writer;
+  }
+
+  /** Queues {@code item}; {@code willWait}: the calling thread will {@link Ticket#await} it. */
+  public Ticket<T> submit(T item, boolean willWait) {
+    Ticket<T> t = new Ticket<>(item, willWait ? Thread.currentThread() : null);
+    enqueue(t);
+    return t;
+  }
+
+  /** Returns once everything submitted before it has been written (or has failed). */
+  public void drain() {
+    Ticket<T> barrier = new Ticket<>(null, Thread.currentThread());
+    enqueue(barrier);
+    barrier.await();
+  }
+
+  /** Lets the writer thread end once the queue is empty; a later submit starts a new one. */
+  public void stop() {
+    Thread w = thread.getAndSet(null);
+    if (w != null) {
+      LockSupport.unpark(w);
+    }
+  }
+
+  private void enqueue(Ticket<T> t) {
+    queue.add(t);
+    Thread w = thread.get();
+    if (w == null) {
+      Thread started = Thread.ofPlatform().daemon().name(threadName).unstarted(this::loop);
+      if (thread.compareAndSet(null, started)) {
+        started.start();
+        return;
+      }
+      w = thread.get();
+    }
+    LockSupport.unpark(w); // a permit if it is not parked yet: no wake-up is lost
+  }
+
+  private void loop() {
+    List<Ticket<T>> batch = new ArrayList<>();
+    List<Ticket<T>> items = new ArrayList<>();
+    while (true) {
+      for (Ticket<T> t; batch.size() < maxBatch && (t = queue.poll()) != null; ) {
+        batch.add(t);
+      }
+      if (batch.isEmpty()) {
+        if (thread.get() != Thread.currentThread()) {
+          return; // stopped
+        }
+        LockSupport.park(this);
+        continue;
+      }
+      for (Ticket<T> t : batch) {
+        if (t.item != null) {
+          items.add(t);
+        }
+      }
+      RuntimeException failure = null;
+      try {
+        if (!items.isEmpty()) {
+          writer.accept(items);
+        }
+      } catch (RuntimeException e) {
+        failure = e;
+      } catch (Error e) {
+        failure = new IllegalStateException("the " + threadName + " writer failed", e);
+        settle(batch, failure);
+        throw e;
+      }
+      settle(batch, failure != null ? failure : new IllegalStateException("not written by " + threadName));
+      batch.clear();
+      items.clear();
+    }
+  }
+
+  /** Finishes what the writer left: items with {@code failure}, barriers (everything before them is done). */
+  private static <T> void settle(List<Ticket<T>> batch, RuntimeException failure) {
+    for (Ticket<T> t : batch) {
+      t.finish(-1, t.item == null ? null : failure);
+    }
+  }
+}
