@@ -189,6 +189,11 @@ public final class Gatehouse implements AutoCloseable {
   /** The broker over the given catalog holder, sending through {@code upstream}. */
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     Config.Limits l = config.limits();
+    try {
+      stateDb().checkpointInBackground(Duration.ofSeconds(1)); // no call waits for SQLite's fsync
+    } catch (java.sql.SQLException e) {
+      throw new IOException(home.file(StateDb.FILE) + " cannot be opened a second time: " + e.getMessage(), e);
+    }
     return new Broker(agents(), new NonceStore(stateDb(), Broker.NONCE_KEEP), catalog, vault, audit, upstream,
         new Broker.RateLimits(new RateLimiter(clock, 100_000), l.perAgent(), l.perAction(), l.perSource()), clock);
   }

@@ -119,11 +119,14 @@ public final class Broker {
     String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
     Instant started = clock.instant();
     Agent agent;
+    NonceStore.Recording nonce;
     Action action;
     Map<String, JsonNode> params;
     try {
       limit(null, List.of(new RateLimiter.Check("source", call.remote(), limits.perSource())));
-      agent = authenticate(call);
+      Authenticated a = authenticate(call);
+      agent = a.agent();
+      nonce = a.nonce();
       action = authorize(agent, actionName);
       limit(agent.name(), List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
           new RateLimiter.Check("action", action.fullName(), limits.perAction())));
@@ -164,6 +167,12 @@ public final class Broker {
           describe(params, call)));
     } catch (RuntimeException e) {
       return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
+    }
+    try {
+      nonce.await(); // committed meanwhile, most often: the two writes overlap
+    } catch (java.sql.SQLException e) {
+      return finish(seq, agent, action, started, "replay-record-failed", -1, 0,
+          answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq));
     }
     Upstream.Response response;
     String outcome;
@@ -216,7 +225,10 @@ public final class Broker {
 
   // ---- layers ------------------------------------------------------------------------------
 
-  private Agent authenticate(Call call) throws Refused {
+  /** An authenticated caller, and its nonce's record being made (awaited before the call goes out). */
+  private record Authenticated(Agent agent, NonceStore.Recording nonce) {}
+
+  private Authenticated authenticate(Call call) throws Refused {
     String input = call.headers().get("signature-input");
     String signature = call.headers().get("signature");
     if (input == null || signature == null) {
@@ -258,14 +270,16 @@ public final class Broker {
     if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
       throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:", name);
     }
+    Optional<NonceStore.Recording> recording;
     try {
-      if (!nonces.firstUse(sig.keyId(), sig.nonce(), now, name)) {
-        throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request", name);
-      }
+      recording = nonces.use(sig.keyId(), sig.nonce(), now, name);
     } catch (java.sql.SQLException e) {
       throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made", name);
     }
-    return agent.get();
+    if (recording.isEmpty()) {
+      throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request", name);
+    }
+    return new Authenticated(agent.get(), recording.get());
   }
 
   private void limit(String agentName, List<RateLimiter.Check> checks) throws Refused {

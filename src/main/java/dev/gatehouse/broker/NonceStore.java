@@ -1,18 +1,17 @@
 package dev.gatehouse.broker;
 
+import dev.gatehouse.store.GroupCommit;
 import dev.gatehouse.store.StateDb;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,55 +24,56 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>It returns true only for the first use of (key id, nonce) within the keep time, and
  *       only once that nonce's row is committed to {@code state.db} (WAL, so a killed daemon
  *       keeps it): a call let through can never be replayed, not even after a restart. The
- *       check itself is in memory (an atomic put-if-absent); the rows are read back when the
- *       store is first used.
+ *       check itself is in memory ({@link NonceSet}); the rows are read back when the store
+ *       is first used.
  *   <li>It throws {@link SQLException} if the record cannot be made; the caller must refuse
  *       (the nonce stays used).
- *   <li>Concurrent callers share one transaction (group commit): one caller at a time leads,
- *       appends every queued nonce (up to {@value #MAX_BATCH}) in one transaction, and wakes
- *       the others at once; if the transaction fails, every caller in that batch gets the
- *       failure.
+ *   <li>Concurrent callers share one transaction (group commit, {@link GroupCommit}): a
+ *       writer thread appends every queued nonce (up to {@value #MAX_BATCH}) in one
+ *       transaction and wakes each caller; if the transaction fails, every caller in that
+ *       batch gets the failure. {@link #use} lets the caller do other work (the broker
+ *       writes its audit record) while the row is committed, and wait just before acting.
  * </ul>
- * Memory: one entry per nonce within the keep time — bounded by the agents' rate limits.
+ * Memory: 32 bytes or so per nonce, kept between one and two keep times — bounded by the
+ * agents' rate limits.
  */
 public final class NonceStore {
   static final int MAX_BATCH = 1024;
+  /** Expired rows are deleted at most this often, at most {@link #PURGE_ROWS} at a time (10,000/s). */
+  static final long PURGE_EVERY_MS = 100;
+  static final int PURGE_ROWS = 1000;
   private static final String INSERT_NONCE = "INSERT INTO nonce_log (seen_at, keyid, nonce) VALUES (?, ?, ?)";
   private static final String UPSERT_USAGE = "INSERT INTO agent_usage (name, last_used) VALUES (?, ?)"
       + " ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used";
 
   private final StateDb db;
   private final long keepMillis;
-  private final ReentrantLock queueLock = new ReentrantLock();
-  private final Condition progress = queueLock.newCondition();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by queueLock
-  private boolean leading; // a caller is committing a batch; guarded by queueLock
-  private int inFlight; // items of the batch being committed; guarded by queueLock
-  private long batches; // batches taken, one transaction each; guarded by queueLock
-  private long lastPurge; // touched only by the leader (leading hands it over under queueLock)
-  /** "keyid NUL nonce" -> when it was first used (epoch ms); loaded from state.db on first use. */
-  private final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
+  private final NonceSet seen; // loaded from state.db on first use
   private final ReentrantLock loadLock = new ReentrantLock();
   private volatile boolean loaded;
-  private final AtomicLong lastMemoryPurge = new AtomicLong();
+  private final GroupCommit<Use> commits = new GroupCommit<>("gatehouse-nonce-writer", MAX_BATCH, this::commit);
+  private final AtomicInteger waiting = new AtomicInteger(); // submitted, not yet committed or failed
+  private final AtomicLong batches = new AtomicLong();
+  private long lastPurge; // the writer thread's
 
-  /**
-   * One caller's nonce. The leader writes {@code failure} if the batch failed, then sets
-   * {@code done} under queueLock; the caller reads them once it sees {@code done} there.
-   */
-  private static final class Pending {
-    final String keyId;
-    final String nonce;
-    final long now;
-    final String agent;
-    boolean done; // guarded by queueLock
-    SQLException failure;
+  private record Use(String keyId, String nonce, long now, String agent) {}
 
-    Pending(String keyId, String nonce, long now, String agent) {
-      this.keyId = keyId;
-      this.nonce = nonce;
-      this.now = now;
-      this.agent = agent;
+  /** A first use whose row is being committed; {@link #await} it before acting on the call. */
+  public static final class Recording {
+    private final GroupCommit.Ticket<Use> ticket;
+
+    private Recording(GroupCommit.Ticket<Use> ticket) {
+      this.ticket = ticket;
+    }
+
+    /** Returns once the row is committed; throws if it cannot be (the caller must refuse). */
+    public void await() throws SQLException {
+      try {
+        ticket.await();
+      } catch (RuntimeException e) {
+        Throwable c = e.getCause() instanceof SQLException ? e.getCause() : e;
+        throw new SQLException("the nonce could not be recorded: " + c.getMessage(), c);
+      }
     }
   }
 
@@ -81,6 +81,7 @@ public final class NonceStore {
   public NonceStore(StateDb db, Duration keep) {
     this.db = db;
     this.keepMillis = keep.toMillis();
+    this.seen = new NonceSet(keepMillis);
   }
 
   /**
@@ -94,32 +95,31 @@ public final class NonceStore {
 
   /**
    * {@link #firstUse}, and on a first use also notes that agent {@code agent} made a call
-   * now — in the same transaction. Waits for the batch that holds this nonce (leading it if
-   * no batch is in progress). Expired nonces are purged at most once a second.
+   * now — in the same transaction. Waits for the batch that holds this nonce.
    */
   public boolean firstUse(String keyId, String nonce, Instant now, String agent) throws SQLException {
+    Optional<Recording> r = use(keyId, nonce, now, agent);
+    if (r.isEmpty()) {
+      return false;
+    }
+    r.get().await();
+    return true;
+  }
+
+  /**
+   * Decides at once whether this is the first use of {@code nonce} for {@code keyId} (empty:
+   * a replay) and starts committing it; the calling thread must {@link Recording#await} the
+   * result before it acts on the call. Expired rows are deleted in small slices, at most
+   * every {@value #PURGE_EVERY_MS} ms.
+   */
+  public Optional<Recording> use(String keyId, String nonce, Instant now, String agent) throws SQLException {
     long t = now.toEpochMilli();
     load(t);
-    purgeMemory(t);
-    String key = keyId + '\0' + nonce;
-    Long before = seen.putIfAbsent(key, t);
-    if (before != null && (before >= t - keepMillis || !seen.replace(key, before, t))) {
-      return false; // used within the keep time, or another caller just took it
+    if (!seen.firstUse(keyId, nonce, t)) {
+      return Optional.empty(); // used within the keep time
     }
-    Pending p = new Pending(keyId, nonce, t, agent);
-    queueLock.lock();
-    try {
-      queue.add(p);
-      leadUntil(p);
-    } finally {
-      queueLock.unlock();
-    }
-    if (p.failure != null) {
-      SQLException f = p.failure; // shared by the batch: every caller gets its own, with the cause
-      throw new SQLException("the nonce could not be recorded: " + f.getMessage(), f.getSQLState(),
-          f.getErrorCode(), f);
-    }
-    return true;
+    waiting.incrementAndGet();
+    return Optional.of(new Recording(commits.submit(new Use(keyId, nonce, t, agent), true)));
   }
 
   /** Reads the nonces still within the keep time from state.db, once. */
@@ -138,7 +138,7 @@ public final class NonceStore {
           s.setLong(1, now - keepMillis);
           try (var rs = s.executeQuery()) {
             while (rs.next()) {
-              seen.merge(rs.getString(1) + '\0' + rs.getString(2), rs.getLong(3), Math::max);
+              seen.remember(rs.getString(1), rs.getString(2), rs.getLong(3));
             }
           }
         }
@@ -150,132 +150,74 @@ public final class NonceStore {
     }
   }
 
-  /** Forgets, at most once a second, the nonces past the keep time. */
-  private void purgeMemory(long now) {
-    long last = lastMemoryPurge.get();
-    if (now - last >= 1000 && lastMemoryPurge.compareAndSet(last, now)) {
-      long cutoff = now - keepMillis;
-      seen.values().removeIf(t -> t < cutoff);
-    }
-  }
-
-  /**
-   * Group commit, with queueLock held: until {@code p} has its outcome, wait while another
-   * caller leads a batch, else lead one (take what is queued, commit it in one transaction)
-   * and wake everyone at once — no convoy of wake-ups through a lock.
-   */
-  private void leadUntil(Pending p) {
-    while (!p.done) {
-      if (leading) {
-        progress.awaitUninterruptibly(); // the leader's batch may hold ours
-        continue;
-      }
-      leading = true;
-      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
-      while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
-        batch.add(queue.poll());
-      }
-      inFlight = batch.size();
-      batches++;
-      queueLock.unlock();
-      try {
-        commit(batch);
-      } finally {
-        queueLock.lock();
-        for (Pending q : batch) {
-          q.done = true;
-        }
-        leading = false;
-        inFlight = 0;
-        progress.signalAll();
-      }
-    }
-  }
-
-  /** One batch, one transaction; gives every item its outcome (recorded or a failure), whatever happens. */
-  private void commit(List<Pending> batch) {
+  /** One batch, one transaction, on the writer thread; finishes every ticket either way. */
+  private void commit(List<GroupCommit.Ticket<Use>> batch) {
+    batches.incrementAndGet();
     long oldest = Long.MAX_VALUE;
     long latest = Long.MIN_VALUE;
-    for (Pending p : batch) {
-      oldest = Math.min(oldest, p.now);
-      latest = Math.max(latest, p.now);
+    for (GroupCommit.Ticket<Use> t : batch) {
+      oldest = Math.min(oldest, t.item().now());
+      latest = Math.max(latest, t.item().now());
     }
     // The cutoff is the oldest caller's: no caller sees a nonce forgotten within its keep time.
     long cutoff = oldest - keepMillis;
-    boolean purge = latest - lastPurge >= 1000;
-    boolean committed = false;
-    SQLException failure = null;
+    boolean purge = latest - lastPurge >= PURGE_EVERY_MS;
+    RuntimeException failure = null;
     try {
       db.transaction(c -> {
         if (purge) {
-          try (PreparedStatement s = c.prepareStatement("DELETE FROM nonce_log WHERE seen_at < ?")) {
+          // A bounded slice of the oldest rows, often: a whole second's rows at once would hold
+          // this batch (and every caller behind it) for a millisecond or more.
+          try (PreparedStatement s = c.prepareStatement("DELETE FROM nonce_log WHERE rowid IN"
+              + " (SELECT rowid FROM nonce_log WHERE seen_at < ? ORDER BY seen_at LIMIT " + PURGE_ROWS + ")")) {
             s.setLong(1, cutoff);
             s.executeUpdate();
           }
         }
         Map<String, Long> used = new LinkedHashMap<>(); // agent -> its latest first use
         try (PreparedStatement insert = c.prepareStatement(INSERT_NONCE)) {
-          for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            insert.setLong(1, p.now);
-            insert.setString(2, p.keyId);
-            insert.setString(3, p.nonce);
+          for (GroupCommit.Ticket<Use> t : batch) {
+            Use u = t.item();
+            insert.setLong(1, u.now());
+            insert.setString(2, u.keyId());
+            insert.setString(3, u.nonce());
             insert.executeUpdate();
-            if (p.agent != null) {
-              used.merge(p.agent, p.now, Math::max);
+            if (u.agent() != null) {
+              used.merge(u.agent(), u.now(), Math::max);
             }
           }
         }
-        if (!used.isEmpty()) {
-          try (PreparedStatement upsert = c.prepareStatement(UPSERT_USAGE)) {
-            for (Map.Entry<String, Long> e : used.entrySet()) {
-              upsert.setString(1, e.getKey());
-              upsert.setLong(2, e.getValue());
-              upsert.executeUpdate();
-            }
+        try (PreparedStatement upsert = c.prepareStatement(UPSERT_USAGE)) {
+          for (Map.Entry<String, Long> e : used.entrySet()) {
+            upsert.setString(1, e.getKey());
+            upsert.setLong(2, e.getValue());
+            upsert.executeUpdate();
           }
         }
         return null;
       });
-      committed = true;
       if (purge) {
         lastPurge = latest;
       }
     } catch (SQLException e) {
-      failure = e;
+      failure = new IllegalStateException(e.getMessage(), e);
     } catch (RuntimeException e) {
-      failure = new SQLException(String.valueOf(e.getMessage()), e);
-    } finally {
-      if (!committed && failure == null) {
-        failure = new SQLException("the nonce batch was abandoned"); // an Error: it goes on up
-      }
-      for (int i = 0; i < batch.size(); i++) {
-        Pending p = batch.get(i);
-        if (!committed) {
-          p.failure = failure;
-        }
-      }
+      failure = e;
+    }
+    waiting.addAndGet(-batch.size());
+    for (GroupCommit.Ticket<Use> t : batch) {
+      t.finish(0, failure);
     }
   }
 
-  /** Callers waiting for their outcome: queued, or in the batch being committed. For tests. */
+  /** Callers whose nonce is not yet committed (or failed). For tests. */
   int waiting() {
-    queueLock.lock();
-    try {
-      return queue.size() + inFlight;
-    } finally {
-      queueLock.unlock();
-    }
+    return waiting.get();
   }
 
   /** Batches taken so far, each one transaction. For tests. */
   long batches() {
-    queueLock.lock();
-    try {
-      return batches;
-    } finally {
-      queueLock.unlock();
-    }
+    return batches.get();
   }
 
   /** Notes that agent {@code name} made a call now. */
