@@ -202,12 +202,13 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
         events.add(t.item());
       }
       long[] seqs = events.isEmpty() ? new long[0] : write(events);
+      boolean checkpointDue = range.size() - checkpointSize >= settings.checkpointEveryEntries()
+          || (range.size() > checkpointSize && Duration.between(checkpointTime, clock.instant())
+              .compareTo(settings.checkpointEvery()) >= 0); // decided at the batch's time, before anyone is woken
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).finish(seqs[recovered + i], null);
       }
-      return range.size() - checkpointSize >= settings.checkpointEveryEntries()
-          || (range.size() > checkpointSize && Duration.between(checkpointTime, clock.instant())
-              .compareTo(settings.checkpointEvery()) >= 0);
+      return checkpointDue;
     } catch (IOException | RuntimeException e) {
       synced = false; // re-read the disk before the next batch
       closeSegment();

@@ -158,8 +158,9 @@ class NonceStoreTest {
   }
 
   /**
-   * While the database is held by another transaction, one caller leads a batch and waits for
-   * it; every later caller queues. When it is let go, the queue goes in one more transaction.
+   * While the database is held by another transaction, the writer's first batch waits for it
+   * and every later first use queues (a duplicate is answered from memory at once). When it is
+   * let go, the queue goes in one more transaction.
    */
   @Test
   void concurrentCallers_shareTransactions_andDuplicatesInABatchGetFalse() throws Exception {
@@ -174,17 +175,8 @@ class NonceStoreTest {
     assertTimeoutPreemptively(NO_HANG, () -> {
       Thread holder = Thread.ofVirtual().start(() -> hold(holding, release, false));
       holding.await();
-      List<Thread> started = new ArrayList<>();
-      for (int i = 0; i < callers; i++) {
-        int id = i;
-        started.add(Thread.ofVirtual().start(() -> {
-          try {
-            results[id] = store.firstUse("k", "nonce-" + id % 16, T0.plusMillis(id), "agent-" + id % 3);
-          } catch (Throwable e) {
-            failures[id] = e;
-          }
-        }));
-      }
+      List<Thread> started = startCallers(results, failures,
+          id -> store.firstUse("k", "nonce-" + id % 16, T0.plusMillis(id), "agent-" + id % 3));
       // A duplicate is answered from memory at once; the 16 first uses queue for the database.
       awaitState(() -> store.waiting() == 16 && Arrays.stream(started.toArray(Thread[]::new))
           .filter(Thread::isAlive).count() == 16);
@@ -226,17 +218,7 @@ class NonceStoreTest {
     assertTimeoutPreemptively(NO_HANG, () -> {
       Thread holder = Thread.ofVirtual().start(() -> hold(holding, release, true));
       holding.await();
-      List<Thread> started = new ArrayList<>();
-      for (int i = 0; i < callers; i++) {
-        int id = i;
-        started.add(Thread.ofVirtual().start(() -> {
-          try {
-            results[id] = store.firstUse("k", "nonce-" + id, T0, "bot");
-          } catch (Throwable e) {
-            failures[id] = e;
-          }
-        }));
-      }
+      List<Thread> started = startCallers(results, failures, id -> store.firstUse("k", "nonce-" + id, T0, "bot"));
       awaitState(() -> store.waiting() == callers);
       release.countDown(); // the holder closes the connection
       holder.join();
@@ -283,6 +265,26 @@ class NonceStoreTest {
   }
 
   // ---- helpers ----------------------------------------------------------------------------
+
+  interface Caller {
+    boolean call(int id) throws Exception;
+  }
+
+  /** One virtual thread per slot of {@code results}; each records its answer or its failure. */
+  private static List<Thread> startCallers(Boolean[] results, Throwable[] failures, Caller caller) {
+    List<Thread> started = new ArrayList<>();
+    for (int i = 0; i < results.length; i++) {
+      int id = i;
+      started.add(Thread.ofVirtual().start(() -> {
+        try {
+          results[id] = caller.call(id);
+        } catch (Throwable e) {
+          failures[id] = e;
+        }
+      }));
+    }
+    return started;
+  }
 
   /** Holds the database in a transaction until {@code release}; then closes the connection if asked. */
   private void hold(CountDownLatch holding, CountDownLatch release, boolean closeIt) {
