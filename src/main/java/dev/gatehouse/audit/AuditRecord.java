@@ -1,8 +1,8 @@
 package dev.gatehouse.audit;
 
+import dev.gatehouse.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -42,7 +42,7 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
     AuditRecord unhashed = new AuditRecord(seq, time, e.type(), e.actor(), e.target(), e.outcome(),
         new TreeMap<>(e.details()), prev, "");
     return new AuditRecord(seq, unhashed.time, e.type(), e.actor(), e.target(), e.outcome(), unhashed.details, prev,
-        HEX.formatHex(sha256(unhashed.canonicalWithoutHash())));
+        HEX.formatHex(Sha256.of(unhashed.canonicalWithoutHash())));
   }
 
   /** The stored line of a new record after {@code prev}, serialized and hashed once. */
@@ -50,7 +50,7 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
     byte[] canonical = new AuditRecord(seq, time, e.type(), e.actor(), e.target(), e.outcome(),
         new TreeMap<>(e.details()), prev, "")
         .canonicalWithoutHash();
-    return lineOf(canonical, HEX.formatHex(sha256(canonical)));
+    return lineOf(canonical, HEX.formatHex(Sha256.of(canonical)));
   }
 
   /** The hash field of a stored line. */
@@ -105,7 +105,7 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
 
   /** Whether {@code hash} is the SHA-256 of the canonical bytes. */
   public boolean hashIsRight() {
-    return hashMatches(sha256(canonicalWithoutHash()));
+    return hashMatches(Sha256.of(canonicalWithoutHash()));
   }
 
   /**
@@ -296,13 +296,5 @@ public record AuditRecord(long seq, Instant time, String type, String actor, Str
       }
     }
     s.append('"');
-  }
-
-  static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

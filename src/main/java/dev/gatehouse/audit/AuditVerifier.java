@@ -159,7 +159,7 @@ public final class AuditVerifier {
     static Checked of(byte[] bytes, int[] span) {
       byte[] line = Arrays.copyOfRange(bytes, span[0], span[1]);
       AuditRecord r = AuditRecord.parse(line);
-      return new Checked(line, r, r != null && r.hashIsRight(line, Rfc6962.threadDigest()), Rfc6962.leafHash(line));
+      return new Checked(line, r, r != null && r.hashIsRight(line, dev.gatehouse.Sha256.digest()), Rfc6962.leafHash(line));
     }
   }
 

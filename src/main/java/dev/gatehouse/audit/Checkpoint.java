@@ -1,9 +1,9 @@
 package dev.gatehouse.audit;
 
+import dev.gatehouse.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -116,15 +116,7 @@ public record Checkpoint(String origin, long size, byte[] root) {
     }
 
     private static byte[] keyIdOf(String name, byte[] pub) {
-      try {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        sha.update(name.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) 0x0a);
-        sha.update((byte) 0x01);
-        return Arrays.copyOf(sha.digest(pub), 4);
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
+      return Arrays.copyOf(Sha256.of(name.getBytes(StandardCharsets.UTF_8), new byte[] {0x0a, 0x01}, pub), 4);
     }
   }
 

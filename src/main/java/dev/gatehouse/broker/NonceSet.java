@@ -1,8 +1,7 @@
 package dev.gatehouse.broker;
 
+import dev.gatehouse.Sha256;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -92,15 +91,8 @@ final class NonceSet {
   }
 
   private static long digest(String keyId, String nonce) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-    }
-    sha.update(keyId.getBytes(StandardCharsets.UTF_8));
-    sha.update((byte) 0);
-    byte[] d = sha.digest(nonce.getBytes(StandardCharsets.UTF_8));
+    byte[] d = Sha256.of(keyId.getBytes(StandardCharsets.UTF_8), new byte[] {0},
+        nonce.getBytes(StandardCharsets.UTF_8));
     long v = 0;
     for (int i = 0; i < 8; i++) {
       v = (v << 8) | (d[i] & 0xff);

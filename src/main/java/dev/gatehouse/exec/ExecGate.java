@@ -1,15 +1,14 @@
 package dev.gatehouse.exec;
 
+import dev.gatehouse.Sha256;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.otp.TotpService;
 import dev.gatehouse.otp.VerifyOutcome;
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -154,9 +153,9 @@ public final class ExecGate {
     r.put("ms", Long.toString(result.duration().toMillis()));
     r.put("timed_out", Boolean.toString(result.timedOut()));
     r.put("stdout_bytes", Integer.toString(result.stdout().length));
-    r.put("stdout_sha256", sha256(result.stdout()));
+    r.put("stdout_sha256", Sha256.hex(result.stdout()));
     r.put("stderr_bytes", Integer.toString(result.stderr().length));
-    r.put("stderr_sha256", sha256(result.stderr()));
+    r.put("stderr_sha256", Sha256.hex(result.stderr()));
     r.put("truncated", Boolean.toString(result.stdoutTruncated() || result.stderrTruncated()));
     audit.record(new AuditEvent("exec.result", requester, allowed.argv().get(0), result.timedOut() ? "timed-out"
         : "exited", r));
@@ -172,11 +171,4 @@ public final class ExecGate {
     return d;
   }
 
-  private static String sha256(byte[] data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

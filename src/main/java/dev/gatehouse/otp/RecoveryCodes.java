@@ -1,8 +1,8 @@
 package dev.gatehouse.otp;
 
+import dev.gatehouse.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -53,12 +53,6 @@ public final class RecoveryCodes {
   }
 
   private static byte[] digest(byte[] salt, String normalized) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(salt);
-      return sha.digest(normalized.getBytes(StandardCharsets.US_ASCII));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available in this JDK", e);
-    }
+    return Sha256.of(salt, normalized.getBytes(StandardCharsets.US_ASCII));
   }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.vault;
 
+import dev.gatehouse.Sha256;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
@@ -439,12 +440,7 @@ public final class Vault {
   private static byte[] fingerprintTag(byte[] salt, Credential.MachineSeal seal) {
     byte[] fp = seal.fingerprint();
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update("gatehouse-vault/machine/v1\0".getBytes(StandardCharsets.US_ASCII));
-      sha.update(salt);
-      return sha.digest(fp);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
+      return Sha256.of("gatehouse-vault/machine/v1\0".getBytes(StandardCharsets.US_ASCII), salt, fp);
     } finally {
       Argon2id.zero(fp);
     }
