@@ -55,6 +55,9 @@ public final class Broker {
   private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive",
       "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade",
       "set-cookie", "set-cookie2", "content-length", "www-authenticate", "location", "content-encoding");
+  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+  private static final java.util.regex.Pattern INTEGER_TEXT = java.util.regex.Pattern.compile("-?[0-9]{1,18}");
+  private static final java.util.regex.Pattern BOOLEAN_TEXT = java.util.regex.Pattern.compile("true|false");
   /** Query names that carry credentials; a caller's pass-through query never sets them. */
   private static final Set<String> CREDENTIAL_NAMES = Set.of("authorization", "cookie", "x-api-key", "apikey",
       "api_key", "api-key", "token", "access_token", "auth", "password", "passwd", "secret", "key", "x-emby-token",
@@ -118,6 +121,7 @@ public final class Broker {
   public Answer handle(Call call) {
     String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
     Instant started = clock.instant();
+    Catalog cat = catalog.get(); // one snapshot for the whole call, whatever a reload does meanwhile
     Agent agent;
     NonceStore.Recording nonce;
     Action action;
@@ -127,14 +131,14 @@ public final class Broker {
       Authenticated a = authenticate(call);
       agent = a.agent();
       nonce = a.nonce();
-      action = authorize(agent, actionName);
+      action = authorize(cat, agent, actionName);
       limit(agent.name(), List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
           new RateLimiter.Check("action", action.fullName(), limits.perAction())));
       params = parameters(action, call.body(), agent);
     } catch (Refused r) {
       return refuse(r, call, actionName);
     }
-    Service service = catalog.get().services().get(action.service());
+    Service service = cat.services().get(action.service());
     Map<String, String> secrets = new LinkedHashMap<>();
     try {
       long generation = vault.generation();
@@ -290,8 +294,8 @@ public final class Broker {
     }
   }
 
-  private Action authorize(Agent agent, String actionName) throws Refused {
-    Optional<Action> action = catalog.get().action(actionName);
+  private Action authorize(Catalog cat, Agent agent, String actionName) throws Refused {
+    Optional<Action> action = cat.action(actionName);
     if (action.isEmpty()) {
       throw new Refused(Problem.Kind.UNKNOWN_ACTION, null, agent.name());
     }
@@ -324,9 +328,9 @@ public final class Broker {
       JsonNode value = switch (p.type()) {
         case STRING -> v.isTextual() ? v : null;
         case INTEGER -> v.isIntegralNumber() ? v
-            : v.isTextual() && v.asText().matches("-?[0-9]{1,18}") ? JSON.getNodeFactory().numberNode(Long.parseLong(v.asText()))
+            : v.isTextual() && INTEGER_TEXT.matcher(v.asText()).matches() ? JSON.getNodeFactory().numberNode(Long.parseLong(v.asText()))
             : null;
-        case BOOLEAN -> v.isBoolean() ? v : v.isTextual() && v.asText().matches("true|false")
+        case BOOLEAN -> v.isBoolean() ? v : v.isTextual() && BOOLEAN_TEXT.matcher(v.asText()).matches()
             ? JSON.getNodeFactory().booleanNode(Boolean.parseBoolean(v.asText())) : null;
         case JSON -> v;
       };
@@ -417,7 +421,7 @@ public final class Broker {
       }
     }, secrets::get);
     byte[] body = new byte[0];
-    if (Set.of("POST", "PUT", "PATCH").contains(action.method())) {
+    if (BODY_METHODS.contains(action.method())) {
       if (action.body() == Action.BodyFormat.FORM) {
         StringBuilder form = new StringBuilder();
         params.forEach((k, v) -> {
@@ -476,7 +480,6 @@ public final class Broker {
     return CREDENTIAL_NAMES.contains(n) || service.auth().credentialNames().contains(n);
   }
 
-  /** Follows a redirect only to the same scheme, host and port, and only to a path the action may reach. */
   /** A redirect refusal, carried through the session layer as an IOException. */
   private static final class RefusedRedirect extends IOException {
     final Refused refused;
@@ -496,6 +499,7 @@ public final class Broker {
     }
   }
 
+  /** Follows a redirect only to the same scheme, host and port, and only to a path the action may reach. */
   private Upstream.Response followSameOrigin(Upstream.Request request, Action action)
       throws IOException, EgressDeniedException, Refused {
     Upstream.Request current = request;

@@ -13,11 +13,11 @@ import java.util.List;
  * split across network chunks is still found.
  */
 final class Scrubber {
-  static final String MASK = "[REDACTED]";
+  static final String MASK = dev.gatehouse.audit.Redactor.REDACTED;
   private final List<byte[]> secrets = new ArrayList<>();
 
   Scrubber(Collection<String> values) {
-    values.stream().filter(v -> v.length() >= 4).sorted(Comparator.comparingInt(String::length).reversed())
+    values.stream().filter(v -> v.length() >= dev.gatehouse.audit.Redactor.MIN_SECRET_LENGTH).sorted(Comparator.comparingInt(String::length).reversed())
         .forEach(v -> secrets.add(v.getBytes(StandardCharsets.UTF_8)));
   }
 

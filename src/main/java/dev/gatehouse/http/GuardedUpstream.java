@@ -1,7 +1,7 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.broker.Service;
 import dev.gatehouse.broker.Upstream;
+import dev.gatehouse.guard.Cidr;
 import dev.gatehouse.guard.EgressDeniedException;
 import dev.gatehouse.guard.EgressGuard;
 import io.helidon.http.HeaderValues;
@@ -29,7 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class GuardedUpstream implements Upstream {
   private final EgressGuard guard;
-  private final Map<Service, WebClient> clients = new ConcurrentHashMap<>();
+  /** Per service name; a client depends only on the ranges its resolver allows. */
+  private final Map<String, Client> clients = new ConcurrentHashMap<>();
+
+  private record Client(List<Cidr> allowPrivate, WebClient web) {}
 
   public GuardedUpstream(EgressGuard guard) {
     this.guard = guard;
@@ -47,7 +50,13 @@ public final class GuardedUpstream implements Upstream {
 
   @Override
   public Response send(Request r) throws IOException, EgressDeniedException {
-    WebClient client = clients.computeIfAbsent(r.service(), this::client);
+    List<Cidr> allowPrivate = r.service().allowPrivate();
+    Client cached = clients.get(r.service().name());
+    if (cached == null || !cached.allowPrivate().equals(allowPrivate)) { // new, or its ranges changed on a reload
+      cached = clients.compute(r.service().name(), (name, old) -> old != null && old.allowPrivate().equals(allowPrivate)
+          ? old : new Client(allowPrivate, client(allowPrivate)));
+    }
+    WebClient client = cached.web();
     // Helidon decodes the URI and encodes it again (and with skipUriEncoding would send the
     // decoded text as is): so the broker only ever builds paths whose decoded form is exactly
     // what the upstream must see (PathRules refuses '/', '%', '?', '#' inside a parameter).
@@ -94,7 +103,7 @@ public final class GuardedUpstream implements Upstream {
     }
   }
 
-  private WebClient client(Service service) {
+  private WebClient client(List<Cidr> allowPrivate) {
     DnsResolver resolver = new DnsResolver() {
       @Override
       public boolean useDefaultJavaResolver() {
@@ -104,7 +113,7 @@ public final class GuardedUpstream implements Upstream {
       @Override
       public InetAddress resolveAddress(String host, DnsAddressLookup lookup) {
         try {
-          return guard.resolve(host, service.allowPrivate());
+          return guard.resolve(host, allowPrivate);
         } catch (EgressDeniedException e) {
           throw new Denied(e);
         }
