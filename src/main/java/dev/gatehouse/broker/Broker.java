@@ -180,9 +180,11 @@ public final class Broker {
     }
     Upstream.Response response;
     String outcome;
+    List<String> sessionValuesSent = new ArrayList<>(); // this call's, whatever the shared slot holds now
     try {
       Upstream.Request plain = request;
       response = sessions.send(service, secrets, sessionHeaders -> {
+        sessionValuesSent.addAll(sessionHeaders.values());
         Map<String, String> headers = new LinkedHashMap<>(plain.headers());
         headers.putAll(sessionHeaders);
         return sendFollowingSameOrigin(new Upstream.Request(plain.service(), plain.method(), plain.uri(), headers,
@@ -211,9 +213,15 @@ public final class Broker {
     }
     List<String> forms = injectedForms(service, secrets);
     forms.addAll(sessions.values(service));
-    Scrubber scrubber = new Scrubber(forms);
+    forms.addAll(sessionValuesSent);
     Set<String> dropped = service.auth() instanceof UpstreamAuth.SessionHeader h
         ? Set.of(h.header().toLowerCase(Locale.ROOT)) : Set.of();
+    response.headers().forEach((name, values) -> {
+      if (dropped.contains(name.toLowerCase(Locale.ROOT))) {
+        forms.addAll(values); // a session id handed out in this answer (a 409 repeats it in its body)
+      }
+    });
+    Scrubber scrubber = new Scrubber(forms);
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     response.headers().forEach((name, values) -> {
       String lower = name.toLowerCase(Locale.ROOT);

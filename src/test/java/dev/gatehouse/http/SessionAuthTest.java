@@ -64,6 +64,8 @@ class SessionAuthTest {
   final List<String> qbitRefusedLogins = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicReference<String> transmissionId = new AtomicReference<>("tr-session-1");
   final AtomicInteger transmission409s = new AtomicInteger();
+  /** A daemon whose id is never the one it hands out (so the one retry meets another 409). */
+  final java.util.concurrent.atomic.AtomicBoolean newIdEvery409 = new java.util.concurrent.atomic.AtomicBoolean();
   final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
@@ -162,8 +164,11 @@ class SessionAuthTest {
       return;
     }
     if (!transmissionId.get().equals(ex.getRequestHeaders().getFirst("X-Transmission-Session-Id"))) {
-      transmission409s.incrementAndGet();
-      reply(ex, 409, Map.of("X-Transmission-Session-Id", transmissionId.get()), "<h1>409: Conflict</h1>");
+      int n = transmission409s.incrementAndGet();
+      String id = newIdEvery409.get() ? "tr-fresh-" + n : transmissionId.get();
+      // As Transmission does: the id in the header and again in the page.
+      reply(ex, 409, Map.of("X-Transmission-Session-Id", id), "<h1>409: Conflict</h1><p>"
+          + "<code>X-Transmission-Session-Id: " + id + "</code></p>");
       return;
     }
     String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -255,5 +260,17 @@ class SessionAuthTest {
     assertThat(call("tr.rpc", "{\"method\":\"torrent-get\"}").status()).isEqualTo(200);
     assertThat(transmission409s).hasValue(2);
     assertThat(auditText()).doesNotContain(TPASS);
+  }
+
+  @Test
+  void sessionHeader_anIdInA409Page_neverReachesTheAgent_evenWhenTheRetryMeetsAnother409() throws Exception {
+    newIdEvery409.set(true);
+
+    Sent s = call("tr.rpc", "{\"method\":\"session-get\"}");
+
+    assertThat(transmission409s).hasValue(2); // the first answer and the one retry
+    assertThat(s.status()).isEqualTo(409);
+    assertThat(s.body()).contains("409: Conflict").doesNotContain("tr-fresh-1").doesNotContain("tr-fresh-2");
+    assertThat(s.headers().keySet()).doesNotContain("x-transmission-session-id");
   }
 }
