@@ -1,15 +1,11 @@
 package dev.gatehouse.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** The packaged jar (-Dgatehouse.jar) run as real processes on one home with a password file. */
 final class JarProcesses {
@@ -50,10 +46,9 @@ final class JarProcesses {
   }
 
   static Result finish(Process p) throws Exception {
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    dev.gatehouse.testing.Processes.Output r = dev.gatehouse.testing.Processes.finish(p, java.time.Duration.ofSeconds(60),
+        String.join(" ", p.info().arguments().map(java.util.List::of).orElse(java.util.List.of("gatehouse"))));
+    return new Result(r.exit(), r.out(), r.err());
   }
 
   Result run(String... args) throws Exception {

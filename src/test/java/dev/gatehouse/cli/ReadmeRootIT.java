@@ -2,8 +2,8 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import dev.gatehouse.testing.Processes;
+import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -12,13 +12,13 @@ class ReadmeRootIT {
   @Test
   void theAgentAsks_theOwnerApproves_theCommandRunsOnceAsRoot() throws Exception {
     Process p = new ProcessBuilder("bash", "src/test/sh/readme-ask-for-root.sh").redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
-    if (p.exitValue() == 77) {
+    Processes.Output r = Processes.finish(p, Duration.ofMinutes(3), "readme-ask-for-root.sh");
+    String output = r.out();
+    if (r.exit() == 77) {
       System.err.println("ReadmeRootIT NOT RUN: " + output.strip());
       Assumptions.abort(output.strip());
     }
-    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(r.exit()).as(output).isZero();
     assertThat(output).contains("README root flow: OK");
   }
 }

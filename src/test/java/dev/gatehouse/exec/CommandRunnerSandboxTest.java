@@ -179,7 +179,11 @@ class CommandRunnerSandboxTest {
     assumeSandbox();
     Path etc = Path.of("/etc/gatehouse-sandbox-test");
     Files.deleteIfExists(etc);
-    Path work = temp.resolve("written");
+    // A writable host folder outside /tmp (the sandbox has its own /tmp, where a write to the
+    // host's temp folder would fail for want of the folder, read-only mount or not).
+    Path hostDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "sandbox-write-");
+    Path work = hostDir.resolve("written");
+    Files.writeString(hostDir.resolve("control"), "x"); // writable from outside the sandbox
 
     RunResult toEtc = sandboxed(Duration.ofSeconds(30), "/bin/sh", "-c", "echo x > " + etc);
     RunResult toTemp = sandboxed(Duration.ofSeconds(30), "/bin/sh", "-c", "echo x > " + work);
@@ -189,6 +193,7 @@ class CommandRunnerSandboxTest {
     assertThat(toEtc.stderrText()).contains("Read-only file system");
     assertThat(etc).doesNotExist();
     assertThat(toTemp.exitCode()).isNotZero();
+    assertThat(toTemp.stderrText()).contains("Read-only file system");
     assertThat(work).doesNotExist();
     assertThat(toOwnTmp.stdoutText()).isEqualTo("x\n");
     assertThat(Path.of("/tmp/private")).doesNotExist();

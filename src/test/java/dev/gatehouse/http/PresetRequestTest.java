@@ -19,6 +19,7 @@ class PresetRequestTest {
   @TempDir
   Path tmp;
   DaemonHarness h;
+  private static final com.fasterxml.jackson.databind.ObjectMapper ECHO = new com.fasterxml.jackson.databind.ObjectMapper();
 
   @AfterEach
   void tearDown() {
@@ -29,7 +30,8 @@ class PresetRequestTest {
 
   /** Renders {@code preset} as service {@code name} at the upstream, adds its vault entries, starts. */
   void setUp(String preset, String name) throws Exception {
-    h = new DaemonHarness(tmp, r -> Upstreams.Reply.json("{\"ok\":true}"));
+    // The upstream echoes what it received, credential included: the answer must come back without it.
+    h = new DaemonHarness(tmp, r -> Upstreams.Reply.json(ECHO.createObjectNode().put("echo", r.toString()).toString()));
     var range = Presets.allowPrivateFor(dev.gatehouse.guard.EgressGuard.parseBaseUrl(h.upstream.url()));
     assertThat(range.allowPrivate()).containsExactly("127.0.0.1/32");
     h.writeService(name, Presets.render(preset, name, h.upstream.url(), range.allowPrivate()));

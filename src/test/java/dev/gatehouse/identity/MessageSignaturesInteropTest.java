@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -84,22 +83,20 @@ class MessageSignaturesInteropTest {
 
   private static Result run(List<String> command, String stdin, int timeoutSeconds)
       throws IOException, InterruptedException {
-    Path err = Files.createTempFile("interop", ".err");
+    Process p = new ProcessBuilder(command).start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
     try {
-      Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-      try (var in = p.getOutputStream()) {
-        if (stdin != null) {
-          in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-      }
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail(String.join(" ", command) + " timed out");
-      }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(err));
-    } finally {
-      Files.deleteIfExists(err);
+      dev.gatehouse.testing.Processes.Output r = dev.gatehouse.testing.Processes.finish(p,
+          java.time.Duration.ofSeconds(timeoutSeconds), String.join(" ", command));
+      return new Result(r.exit(), r.out(), r.err());
+    } catch (IOException | InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
     }
   }
 
