@@ -180,8 +180,9 @@ class CommandRunnerSandboxTest {
     Path etc = Path.of("/etc/gatehouse-sandbox-test");
     Files.deleteIfExists(etc);
     // A writable host folder outside /tmp (the sandbox has its own /tmp, where a write to the
-    // host's temp folder would fail for want of the folder, read-only mount or not).
-    Path hostDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "sandbox-write-");
+    // host's temp folder would fail for want of the folder, read-only mount or not; the
+    // checkout itself may be under /tmp, as CI's is).
+    Path hostDir = Files.createTempDirectory(Path.of("/var/tmp"), "gatehouse-sandbox-write-");
     Path work = hostDir.resolve("written");
     Files.writeString(hostDir.resolve("control"), "x"); // writable from outside the sandbox
 
@@ -197,6 +198,8 @@ class CommandRunnerSandboxTest {
     assertThat(work).doesNotExist();
     assertThat(toOwnTmp.stdoutText()).isEqualTo("x\n");
     assertThat(Path.of("/tmp/private")).doesNotExist();
+    Files.delete(hostDir.resolve("control"));
+    Files.delete(hostDir);
   }
 
   @Test
