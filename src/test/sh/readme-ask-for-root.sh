@@ -64,7 +64,7 @@ as_agent() { runuser -u "$agent" -- sudo -n $cmd --home "$H" "$@"; }
 
 # A code handed over directly runs that one command, as root.
 next_code
-out="$(as_agent exec --code "$code" -- /bin/echo direct '$(id)')"
+out="$(printf '%s\n' "$code" | as_agent exec --code - -- /bin/echo direct '$(id)')"
 [ "$out" = 'direct $(id)' ] || { echo "direct run printed: $out" >&2; exit 1; }
 # The sudoers rule allows nothing else.
 if runuser -u "$agent" -- sudo -n /bin/id >/dev/null 2>&1; then echo "sudo allowed more than exec" >&2; exit 1; fi
@@ -75,7 +75,7 @@ req="$(as_agent exec --request -- /bin/echo approved run)"
 id="$(grep -oP 'Request \K[a-z0-9]{10}' <<<"$req")"
 grep -q "by sudo:$agent" <<<"$req"
 next_code
-gh exec --approve "$id" --code "$code" >/dev/null
+printf '%s\n' "$code" | gh exec --approve "$id" --code - >/dev/null
 out="$(as_agent exec --run "$id")"
 [ "$out" = "approved run" ] || { echo "approved run printed: $out" >&2; exit 1; }
 if as_agent exec --run "$id" >/dev/null 2>&1; then echo "an approval ran twice" >&2; exit 1; fi

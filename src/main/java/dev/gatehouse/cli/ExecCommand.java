@@ -16,15 +16,18 @@ import picocli.CommandLine.Parameters;
 /** The privileged-exec gate's face: one owner code, one exact command, once. */
 @Command(name = "exec", mixinStandardHelpOptions = true,
     description = {"Run one command allowed by exec.yaml, after the owner's code is verified by Gatehouse itself.",
-        "  exec --code CODE -- CMD [ARG]...   verify the code, run the command once",
+        "  exec --code [CODE] -- CMD [ARG]... verify the code, run the command once",
         "  exec --request -- CMD [ARG]...     ask the owner; prints a request id and the exact command",
-        "  exec --approve ID --code CODE      the owner approves that request (within "
+        "  exec --approve ID --code [CODE]    the owner approves that request (within "
             + "120 s; the run must follow within 120 s)",
         "  exec --run ID                      run the approved command once (by the user who asked)",
         "No shell is used: ; && $(...) * and quotes reach the command as literal arguments. The command runs with "
-            + "PATH only, in /, with a 5-minute timeout; its output and exit code are passed through."})
+            + "PATH only, in /, with a 5-minute timeout; its output and exit code are passed through.",
+        "The code: leave CODE out to be asked for it without echo, or write - to pipe it in (`--code -`). A code "
+            + "typed on the command line can be read by other local users until it is spent."})
 final class ExecCommand extends HomeCommand {
-  @Option(names = "--code", paramLabel = "CODE", description = "A code from the owner's authenticator app.")
+  @Option(names = "--code", paramLabel = "CODE", arity = "0..1", fallbackValue = Secrets.ASK,
+      description = "A code from the owner's authenticator app; none: ask for it; -: read it from standard input.")
   String code;
 
   @Option(names = "--request", description = "Ask for approval instead of giving a code.")
@@ -45,17 +48,19 @@ final class ExecCommand extends HomeCommand {
     int modes = (approve != null ? 1 : 0) + (run != null ? 1 : 0) + (request ? 1 : 0)
         + (code != null && approve == null ? 1 : 0);
     if (modes != 1) {
-      throw new BadInputException("use exactly one of: --code CODE -- CMD..., --request -- CMD..., --approve ID --code "
-          + "CODE, --run ID");
+      throw new BadInputException("use exactly one of: --code [CODE] -- CMD..., --request -- CMD..., --approve ID "
+          + "--code [CODE], --run ID");
     }
     boolean needsArgv = request || (code != null && approve == null);
     if (needsArgv == argv.isEmpty()) {
-      throw new BadInputException(needsArgv ? "give the command after --, e.g. exec --code 123456 -- /usr/bin/systemctl "
+      throw new BadInputException(needsArgv ? "give the command after --, e.g. exec --code -- /usr/bin/systemctl "
           + "restart jellyfin" : "--approve and --run take no command: the request holds it");
     }
     if (approve != null && code == null) {
-      throw new BadInputException("--approve needs --code CODE from the owner's authenticator app");
+      throw new BadInputException("--approve needs --code: a code from the owner's authenticator app");
     }
+    // Before the vault is opened: unsealing takes seconds, and a code typed in argv is readable that long.
+    String given = Secrets.readCode(env(), code, "the code from your authenticator app", err());
     Gatehouse g = openUnsealed();
     ExecGate gate = g.execGate();
     String who = requester();
@@ -63,12 +68,12 @@ final class ExecCommand extends HomeCommand {
       Approvals.Request r = gate.request(argv, who);
       out().println("Request " + r.id() + " by " + who + ", valid until " + Outcomes.time(r.expiresAt()) + ":");
       out().println("  " + String.join(" ", quoted(r.argv())));
-      out().println("The owner approves it with: gatehouse exec --approve " + r.id() + " --code CODE");
+      out().println("The owner approves it with: gatehouse exec --approve " + r.id() + " --code");
       out().println("Then run it with: gatehouse exec --run " + r.id());
       return ExitCodes.OK;
     }
     if (approve != null) {
-      VerifyOutcome v = gate.approve(approve, code, who);
+      VerifyOutcome v = gate.approve(approve, given, who);
       if (!(v instanceof VerifyOutcome.Accepted)) {
         err().println(Outcomes.describe(v));
         return ExitCodes.of(v);
@@ -79,7 +84,7 @@ final class ExecCommand extends HomeCommand {
     if (run != null) {
       return passThrough(gate.runApproved(run, who).result());
     }
-    ExecGate.Outcome outcome = gate.runWithCode(argv, code, who);
+    ExecGate.Outcome outcome = gate.runWithCode(argv, given, who);
     if (outcome instanceof ExecGate.CodeRefused refused) {
       err().println(Outcomes.describe(refused.outcome()));
       return ExitCodes.of(refused.outcome());

@@ -112,12 +112,20 @@ class CliTest extends CliTestBase {
     assertThat(run("totp", "verify", code)).isZero();
     assertThat(run("totp", "verify", code)).isEqualTo(1);
     assertThat(err).contains("already used").contains("2 attempts left"); // a replay counts as a failure
+    assertThat(err).as("a code typed in argv").contains("process list");
     assertThat(run("totp", "verify", "12345")).isEqualTo(2);
+    assertThat(run("totp", "verify")).as("no terminal to ask on").isEqualTo(2);
+    assertThat(err).contains("no terminal to ask");
     assertThat(run("totp", "verify", "١٢٣٤٥٦")).isEqualTo(2);
     assertThat(run("totp", "verify", "000000".equals(code) ? "111111" : "000000")).isEqualTo(1);
     assertThat(err).contains("wrong code; 1 attempt left");
     assertThat(run("totp", "status")).isZero();
     assertThat(out).contains("Lockout: not locked (2 of 3 failed attempts)");
+
+    clock.advance(java.time.Duration.ofSeconds(30));
+    stdin = (code(uri) + "\n").getBytes();
+    assertThat(run("totp", "verify", "-")).as("piped").isZero();
+    assertThat(err).doesNotContain("process list");
   }
 
   @Test

@@ -128,6 +128,65 @@ class ExecCliTest extends CliTestBase {
   }
 
   @Test
+  void theCode_canStayOutOfArgv_piped_orAskedForWithoutEcho() throws Exception {
+    stdin = (fresh() + "\n").getBytes();
+    assertThat(run("exec", "--code", "-", "--", "/bin/echo", "piped")).isZero();
+    assertThat(out).isEqualTo("piped\n");
+    assertThat(err).as("no warning when the code is not in argv").doesNotContain("process list");
+
+    String typed = fresh();
+    assertThat(run(typing(typed), "exec", "--code", "--", "/bin/echo", "asked")).isZero();
+    assertThat(out).isEqualTo("asked\n");
+
+    assertThat(run("exec", "--request", "--", "/bin/echo", "approved")).isZero();
+    assertThat(out).contains("exec --approve " + requestId() + " --code\n");
+    String id = requestId();
+    assertThat(run(typing(fresh()), "exec", "--approve", id, "--code")).isZero();
+    assertThat(run("exec", "--run", id)).isZero();
+    assertThat(out).isEqualTo("approved\n");
+  }
+
+  @Test
+  void aCodeInArgv_stillWorks_butSaysWhoCanReadIt() {
+    assertThat(run("exec", "--code", fresh(), "--", "/bin/echo", "argv")).isZero();
+    assertThat(err).contains("process list").contains("write - and pipe it in");
+  }
+
+  @Test
+  void aMissingCode_isAClearError_andNothingRuns() {
+    assertThat(run("exec", "--code", "--", "/bin/echo", "no terminal")).as("no terminal to ask on").isEqualTo(2);
+    assertThat(err).contains("no terminal to ask").contains("`-`");
+    stdin = new byte[0];
+    assertThat(run("exec", "--code", "-", "--", "/bin/echo", "empty")).isEqualTo(2);
+    assertThat(err).contains("standard input is empty");
+    stdin = ("1".repeat(200) + "\n").getBytes();
+    assertThat(run("exec", "--code", "-", "--", "/bin/echo", "long")).isEqualTo(2);
+    assertThat(err).contains("longer than a code");
+    assertThat(out).isEmpty();
+  }
+
+  /** A person at a terminal who types {@code code} at the no-echo prompt. */
+  private static Terminal typing(String code) {
+    return new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        throw new AssertionError("asked for a line: " + prompt);
+      }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        assertThat(prompt).contains("code");
+        return code.toCharArray();
+      }
+    };
+  }
+
+  @Test
   void homeOptionsAfterExec_areRefused() {
     assertThat(run("exec", "--home", temp.resolve("elsewhere").toString(), "--code", "123456", "--", "/bin/echo"))
         .isEqualTo(2);
