@@ -72,12 +72,35 @@ public final class AgentRegistry {
 
   /** Gives agent {@code name} a new key; the old one is accepted for the overlap. */
   public Agent rotate(String name, String actor) throws IOException {
+    return rotate(name, actor, agent -> { });
+  }
+
+  /** Where a new key goes once it is stored: the agent's key file. */
+  @FunctionalInterface
+  public interface KeyPublisher {
+    void publish(Agent agent) throws IOException;
+  }
+
+  /**
+   * Gives agent {@code name} a new key and hands it to {@code publish}. If that fails, the old
+   * record is put back as it was (its key is not put on a clock), so a key that never reached
+   * the agent cannot become the only one accepted.
+   */
+  public Agent rotate(String name, String actor, KeyPublisher publish) throws IOException {
     Agent old = find(name).orElseThrow(() -> unknown(name));
     Agent agent = new Agent(name, newKeyId(name), newKey(), old.allow(), old.created(),
         Optional.of(new Agent.PreviousKey(old.keyId(), old.key(), clock.instant().plus(overlap))));
     audit.record(new AuditEvent("agent.rotate", actor, name, "rotated", Map.of("keyid", agent.keyId(),
         "retired_keyid", old.keyId(), "old_key_accepted_until", agent.previous().orElseThrow().until().toString())));
     store(agent, true);
+    try {
+      publish.publish(agent);
+    } catch (IOException | RuntimeException e) {
+      audit.record(new AuditEvent("agent.rotate", actor, name, "undone", Map.of("keyid", agent.keyId(),
+          "kept_keyid", old.keyId())));
+      store(old, true);
+      throw e;
+    }
     return agent;
   }
 

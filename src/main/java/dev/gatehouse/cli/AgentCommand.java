@@ -147,12 +147,19 @@ final class AgentCommand implements Runnable {
         throw new BadInputException("--key-file " + keyFile + ": its folder does not exist");
       }
       Gatehouse g = openUnsealed();
-      Agent agent = g.agents().rotate(name, env().actor());
-      byte[] content = keyFile(agent, g);
+      Agent agent;
       try {
-        dev.gatehouse.store.AtomicFiles.write(keyFile, content);
-      } finally {
-        Arrays.fill(content, (byte) 0);
+        agent = g.agents().rotate(name, env().actor(), rotated -> {
+          byte[] content = keyFile(rotated, g);
+          try {
+            dev.gatehouse.store.AtomicFiles.write(keyFile, content);
+          } finally {
+            Arrays.fill(content, (byte) 0);
+          }
+        });
+      } catch (IOException e) {
+        throw new BadInputException("cannot write --key-file " + keyFile + " (" + e.getMessage()
+            + "); nothing changed: the agent's key is the one it had");
       }
       out().println("Agent " + name + " has a new key (id " + agent.keyId() + ") in " + keyFile + "; the old one works until "
           + Outcomes.time(agent.previous().orElseThrow().until()) + ".");

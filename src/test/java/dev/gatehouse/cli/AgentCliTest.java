@@ -94,4 +94,28 @@ class AgentCliTest extends CliTestBase {
           .doesNotContain(key.path("key").asText());
     }
   }
+
+  @Test
+  void rotate_whenTheKeyFileCannotBeWritten_changesNothing() throws Exception {
+    assertThat(run("init")).isZero();
+    Path keyFile = temp.resolve("agent.key");
+    assertThat(run("agent", "add", "bot", "--allow", "media.*", "--key-file", keyFile.toString())).isZero();
+    String keyId = new ObjectMapper().readTree(Files.readAllBytes(keyFile)).path("keyid").asText();
+    Path aFolder = Files.createDirectory(temp.resolve("not-a-file"));
+    Files.writeString(aFolder.resolve("inside"), "so the folder cannot be replaced");
+
+    assertThat(run("agent", "rotate", "bot", "--key-file", aFolder.toString())).isEqualTo(2);
+    assertThat(err).contains("cannot write --key-file").contains("nothing changed");
+    var agent = TestHome.open(home, clock).agents().find("bot").orElseThrow();
+    assertThat(agent.keyId()).as("the key the agent holds is still the current one").isEqualTo(keyId);
+    assertThat(agent.previous()).as("and it is not on a clock").isEmpty();
+    assertThat(run("audit", "tail", "--type", "agent.rotate")).isZero();
+    assertThat(out).contains("agent.rotate").contains("undone");
+
+    assertThat(run("agent", "rotate", "bot", "--key-file", keyFile.toString())).isZero();
+    String rotated = new ObjectMapper().readTree(Files.readAllBytes(keyFile)).path("keyid").asText();
+    assertThat(rotated).isNotEqualTo(keyId);
+    assertThat(run("agent", "list")).isZero();
+    assertThat(out).contains(rotated).contains("old key valid until");
+  }
 }
