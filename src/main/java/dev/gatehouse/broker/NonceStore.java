@@ -45,6 +45,8 @@ public final class NonceStore {
   private static final String INSERT_NONCE = "INSERT INTO nonce_log (seen_at, keyid, nonce) VALUES (?, ?, ?)";
   private static final String UPSERT_USAGE = "INSERT INTO agent_usage (name, last_used) VALUES (?, ?)"
       + " ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used";
+  private static final String PURGE = "DELETE FROM nonce_log WHERE rowid IN"
+      + " (SELECT rowid FROM nonce_log WHERE seen_at < ? ORDER BY seen_at LIMIT " + PURGE_ROWS + ")";
 
   private final StateDb db;
   private final long keepMillis;
@@ -168,31 +170,27 @@ public final class NonceStore {
         if (purge) {
           // A bounded slice of the oldest rows, often: a whole second's rows at once would hold
           // this batch (and every caller behind it) for a millisecond or more.
-          try (PreparedStatement s = c.prepareStatement("DELETE FROM nonce_log WHERE rowid IN"
-              + " (SELECT rowid FROM nonce_log WHERE seen_at < ? ORDER BY seen_at LIMIT " + PURGE_ROWS + ")")) {
-            s.setLong(1, cutoff);
-            s.executeUpdate();
-          }
+          PreparedStatement s = db.prepared(PURGE);
+          s.setLong(1, cutoff);
+          s.executeUpdate();
         }
         Map<String, Long> used = new LinkedHashMap<>(); // agent -> its latest first use
-        try (PreparedStatement insert = c.prepareStatement(INSERT_NONCE)) {
-          for (GroupCommit.Ticket<Use> t : batch) {
-            Use u = t.item();
-            insert.setLong(1, u.now());
-            insert.setString(2, u.keyId());
-            insert.setString(3, u.nonce());
-            insert.executeUpdate();
-            if (u.agent() != null) {
-              used.merge(u.agent(), u.now(), Math::max);
-            }
+        PreparedStatement insert = db.prepared(INSERT_NONCE);
+        for (GroupCommit.Ticket<Use> t : batch) {
+          Use u = t.item();
+          insert.setLong(1, u.now());
+          insert.setString(2, u.keyId());
+          insert.setString(3, u.nonce());
+          insert.executeUpdate();
+          if (u.agent() != null) {
+            used.merge(u.agent(), u.now(), Math::max);
           }
         }
-        try (PreparedStatement upsert = c.prepareStatement(UPSERT_USAGE)) {
-          for (Map.Entry<String, Long> e : used.entrySet()) {
-            upsert.setString(1, e.getKey());
-            upsert.setLong(2, e.getValue());
-            upsert.executeUpdate();
-          }
+        PreparedStatement upsert = db.prepared(UPSERT_USAGE);
+        for (Map.Entry<String, Long> e : used.entrySet()) {
+          upsert.setString(1, e.getKey());
+          upsert.setLong(2, e.getValue());
+          upsert.executeUpdate();
         }
         return null;
       });

@@ -47,6 +47,10 @@ public final class GroupCommit<T> {
     }
 
     /** Settles the ticket (once) and wakes its waiter. */
+    boolean isFinished() {
+      return done;
+    }
+
     public void finish(long result, RuntimeException failure) {
       if (done) {
         return;
@@ -144,16 +148,23 @@ public final class GroupCommit<T> {
         settle(batch, failure);
         throw e;
       }
-      settle(batch, failure != null ? failure : new IllegalStateException("not written by " + threadName));
+      settle(batch, failure); // an item the writer did not finish gets a failure made then
       batch.clear();
       items.clear();
     }
   }
 
-  /** Finishes what the writer left: items with {@code failure}, barriers (everything before them is done). */
-  private static <T> void settle(List<Ticket<T>> batch, RuntimeException failure) {
+  /**
+   * Finishes what the writer left: items with {@code failure} (or, when the writer returned
+   * without finishing one, "not written"), barriers (everything before them is done).
+   */
+  private void settle(List<Ticket<T>> batch, RuntimeException failure) {
     for (Ticket<T> t : batch) {
-      t.finish(-1, t.item == null ? null : failure);
+      if (t.item == null) {
+        t.finish(-1, null);
+      } else if (!t.isFinished()) {
+        t.finish(-1, failure != null ? failure : new IllegalStateException("not written by " + threadName));
+      }
     }
   }
 }

@@ -6,10 +6,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -52,6 +56,8 @@ public final class StateDb implements AutoCloseable {
   private final Connection connection;
   private final String url;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Statements prepared once per connection (guarded by lock): BEGIN, COMMIT and the hot inserts. */
+  private final Map<String, PreparedStatement> prepared = new HashMap<>();
   private Thread checkpointer; // guarded by lock
   private volatile boolean closed;
 
@@ -70,7 +76,7 @@ public final class StateDb implements AutoCloseable {
     }
     try {
       String url = "jdbc:sqlite:" + file.toAbsolutePath();
-      Connection c = DriverManager.getConnection(url);
+      Connection c = DriverManager.getConnection(url, connectionProperties());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 5000");
         s.execute("PRAGMA journal_mode = WAL");
@@ -106,20 +112,27 @@ public final class StateDb implements AutoCloseable {
     });
   }
 
+  /**
+   * The driver's settings: no generated-keys query after every insert (nothing here reads
+   * them, and the driver would run a second statement per row to fetch them).
+   */
+  private static Properties connectionProperties() {
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    config.setGetGeneratedKeys(false);
+    return config.toProperties();
+  }
+
   /** Runs {@code work} in one immediate transaction (the write lock taken up front). */
   public <T> T transaction(Work<T> work) throws SQLException {
     lock.lock();
     try {
-      try (Statement s = connection.createStatement()) {
-        s.execute("BEGIN IMMEDIATE");
-      }
+      prepared("BEGIN IMMEDIATE").execute();
       try {
         T result = work.run(connection);
-        try (Statement s = connection.createStatement()) {
-          s.execute("COMMIT");
-        }
+        prepared("COMMIT").execute();
         return result;
       } catch (SQLException | RuntimeException e) {
+        forgetPrepared(); // the driver may have finalized the one that failed; prepare afresh next time
         try (Statement s = connection.createStatement()) {
           s.execute("ROLLBACK");
         } catch (SQLException suppressed) {
@@ -130,6 +143,22 @@ public final class StateDb implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * {@code sql} prepared once on this connection, for use inside {@link #transaction} only
+   * (the statement is shared: set every parameter, and do not close it).
+   */
+  public PreparedStatement prepared(String sql) throws SQLException {
+    if (!lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("a prepared statement is used inside transaction() only");
+    }
+    PreparedStatement s = prepared.get(sql);
+    if (s == null) {
+      s = connection.prepareStatement(sql);
+      prepared.put(sql, s);
+    }
+    return s;
   }
 
   /**
@@ -170,6 +199,17 @@ public final class StateDb implements AutoCloseable {
     }
   }
 
+  private void forgetPrepared() {
+    for (PreparedStatement s : prepared.values()) {
+      try {
+        s.close();
+      } catch (SQLException ignored) {
+        // already finalized by the driver
+      }
+    }
+    prepared.clear();
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -178,6 +218,7 @@ public final class StateDb implements AutoCloseable {
       if (checkpointer != null) {
         checkpointer.interrupt();
       }
+      forgetPrepared();
       connection.close();
     } catch (SQLException ignored) {
       // closing: nothing left to protect
