@@ -97,8 +97,11 @@ final class ExecCommand extends HomeCommand {
     out().print(new String(r.stdout(), StandardCharsets.UTF_8));
     out().flush();
     err().print(new String(r.stderr(), StandardCharsets.UTF_8));
-    if (r.stdoutTruncated() || r.stderrTruncated()) {
-      err().println("gatehouse: output truncated (more than " + r.stdout().length + " bytes)");
+    if (r.stdoutTruncated()) {
+      err().println("gatehouse: standard output truncated after " + r.stdout().length + " bytes");
+    }
+    if (r.stderrTruncated()) {
+      err().println("gatehouse: standard error truncated after " + r.stderr().length + " bytes");
     }
     if (r.timedOut()) {
       err().println("gatehouse: the command ran past its timeout and was killed with its children");

@@ -24,6 +24,7 @@ class ExecCliTest extends CliTestBase {
         allow:
           - { program: /bin/echo, args: ["**"] }
           - { program: /bin/sh, args: [-c, "exit 7"] }
+          - { program: /bin/sh, args: [-c, "head -c 3000000 /dev/zero >&2"] }
           - { program: /usr/bin/head, args: [-c, "*", /dev/zero] }
           - { program: /usr/bin/systemctl, args: [restart, "*"] }
         deny:
@@ -89,7 +90,11 @@ class ExecCliTest extends CliTestBase {
   void hugeOutput_isTruncatedAndMarked() {
     assertThat(run("exec", "--code", fresh(), "--", "/usr/bin/head", "-c", "3000000", "/dev/zero")).isZero();
     assertThat(out.length()).isEqualTo(1 << 20);
-    assertThat(err).contains("output truncated");
+    assertThat(err).contains("standard output truncated after 1048576 bytes").doesNotContain("standard error");
+
+    assertThat(run("exec", "--code", fresh(), "--", "/bin/sh", "-c", "head -c 3000000 /dev/zero >&2")).isZero();
+    assertThat(out).isEmpty();
+    assertThat(err).contains("standard error truncated after 1048576 bytes").doesNotContain("standard output");
   }
 
   @Test
