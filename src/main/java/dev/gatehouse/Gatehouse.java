@@ -60,6 +60,7 @@ public final class Gatehouse implements AutoCloseable {
   private FileAuditLog auditLog;
   private Redactor redactor;
   private StateDb stateDb;
+  private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
     this.home = home;
@@ -194,7 +195,11 @@ public final class Gatehouse implements AutoCloseable {
     } catch (java.sql.SQLException e) {
       throw new IOException(home.file(StateDb.FILE) + " cannot be opened a second time: " + e.getMessage(), e);
     }
-    return new Broker(agents(), new NonceStore(stateDb(), Broker.NONCE_KEEP), catalog, vault, audit, upstream,
+    NonceStore nonces = new NonceStore(stateDb(), Broker.NONCE_KEEP);
+    synchronized (this) {
+      nonceStores.add(nonces);
+    }
+    return new Broker(agents(), nonces, catalog, vault, audit, upstream,
         new Broker.RateLimits(new RateLimiter(clock, 100_000), l.perAgent(), l.perAction(), l.perSource()), clock);
   }
 
@@ -213,6 +218,8 @@ public final class Gatehouse implements AutoCloseable {
       }
     } finally {
       synchronized (this) {
+        nonceStores.forEach(NonceStore::close); // their queued rows go in before state.db closes
+        nonceStores.clear();
         if (stateDb != null) {
           stateDb.close();
           stateDb = null;

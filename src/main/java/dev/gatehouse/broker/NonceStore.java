@@ -37,7 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Memory: 32 bytes or so per nonce, kept between one and two keep times — bounded by the
  * agents' rate limits.
  */
-public final class NonceStore {
+public final class NonceStore implements AutoCloseable {
   static final int MAX_BATCH = 1024;
   /** Expired rows are deleted at most this often, at most {@link #PURGE_ROWS} at a time (10,000/s). */
   static final long PURGE_EVERY_MS = 100;
@@ -206,6 +206,16 @@ public final class NonceStore {
     for (GroupCommit.Ticket<Use> t : batch) {
       t.finish(0, failure);
     }
+  }
+
+  /**
+   * Commits what is queued and lets the writer thread end (before state.db closes). A later
+   * {@link #use} starts it again.
+   */
+  @Override
+  public void close() {
+    commits.drain();
+    commits.stop();
   }
 
   /** Callers whose nonce is not yet committed (or failed). For tests. */

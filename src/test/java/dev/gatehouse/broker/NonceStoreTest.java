@@ -46,7 +46,19 @@ class NonceStoreTest {
 
   @AfterEach
   void close() {
+    store.close();
     db.close();
+  }
+
+  @Test
+  void close_commitsWhatIsQueued_andALaterUseStillWorks() throws Exception {
+    var recording = store.use("k", "queued", T0, "bot").orElseThrow();
+    store.close();
+    assertThat(rows("k")).as("committed by the time close returns").isEqualTo(1);
+    recording.await();
+    assertThat(store.firstUse("k", "queued", T0)).isFalse();
+    assertThat(store.firstUse("k", "after-close", T0)).isTrue();
+    assertThat(rows("k")).isEqualTo(2);
   }
 
   @Test
