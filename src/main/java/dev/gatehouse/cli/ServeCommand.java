@@ -40,8 +40,9 @@ final class ServeCommand extends HomeCommand {
 
   @Override
   Integer execute() throws Exception {
-    Gatehouse g = open();
+    Gatehouse g;
     if (passwordStdin) {
+      g = open();
       try (Credential c = new Credential.Password(Secrets.readStdinChars(env().stdin(), "the master password"))) {
         g.unseal(c);
       }
