@@ -158,12 +158,8 @@ public final class EgressGuard {
       throw new EgressDeniedException(e.getMessage());
     }
     if (checked.literal() != null) {
-      InetAddress a = checked.literal();
-      Optional<String> denial = denial(a, allowed);
-      if (denial.isPresent()) {
-        throw new EgressDeniedException(IpLiterals.format(a) + " is " + denial.get());
-      }
-      return a;
+      checkAllowed(checked.literal(), allowed);
+      return checked.literal();
     }
     String name = checked.text();
     List<InetAddress> answer;
@@ -190,6 +186,22 @@ public final class EgressGuard {
       checkedAddresses.add(a);
     }
     return checkedAddresses.get(0);
+  }
+
+  /**
+   * Checks one address, without any lookup, exactly as {@link #resolve} checks an IP literal:
+   * a public address passes; a non-public one only if every range it falls in (the embedded
+   * IPv4 address included) is inside {@code allowPrivate} and none is locked shut.
+   *
+   * @param allowPrivate the non-public ranges a service declares
+   * @throws EgressDeniedException naming the address and the reason, as {@link #resolve} does
+   */
+  public static void checkAllowed(InetAddress address, List<Cidr> allowPrivate) throws EgressDeniedException {
+    Objects.requireNonNull(address, "address");
+    Optional<String> denial = denial(address, List.copyOf(allowPrivate));
+    if (denial.isPresent()) {
+      throw new EgressDeniedException(IpLiterals.format(address) + " is " + denial.get());
+    }
   }
 
   /**

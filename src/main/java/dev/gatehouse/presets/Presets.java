@@ -1,5 +1,6 @@
 package dev.gatehouse.presets;
 
+import dev.gatehouse.guard.Cidr;
 import dev.gatehouse.guard.EgressDeniedException;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.ServiceUrl;
@@ -121,7 +122,7 @@ public final class Presets {
     }
     String cidr = url.host() + (url.host().contains(":") ? "/128" : "/32");
     try {
-      new EgressGuard(host -> List.of()).resolve(url.host(), List.of(dev.gatehouse.guard.Cidr.parse(cidr)));
+      EgressGuard.checkAllowed(address, List.of(Cidr.parse(cidr)));
     } catch (EgressDeniedException e) {
       throw new IllegalArgumentException(e.getMessage());
     }

@@ -319,6 +319,26 @@ class EgressGuardTest {
         .hasMessageContaining("embedding 10.0.0.1 which is private (10.0.0.0/8)");
   }
 
+  // ---- checkAllowed
+
+  @Test
+  void checkAllowed_judgesAnAddressAsResolveJudgesTheLiteral() throws Exception {
+    List<Cidr> loopbackHost = List.of(Cidr.parse("127.0.0.1/32"));
+    EgressGuard.checkAllowed(ip("93.184.216.34"), List.of());
+    EgressGuard.checkAllowed(ip("127.0.0.1"), loopbackHost);
+    assertThatThrownBy(() -> EgressGuard.checkAllowed(ip("127.0.0.2"), loopbackHost))
+        .isInstanceOf(EgressDeniedException.class)
+        .hasMessage("127.0.0.2 is loopback (127.0.0.0/8) and the service does not allow it");
+    assertThatThrownBy(() -> EgressGuard.checkAllowed(ip("169.254.169.254"), List.of(Cidr.parse("169.254.169.254/32"))))
+        .hasMessage("169.254.169.254 is cloud metadata (169.254.169.254/32)"
+            + " and can never be allowed, even if declared in allow_private");
+    // The embedded IPv4 address must be declared too, not only the IPv6 address carrying it.
+    assertThatThrownBy(() -> EgressGuard.checkAllowed(ip("64:ff9b::a00:1"), List.of(Cidr.parse("64:ff9b::a00:1/128"))))
+        .hasMessage("64:ff9b::a00:1 is NAT64 (64:ff9b::/96) embedding 10.0.0.1 which is private (10.0.0.0/8),"
+            + " and the service does not allow it");
+    EgressGuard.checkAllowed(ip("64:ff9b::a00:1"), List.of(Cidr.parse("64:ff9b::a00:1/128"), Cidr.parse("10.0.0.1/32")));
+  }
+
   // ---- blockedReason
 
   @Test
