@@ -5,7 +5,6 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.guard.EgressDeniedException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,8 +107,10 @@ final class Sessions {
         if (!form.isEmpty()) {
           form.append('&');
         }
-        form.append(URLEncoder.encode(field.getKey(), StandardCharsets.UTF_8)).append('=')
-            .append(URLEncoder.encode(secrets.get(field.getValue()), StandardCharsets.UTF_8));
+        // The broker's one encoder, as for FORM action bodies: UTF-8, all but unreserved
+        // characters percent-encoded (a space as %20, which form decoders accept).
+        form.append(PathRules.encodeQuery(field.getKey())).append('=')
+            .append(PathRules.encodeQuery(secrets.get(field.getValue())));
       }
       String origin = origin(service);
       Map<String, String> headers = new LinkedHashMap<>();

@@ -62,6 +62,9 @@ class SessionAuthTest {
   final Set<String> qbitSessions = ConcurrentHashMap.newKeySet();
   final AtomicInteger qbitLogins = new AtomicInteger();
   final List<String> qbitRefusedLogins = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The password the WebUI expects, and every login body it received, exactly as sent. */
+  final AtomicReference<String> qbitPassword = new AtomicReference<>(PASS);
+  final List<String> qbitLoginBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicReference<String> transmissionId = new AtomicReference<>("tr-session-1");
   final AtomicInteger transmission409s = new AtomicInteger();
   /** A daemon whose id is never the one it hands out (so the one retry meets another 409). */
@@ -128,13 +131,16 @@ class SessionAuthTest {
         reply(ex, 401, Map.of(), "Unauthorized");
         return;
       }
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      qbitLoginBodies.add(body);
+      // Decoded as a browser's form is (WHATWG urlencoded: '+' and %20 are spaces, %XX UTF-8).
       Map<String, String> form = new java.util.HashMap<>();
-      for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+      for (String pair : body.split("&")) {
         String[] kv = pair.split("=", 2);
         form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
             kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
       }
-      if (!USER.equals(form.get("username")) || !PASS.equals(form.get("password"))) {
+      if (!USER.equals(form.get("username")) || !qbitPassword.get().equals(form.get("password"))) {
         qbitRefusedLogins.add(form.toString());
         reply(ex, 200, Map.of(), "Fails.");
         return;
@@ -241,6 +247,22 @@ class SessionAuthTest {
     assertThat(s.status()).isEqualTo(502);
     assertThat(s.body()).contains("refused Gatehouse's login").doesNotContain("wrong-password");
     assertThat(qbitRefusedLogins).hasSize(1);
+  }
+
+  @Test
+  void formLogin_passwordWithFormSyntaxAndNonAscii_reachesTheUpstreamExactly() throws Exception {
+    String password = "p a&s=s+w%rd%20*~ üñ€\uD83D\uDE00";
+    g.vaultService().add("qbit.password", password.getBytes(StandardCharsets.UTF_8), true, "test");
+    qbitPassword.set(password);
+
+    Sent s = call("qbit.api", "{\"path\":\"/api/v2/app/version\"}");
+
+    assertThat(s.status()).as(s.body()).isEqualTo(200);
+    assertThat(qbitRefusedLogins).isEmpty();
+    assertThat(qbitLogins).hasValue(1);
+    // Encoded as the broker encodes FORM bodies: only unreserved characters stay as they are.
+    assertThat(qbitLoginBodies).containsExactly("username=qbit-admin&password=p%20a%26s%3Ds%2Bw%25rd%2520%2A~%20"
+        + "%C3%BC%C3%B1%E2%82%AC%F0%9F%98%80");
   }
 
   @Test
