@@ -19,6 +19,7 @@ public record Problem(Kind kind, String detail) {
     PATH_REFUSED(403, "path-refused", "The path is not one this action may reach"),
     FORBIDDEN(403, "action-forbidden", "This agent may not call this action"),
     UNKNOWN_ACTION(404, "unknown-action", "No such action in the catalog"),
+    NOT_FOUND(404, "not-found", "No such endpoint"),
     RATE_LIMITED(429, "rate-limited", "Too many requests; retry after the time in Retry-After"),
     EGRESS_DENIED(502, "egress-denied", "The upstream address is not allowed"),
     UPSTREAM(502, "upstream-error", "The upstream service failed or answered in a way that is refused"),

@@ -1,6 +1,7 @@
 package dev.gatehouse.http;
 
 import dev.gatehouse.broker.Broker;
+import dev.gatehouse.broker.Problem;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -56,7 +57,7 @@ public final class Daemon implements AutoCloseable {
         .routing(r -> r
             .get("/v1/health", (req, res) -> health(res, health.get()))
             .post(Broker.ACTION_PREFIX + "*", (req, res) -> call(req, res, broker))
-            .any((req, res) -> problem(res, 404, "not-found", "No such endpoint")))
+            .any((req, res) -> problem(res, new Problem(Problem.Kind.NOT_FOUND, null))))
         .build()
         .start();
     return new Daemon(server);
@@ -102,15 +103,15 @@ public final class Daemon implements AutoCloseable {
     res.send(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void problem(ServerResponse res, int status, String slug, String title) {
-    res.status(status);
+  /** A refusal made here rather than by the broker (no audit entry, so no audit_seq). */
+  private static void problem(ServerResponse res, Problem problem) {
+    res.status(problem.status());
     res.header("Content-Type", "application/problem+json");
-    res.send(("{\"type\":\"https://gatehouse.dev/problems/" + slug + "\",\"title\":\"" + title + "\",\"status\":"
-        + status + "}").getBytes(StandardCharsets.UTF_8));
+    res.send(problem.json(-1));
   }
 
   private static String safe(String path) {
-    return dev.gatehouse.broker.Problem.printable(path, 100);
+    return Problem.printable(path, 100);
   }
 
   /** Whether the audit folder can take appends right now (for health). */

@@ -519,6 +519,21 @@ class BrokerDaemonTest {
     assertNoCanary(r.body());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/", "/v1/nothing", "/v1/actions/hdr.search", "/v1/health/%22%5C"})
+  void anUnknownEndpoint_isNotFound_withTheSameProblemDocumentAsTheBroker(String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + path))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
+    JsonNode problem = JSON.readTree(r.body());
+    assertThat(problem.path("type").asText()).isEqualTo("https://gatehouse.dev/problems/not-found");
+    assertThat(problem.path("title").asText()).isEqualTo("No such endpoint");
+    assertThat(problem.path("status").asInt()).isEqualTo(404);
+    assertThat(problem.size()).isEqualTo(3);
+  }
+
   @Test
   void anUnsignedRequest_isRefused_withAProblemDocument() throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port()
