@@ -2,23 +2,22 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.DebianPackages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged jar run as real processes, with codes from an independent TOTP implementation
- * (Debian's oathtool): interop, replay and lockout across processes, parallel attempts.
+ * (Debian's oathtool, installed when missing: {@link DebianPackages}): interop, replay and lockout
+ * across processes, parallel attempts.
  */
 class CliProcessIT {
   @TempDir
@@ -30,7 +29,7 @@ class CliProcessIT {
 
   @BeforeEach
   void enroll() throws Exception {
-    requireOathtool();
+    DebianPackages.require("oathtool", "oathtool");
     jar = new JarProcesses(temp, "it-password");
     home = jar.home;
     JarProcesses.Result init = gatehouse("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1");
@@ -44,24 +43,6 @@ class CliProcessIT {
     JarProcesses.Result confirm = gatehouse("totp", "setup", "--confirm", oathtool("now"));
     assertThat(confirm.exit()).as(confirm.err()).isZero();
     assertThat(confirm.out()).contains("Confirmed: TOTP is active.");
-  }
-
-  /** Installs Debian's oathtool when it is missing and this runs as root; says so loudly if it cannot. */
-  private static void requireOathtool() throws Exception {
-    Path oathtool = Path.of("/usr/bin/oathtool");
-    if (!Files.isExecutable(oathtool) && "root".equals(System.getProperty("user.name"))) {
-      System.err.println("CliProcessIT: installing oathtool (apt-get install -y oathtool) ...");
-      new ProcessBuilder("sh", "-c", "apt-get install -y -qq oathtool || (apt-get update -qq && apt-get install -y -qq oathtool)")
-          .inheritIO().start().waitFor(300, TimeUnit.SECONDS);
-    }
-    boolean present = Files.isExecutable(oathtool);
-    if (!present && System.getenv("CI") != null) {
-      throw new AssertionError("oathtool is missing and could not be installed (apt-get install -y oathtool)");
-    }
-    if (!present) {
-      System.err.println("*** CliProcessIT SKIPPED: oathtool is not installed (apt-get install -y oathtool) ***");
-    }
-    Assumptions.assumeTrue(present, "oathtool is not installed (apt-get install -y oathtool)");
   }
 
   /** The code oathtool (an independent RFC 6238 implementation) computes at {@code when}. */

@@ -2,6 +2,7 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.DebianPackages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +32,11 @@ class LauncherIT {
 
   @Test
   void withoutAnyJdk21_launcherAndBuild_failAtOnce_withOneLine() throws Exception {
-    boolean canHide = "root".equals(System.getProperty("user.name"))
-        && run("command -v unshare >/dev/null && unshare -m true")[0].equals("0");
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (root) {
+      DebianPackages.require("unshare", "util-linux");
+    }
+    boolean canHide = root && run("unshare -m true")[0].equals("0");
     if (!canHide) {
       System.err.println("*** LauncherIT: cannot hide the installed JDKs here (needs root and unshare); skipped ***");
     }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gatehouse.testing.DebianPackages;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sandbox. Tests that need a working bubblewrap install it when missing (as root, with
- * apt-get) and are skipped, loudly, when it cannot be made to work here; the refusal tests
- * always run.
+ * apt-get; see {@link DebianPackages}) and are skipped, loudly, when it cannot be made to work
+ * here; the refusal tests always run.
  */
 class CommandRunnerSandboxTest {
   private static final Duration GONE_WITHIN = Duration.ofSeconds(10);
@@ -37,70 +37,24 @@ class CommandRunnerSandboxTest {
 
   @BeforeAll
   static void installBubblewrapIfMissing() throws Exception {
-    String install = "";
-    if (!Files.exists(CommandRunner.DEFAULT_BWRAP) && isRoot()) {
-      install = aptGetInstallBubblewrap();
+    // When bubblewrap cannot be installed, assumeSandbox() says so (DebianPackages.require).
+    if (DebianPackages.install("bwrap", "bubblewrap").isPresent() || new CommandRunner().sandboxAvailable()) {
+      return;
     }
-    CommandRunner probe = new CommandRunner();
-    if (!probe.sandboxAvailable()) {
-      unavailable = "bubblewrap is not working on this machine (" + CommandRunner.DEFAULT_BWRAP
-          + (Files.exists(CommandRunner.DEFAULT_BWRAP) ? " exists but cannot create its namespaces" : " is missing")
-          + ")" + (install.isEmpty() ? "" : "; apt-get said: " + install);
-      System.err.println("""
+    unavailable = "bubblewrap is not working on this machine (" + CommandRunner.DEFAULT_BWRAP
+        + (Files.exists(CommandRunner.DEFAULT_BWRAP) ? " exists but cannot create its namespaces" : " is missing")
+        + ")";
+    System.err.println("""
 
-          ****************************************************************
-          *  SANDBOX TESTS SKIPPED: %s
-          *  The sandbox guarantees were NOT verified on this machine.
-          ****************************************************************
-          """.formatted(unavailable));
-    }
+        ****************************************************************
+        *  SANDBOX TESTS SKIPPED: %s
+        *  The sandbox guarantees were NOT verified on this machine.
+        ****************************************************************
+        """.formatted(unavailable));
   }
 
-  private static boolean isRoot() throws IOException {
-    return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-  }
-
-  /** Idempotent. Returns "" if bwrap is installed afterwards, else what went wrong. */
-  private static String aptGetInstallBubblewrap() throws Exception {
-    String output = apt("install", "-y", "bubblewrap");
-    if (Files.exists(CommandRunner.DEFAULT_BWRAP)) {
-      return "";
-    }
-    // The package lists may be missing (fresh container): refresh them once and retry.
-    apt("update");
-    output = apt("install", "-y", "bubblewrap");
-    if (Files.exists(CommandRunner.DEFAULT_BWRAP)) {
-      return "";
-    }
-    return "apt-get install -y bubblewrap did not install it: " + output.substring(Math.max(0, output.length() - 300));
-  }
-
-  private static String apt(String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("apt-get"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      return "apt-get cannot be started: " + e.getMessage();
-    }
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getInputStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      return String.join(" ", cmd) + " took more than 5 minutes";
-    }
-    return new String(out.get(1, TimeUnit.MINUTES), StandardCharsets.UTF_8).strip();
-  }
-
-  private static void assumeSandbox() {
+  private static void assumeSandbox() throws Exception {
+    DebianPackages.require("bwrap", "bubblewrap");
     assumeTrue(unavailable == null, () -> "SKIPPED, sandbox not verified: " + unavailable);
   }
 

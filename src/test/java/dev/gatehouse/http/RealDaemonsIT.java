@@ -7,6 +7,7 @@ import dev.gatehouse.broker.Agent;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
 import dev.gatehouse.testing.AgentCalls;
+import dev.gatehouse.testing.DebianPackages;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The session-based auth types against the real daemons Debian ships: qbittorrent-nox (form
  * login, SID cookie; its default WebUI account in 4.5) and transmission-daemon (409 session
  * id, basic auth). Installs them when missing and running as root; says so loudly and skips
- * only when that is impossible.
+ * only when that is impossible ({@link DebianPackages}; under CI=true it fails instead).
  */
 class RealDaemonsIT {
   static final String QBIT_USER = "admin";
@@ -58,20 +58,8 @@ class RealDaemonsIT {
 
   @BeforeAll
   static void install() throws Exception {
-    boolean present = Files.isExecutable(Path.of("/usr/bin/qbittorrent-nox"))
-        && Files.isExecutable(Path.of("/usr/bin/transmission-daemon"));
-    if (!present && "root".equals(System.getProperty("user.name"))) {
-      System.err.println("RealDaemonsIT: installing qbittorrent-nox and transmission-daemon ...");
-      new ProcessBuilder("sh", "-c", "apt-get install -y -qq qbittorrent-nox transmission-daemon"
-          + " || (apt-get update -qq && apt-get install -y -qq qbittorrent-nox transmission-daemon)")
-          .inheritIO().start().waitFor(600, TimeUnit.SECONDS);
-    }
-    present = Files.isExecutable(Path.of("/usr/bin/qbittorrent-nox"))
-        && Files.isExecutable(Path.of("/usr/bin/transmission-daemon"));
-    if (!present) {
-      System.err.println("RealDaemonsIT SKIPPED: qbittorrent-nox / transmission-daemon cannot be installed here");
-    }
-    Assumptions.assumeTrue(present, "qbittorrent-nox and transmission-daemon are needed");
+    DebianPackages.require("qbittorrent-nox", "qbittorrent-nox");
+    DebianPackages.require("transmission-daemon", "transmission-daemon");
   }
 
   @BeforeEach

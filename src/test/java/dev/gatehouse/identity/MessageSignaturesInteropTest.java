@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.identity.SignatureException.Reason;
+import dev.gatehouse.testing.DebianPackages;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Interoperability with an independent implementation: the npm package http-message-signatures
  * 1.0.6 (hmac-sha256 signer and verifier), driven through src/test/js/sig-interop.mjs in a real
- * {@code node} process. The package is installed once into target/npm. If node or npm cannot be
- * found or installed the test fails: it never skips.
+ * {@code node} process. The package is installed once into target/npm. Node and npm come from
+ * Debian when missing ({@link DebianPackages}: skipped loudly where they cannot be installed,
+ * failed under CI=true); a failed npm install always fails the test.
  */
 class MessageSignaturesInteropTest {
   private static final String PACKAGE = "http-message-signatures";
@@ -44,38 +46,16 @@ class MessageSignaturesInteropTest {
   static void installLibrary() throws Exception {
     Path pkg = PREFIX.resolve("node_modules").resolve(PACKAGE).resolve("package.json");
     if (Files.exists(pkg) && JSON.readTree(pkg.toFile()).path("version").asText().equals(VERSION)) {
-      requireTool("node");
+      DebianPackages.require("node", "nodejs");
       return;
     }
-    requireTool("node");
-    requireTool("npm");
+    DebianPackages.require("node", "nodejs"); // Node.js 18 or newer
+    DebianPackages.require("npm", "npm");
     Files.createDirectories(PREFIX);
     Result r = run(List.of("npm", "install", "--prefix", PREFIX.toString(), "--no-audit", "--no-fund",
         PACKAGE + "@" + VERSION), null, 300);
     if (r.exit != 0 || !Files.exists(pkg)) {
       fail("npm install " + PACKAGE + "@" + VERSION + " failed (exit " + r.exit + "): " + r.stderr);
-    }
-  }
-
-  /** Finds a tool on PATH; as root, installs node and npm with apt-get once; otherwise fails loudly. */
-  private static void requireTool(String tool) throws Exception {
-    if (works(tool)) {
-      return;
-    }
-    if ("root".equals(System.getProperty("user.name"))) {
-      run(List.of("apt-get", "install", "-y", "nodejs", "npm"), null, 600);
-    }
-    if (!works(tool)) {
-      fail(tool + " is required by the interoperability test and could not be found or installed"
-          + " (install Node.js 18+ and npm, e.g. apt-get install -y nodejs npm)");
-    }
-  }
-
-  private static boolean works(String tool) {
-    try {
-      return run(List.of(tool, "--version"), null, 30).exit == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
     }
   }
 
