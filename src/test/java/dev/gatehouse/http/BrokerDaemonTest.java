@@ -2,37 +2,29 @@ package dev.gatehouse.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.Gatehouse;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.broker.Agent;
 import dev.gatehouse.broker.Broker;
-import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.broker.NonceStore;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
+import dev.gatehouse.http.DaemonHarness.Sent;
 import dev.gatehouse.testing.AgentCalls;
-import dev.gatehouse.testing.MutableClock;
-import dev.gatehouse.testing.TestHome;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,24 +44,17 @@ class BrokerDaemonTest {
 
   @TempDir
   Path tmp;
-  Path home;
-  final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-  Gatehouse g;
-  Upstreams upstream;
+  DaemonHarness h;
   Upstreams other;
-  AtomicReference<Catalog> catalog;
-  Daemon daemon;
   Agent bot;
   final Map<String, InetAddress> dns = new HashMap<>();
-  final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
   void setUp() throws Exception {
-    home = TestHome.create(tmp);
-    g = TestHome.open(home, clock);
-    upstream = new Upstreams(r -> {
+    other = new Upstreams(r -> Upstreams.Reply.json("{}"));
+    h = new DaemonHarness(tmp, r -> {
       if (r.rawPath().equals("/redirect/other")) {
-        return new Upstreams.Reply(302, Map.of("Location", "http://localhost:" + otherPort() + "/x"), "");
+        return new Upstreams.Reply(302, Map.of("Location", "http://localhost:" + other.port() + "/x"), "");
       }
       if (r.rawPath().equals("/api/items/slow")) {
         try {
@@ -87,30 +72,20 @@ class BrokerDaemonTest {
           "{\"path\":\"" + r.rawPath() + "\",\"seen\":\"" + r.headers().getOrDefault("X-Api-Key", "")
               + r.headers().getOrDefault("Authorization", "") + (r.rawQuery() == null ? "" : r.rawQuery()) + "\"}");
     });
-    other = new Upstreams(r -> Upstreams.Reply.json("{}"));
     for (var e : Map.of("svc.apikey", CANARY, "svc.user", USER, "svc.password", PASS).entrySet()) {
-      g.vaultService().add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8), false, "test");
+      h.vaultAdd(e.getKey(), e.getValue());
     }
     writeService("hdr", "{ type: header, name: X-Api-Key, secret: svc.apikey }");
     writeService("bear", "{ type: bearer, secret: svc.apikey }");
     writeService("basic", "{ type: basic, username: svc.user, password: svc.password }");
     writeService("qry", "{ type: query, param: apikey, secret: svc.apikey }");
-    catalog = new AtomicReference<>(g.loadCatalog());
-    bot = g.agents().add("bot", List.of("hdr.*", "bear.*", "basic.*", "qry.search", "qry.api"), "cli:test");
-    startDaemon(g, HostResolver.system());
-  }
-
-  int otherPort() {
-    return other.port();
+    h.start("hdr.*", "bear.*", "basic.*", "qry.search", "qry.api");
+    bot = h.agent();
   }
 
   void writeService(String name, String auth) throws IOException {
-    Path dir = home.resolve("services");
-    if (!Files.exists(dir)) {
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-    String yaml = "service: " + name + "\n"
-        + "base_url: " + upstream.url() + "\n"
+    h.writeService(name, "service: " + name + "\n"
+        + "base_url: " + h.upstream.url() + "\n"
         + "allow_private: [\"127.0.0.1/32\"]\n"
         + "auth: " + auth + "\n"
         + "actions:\n"
@@ -119,42 +94,21 @@ class BrokerDaemonTest {
         + "  api:\n"
         + "    method: GET\n"
         + "    path: \"{path}\"\n"
-        + "    allow_paths: [\"/api/v2/torrents/*\", \"/redirect/*\"]\n";
-    Path f = dir.resolve(name + ".yaml");
-    Files.writeString(f, yaml);
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-  }
-
-  void startDaemon(Gatehouse gh, HostResolver resolver) throws IOException {
-    Broker broker = gh.broker(catalog, new GuardedUpstream(new EgressGuard(resolver)));
-    daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, broker,
-        () -> new Daemon.Health(false, true, true, catalog.get().services().size(), catalog.get().actionCount()));
+        + "    allow_paths: [\"/api/v2/torrents/*\", \"/redirect/*\"]\n");
   }
 
   @AfterEach
   void tearDown() {
-    if (daemon != null) {
-      daemon.close();
+    if (h != null) {
+      h.close();
     }
-    upstream.close();
     other.close();
-    g.close();
   }
 
-  // ---- a signing client, as docs/signing.md describes -------------------------------------
-
-  record Sent(int status, Map<String, List<String>> headers, String body) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(body);
-    }
-
-    String problemType() throws IOException {
-      return json().path("type").asText().replace("https://gatehouse.dev/problems/", "");
-    }
-  }
+  // ---- a signing client, as docs/signing.md describes (DaemonHarness.call) -----------------
 
   Sent call(String action, String body) throws Exception {
-    return call(action, body, bot.keyId(), bot.key(), clock.instant(), nonce(), null);
+    return h.call(action, body);
   }
 
   static String nonce() {
@@ -163,13 +117,11 @@ class BrokerDaemonTest {
 
   Sent call(String action, String body, String keyId, byte[] key, Instant created, String nonce, String sentBody)
       throws Exception {
-    HttpResponse<String> r = AgentCalls.call(daemon.port(), action, body, keyId, key, created, nonce,
-        sentBody != null ? sentBody : body);
-    return new Sent(r.statusCode(), r.headers().map(), r.body());
+    return h.call(action, body, keyId, key, created, nonce, sentBody);
   }
 
   String auditText() throws IOException {
-    return AgentCalls.auditText(home);
+    return AgentCalls.auditText(h.home);
   }
 
   /** Outcomes are written just after the answer (recordEventually): wait for them, with a deadline. */
@@ -195,7 +147,7 @@ class BrokerDaemonTest {
     Sent s = call("hdr.search", "{\"q\":\"dune part two\"}");
 
     assertThat(s.status()).isEqualTo(200);
-    Upstreams.Received r = upstream.received.get(0);
+    Upstreams.Received r = h.upstream.received.get(0);
     assertThat(r.method()).isEqualTo("GET");
     assertThat(r.rawPath()).isEqualTo("/api/search");
     assertThat(r.rawQuery()).isEqualTo("term=dune%20part%20two");
@@ -213,8 +165,8 @@ class BrokerDaemonTest {
     Sent s = call("bear.item", "{\"id\":\"42\"}");
 
     assertThat(s.status()).isEqualTo(200);
-    assertThat(upstream.received.get(0).rawPath()).isEqualTo("/api/items/42");
-    assertThat(upstream.received.get(0).headers().get("Authorization")).isEqualTo("Bearer " + CANARY);
+    assertThat(h.upstream.received.get(0).rawPath()).isEqualTo("/api/items/42");
+    assertThat(h.upstream.received.get(0).headers().get("Authorization")).isEqualTo("Bearer " + CANARY);
     assertNoCanary(s.body() + s.headers());
   }
 
@@ -223,7 +175,7 @@ class BrokerDaemonTest {
     Sent s = call("basic.search", "{\"q\":\"x\"}");
 
     assertThat(s.status()).isEqualTo(200);
-    assertThat(upstream.received.get(0).headers().get("Authorization")).isEqualTo("Basic "
+    assertThat(h.upstream.received.get(0).headers().get("Authorization")).isEqualTo("Basic "
         + Base64.getEncoder().encodeToString((USER + ":" + PASS).getBytes(StandardCharsets.UTF_8)));
     assertNoCanary(s.body() + s.headers());
   }
@@ -233,7 +185,7 @@ class BrokerDaemonTest {
     Sent s = call("qry.api", "{\"path\":\"/api/v2/torrents/info?filter=all&apikey=mine&token=t\"}");
 
     assertThat(s.status()).isEqualTo(200);
-    assertThat(upstream.received.get(0).rawQuery()).isEqualTo("filter=all&apikey=" + CANARY);
+    assertThat(h.upstream.received.get(0).rawQuery()).isEqualTo("filter=all&apikey=" + CANARY);
     assertNoCanary(s.body() + s.headers());
   }
 
@@ -242,27 +194,24 @@ class BrokerDaemonTest {
   @Test
   void replay_isRefused_alsoAfterARestart() throws Exception {
     String nonce = nonce();
-    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce, null).status())
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), nonce, null).status())
         .isEqualTo(200);
-    Sent again = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce, null);
+    Sent again = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), nonce, null);
     assertThat(again.status()).isEqualTo(401);
     assertThat(again.problemType()).isEqualTo("replayed-nonce");
 
-    daemon.close();
-    g.close();
-    g = TestHome.open(home, clock);
-    startDaemon(g, HostResolver.system());
-    Sent afterRestart = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce, null);
+    h.restart();
+    Sent afterRestart = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), nonce, null);
     assertThat(afterRestart.status()).isEqualTo(401);
     assertThat(afterRestart.problemType()).isEqualTo("replayed-nonce");
-    assertThat(upstream.received).hasSize(1);
+    assertThat(h.upstream.received).hasSize(1);
   }
 
   @Test
   void createdTooFarFromTheClock_isRefused() throws Exception {
-    Sent late = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant().minusSeconds(31), nonce(), null);
-    Sent early = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant().plusSeconds(31), nonce(), null);
-    Sent edge = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant().minusSeconds(30), nonce(), null);
+    Sent late = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant().minusSeconds(31), nonce(), null);
+    Sent early = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant().plusSeconds(31), nonce(), null);
+    Sent edge = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant().minusSeconds(30), nonce(), null);
 
     assertThat(late.problemType()).isEqualTo("stale-signature");
     assertThat(early.problemType()).isEqualTo("stale-signature");
@@ -271,19 +220,19 @@ class BrokerDaemonTest {
 
   @Test
   void aBodyThatIsNotTheDigestedOne_isRefused() throws Exception {
-    Sent s = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce(), "{\"q\":\"b\"}");
+    Sent s = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), nonce(), "{\"q\":\"b\"}");
 
     assertThat(s.status()).isEqualTo(400);
     assertThat(s.problemType()).isEqualTo("content-digest");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
   void unknownKey_wrongKey_revokedAgent_areRefusedAlike() throws Exception {
     byte[] wrong = new byte[32];
-    Sent unknown = call("hdr.search", "{}", "nobody.00000000", wrong, clock.instant(), nonce(), null);
-    Sent badSig = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), wrong, clock.instant(), nonce(), null);
-    g.agents().revoke("bot", "cli:test");
+    Sent unknown = call("hdr.search", "{}", "nobody.00000000", wrong, h.clock.instant(), nonce(), null);
+    Sent badSig = call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), wrong, h.clock.instant(), nonce(), null);
+    h.g.agents().revoke("bot", "cli:test");
     Sent revoked = call("hdr.search", "{\"q\":\"a\"}");
 
     for (Sent s : List.of(unknown, badSig, revoked)) {
@@ -291,21 +240,21 @@ class BrokerDaemonTest {
       assertThat(s.problemType()).isEqualTo("unauthenticated");
       assertThat(s.json().has("detail")).isFalse();
     }
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
   void rotatedKey_oldOneWorksOnlyDuringTheOverlap() throws Exception {
-    Agent rotated = g.agents().rotate("bot", "cli:test");
+    Agent rotated = h.g.agents().rotate("bot", "cli:test");
 
-    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce(), null).status())
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), nonce(), null).status())
         .isEqualTo(200);
-    assertThat(call("hdr.search", "{\"q\":\"a\"}", rotated.keyId(), rotated.key(), clock.instant(), nonce(), null)
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", rotated.keyId(), rotated.key(), h.clock.instant(), nonce(), null)
         .status()).isEqualTo(200);
-    clock.advance(Duration.ofMinutes(10).plusSeconds(1));
-    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), clock.instant(), nonce(), null).status())
+    h.clock.advance(Duration.ofMinutes(10).plusSeconds(1));
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), nonce(), null).status())
         .isEqualTo(401);
-    assertThat(call("hdr.search", "{\"q\":\"a\"}", rotated.keyId(), rotated.key(), clock.instant(), nonce(), null)
+    assertThat(call("hdr.search", "{\"q\":\"a\"}", rotated.keyId(), rotated.key(), h.clock.instant(), nonce(), null)
         .status()).isEqualTo(200);
   }
 
@@ -317,7 +266,7 @@ class BrokerDaemonTest {
     assertThat(forbidden.status()).isEqualTo(403);
     assertThat(forbidden.problemType()).isEqualTo("action-forbidden");
     assertThat(unknown.status()).isEqualTo(404);
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
@@ -325,7 +274,7 @@ class BrokerDaemonTest {
     assertThat(call("hdr.search", "{}").problemType()).isEqualTo("bad-parameters");
     assertThat(call("hdr.search", "{\"q\":\"a\",\"extra\":1}").problemType()).isEqualTo("bad-parameters");
     assertThat(call("hdr.search", "[1]").problemType()).isEqualTo("bad-request");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @ParameterizedTest
@@ -338,7 +287,7 @@ class BrokerDaemonTest {
 
     assertThat(s.status()).as(path).isEqualTo(403);
     assertThat(s.problemType()).isEqualTo("path-refused");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
@@ -346,7 +295,7 @@ class BrokerDaemonTest {
     Sent s = call("hdr.api", "{\"path\":\"/api/v2/torrents/in%66o\"}");
 
     assertThat(s.status()).isEqualTo(200);
-    assertThat(upstream.received.get(0).rawPath()).isEqualTo("/api/v2/torrents/info");
+    assertThat(h.upstream.received.get(0).rawPath()).isEqualTo("/api/v2/torrents/info");
   }
 
   @ParameterizedTest
@@ -356,13 +305,13 @@ class BrokerDaemonTest {
 
     assertThat(s.status()).as(id).isEqualTo(403);
     assertThat(s.problemType()).isEqualTo("path-refused");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
   void aPathParameter_withSpacesAndUnicode_arrivesAsOneEncodedSegment() throws Exception {
     assertThat(call("hdr.item", "{\"id\":\"dune part two é\"}").status()).isEqualTo(200);
-    assertThat(upstream.received.get(0).rawPath()).isEqualTo("/api/items/dune%20part%20two%20%C3%A9");
+    assertThat(h.upstream.received.get(0).rawPath()).isEqualTo("/api/items/dune%20part%20two%20%C3%A9");
   }
 
   @Test
@@ -374,54 +323,52 @@ class BrokerDaemonTest {
     assertThat(cross.problemType()).isEqualTo("upstream-error");
     assertThat(other.received).isEmpty();
     assertThat(same.status()).isEqualTo(200);
-    assertThat(upstream.received.get(upstream.received.size() - 1).rawPath()).isEqualTo("/api/v2/torrents/info");
-    assertThat(upstream.received.get(upstream.received.size() - 1).headers().get("X-Api-Key")).isEqualTo(CANARY);
+    assertThat(h.upstream.received.get(h.upstream.received.size() - 1).rawPath()).isEqualTo("/api/v2/torrents/info");
+    assertThat(h.upstream.received.get(h.upstream.received.size() - 1).headers().get("X-Api-Key")).isEqualTo(CANARY);
   }
 
   @Test
   void aNameResolvingToABlockedAddress_isDenied_andNothingIsSent() throws Exception {
-    daemon.close();
-    Path f = home.resolve("services/hdr.yaml");
-    Files.writeString(f, Files.readString(f).replace("127.0.0.1:" + upstream.port(), "media.home.test:" + upstream.port()));
-    catalog.set(g.loadCatalog());
+    Path f = h.home.resolve("services/hdr.yaml");
+    Files.writeString(f, Files.readString(f).replace("127.0.0.1:" + h.upstream.port(),
+        "media.home.test:" + h.upstream.port()));
+    h.catalog().set(h.g.loadCatalog());
     dns.put("media.home.test", InetAddress.getByName("169.254.169.254"));
-    startDaemon(g, host -> List.of(dns.get(host)));
+    h.startDaemon(host -> List.of(dns.get(host))); // in place of the running one
 
     Sent s = call("hdr.search", "{\"q\":\"a\"}");
 
     assertThat(s.status()).isEqualTo(502);
     assertThat(s.problemType()).isEqualTo("egress-denied");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
     dns.put("media.home.test", InetAddress.getByName("127.0.0.1"));
     assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
   }
 
   @Test
   void whenTheAuditCannotBeWritten_theAnswerIs503_andTheUpstreamHearsNothing() throws Exception {
-    daemon.close();
     AuditLog broken = event -> {
       throw new dev.gatehouse.error.RefusedException("disk full");
     };
     var l = dev.gatehouse.config.Config.Limits.DEFAULT;
-    Broker broker = new Broker(g.agents(), new NonceStore(g.stateDb(), Broker.NONCE_KEEP), catalog, g.vault(), broken,
-        new GuardedUpstream(new EgressGuard(HostResolver.system())),
-        new Broker.RateLimits(new dev.gatehouse.guard.RateLimiter(clock, 1000), l.perAgent(), l.perAction(),
-            l.perSource()), clock);
-    daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, broker,
-        () -> new Daemon.Health(false, false, true, 4, 12));
+    Broker broker = new Broker(h.g.agents(), new NonceStore(h.g.stateDb(), Broker.NONCE_KEEP), h.catalog(),
+        h.g.vault(), broken, new GuardedUpstream(new EgressGuard(HostResolver.system())),
+        new Broker.RateLimits(new dev.gatehouse.guard.RateLimiter(h.clock, 1000), l.perAgent(), l.perAction(),
+            l.perSource()), h.clock);
+    h.startDaemon(broker, () -> new Daemon.Health(false, false, true, 4, 12)); // in place of the running one
 
     Sent s = call("hdr.search", "{\"q\":\"a\"}");
 
     assertThat(s.status()).isEqualTo(503);
     assertThat(s.problemType()).isEqualTo("audit-unavailable");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
   void whenTheReplayRecordCannotBeMade_theAnswerIs503_andTheUpstreamHearsNothing() throws Exception {
     assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200); // the nonces are loaded
-    upstream.received.clear();
-    g.stateDb().transaction(c -> {
+    h.upstream.received.clear();
+    h.g.stateDb().transaction(c -> {
       try (var st = c.createStatement()) {
         st.execute("ALTER TABLE nonce_log RENAME TO nonce_log_away");
       }
@@ -432,7 +379,7 @@ class BrokerDaemonTest {
 
     assertThat(s.status()).isEqualTo(503);
     assertThat(s.problemType()).isEqualTo("audit-unavailable");
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
     assertThat(auditTextOnceItHas("replay-record-failed")).contains("broker.result");
   }
 
@@ -449,16 +396,16 @@ class BrokerDaemonTest {
   void aBodyOverTheLimit_isRefusedBeforeItIsRead() throws Exception {
     // Only the headers are sent: the server must answer from Content-Length alone (a client
     // still sending the body would race the server closing the connection).
-    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), daemon.port())) {
+    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), h.port())) {
       socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(("POST /v1/actions/hdr.search HTTP/1.1\r\nHost: 127.0.0.1:" + daemon.port()
+      socket.getOutputStream().write(("POST /v1/actions/hdr.search HTTP/1.1\r\nHost: 127.0.0.1:" + h.port()
           + "\r\nContent-Type: application/json\r\nContent-Length: " + (70 * 1024) + "\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
           StandardCharsets.US_ASCII)).readLine();
       assertThat(status).startsWith("HTTP/1.1 413");
     }
-    assertThat(upstream.received).isEmpty();
+    assertThat(h.upstream.received).isEmpty();
   }
 
   @Test
@@ -473,7 +420,7 @@ class BrokerDaemonTest {
     try {
       call("hdr.search", "{\"q\":\"secret-query-text\"}");
       call("basic.search", "{\"q\":\"x\"}");
-      call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), new byte[32], clock.instant(), nonce(), null);
+      call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), new byte[32], h.clock.instant(), nonce(), null);
     } finally {
       root.setLevel(level);
       root.detachAppender(appender);
@@ -486,31 +433,28 @@ class BrokerDaemonTest {
 
   @Test
   void overTheAgentsLimit_is429WithRetryAfter_audited_andTheWindowSlides() throws Exception {
-    daemon.close();
-    g.close();
-    Path config = home.resolve("gatehouse.yaml");
+    Path config = h.home.resolve("gatehouse.yaml");
     Files.writeString(config, Files.readString(config).replace("per_agent: 120/minute", "per_agent: 3/minute"));
-    g = TestHome.open(home, clock);
-    startDaemon(g, HostResolver.system());
+    h.restart(); // the settings are read when the home is opened
 
     for (int i = 0; i < 3; i++) {
       assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
     }
-    clock.advance(Duration.ofSeconds(20));
+    h.clock.advance(Duration.ofSeconds(20));
     Sent limited = call("hdr.search", "{\"q\":\"a\"}");
 
     assertThat(limited.status()).isEqualTo(429);
     assertThat(limited.problemType()).isEqualTo("rate-limited");
     assertThat(limited.headers().get("retry-after")).containsExactly("40");
-    assertThat(upstream.received).hasSize(3);
+    assertThat(h.upstream.received).hasSize(3);
     assertThat(auditText()).contains("\"reason\":\"rate-limited\"");
-    clock.advance(Duration.ofSeconds(40));
+    h.clock.advance(Duration.ofSeconds(40));
     assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
   }
 
   @Test
   void health_answersWithoutAuth_andRevealsNothing() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port()
+    HttpResponse<String> r = h.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port()
         + "/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(200);
@@ -536,7 +480,7 @@ class BrokerDaemonTest {
 
   @Test
   void anUnsignedRequest_isRefused_withAProblemDocument() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port()
+    HttpResponse<String> r = h.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port()
         + "/v1/actions/hdr.search")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
 
