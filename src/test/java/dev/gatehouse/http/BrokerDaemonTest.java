@@ -466,12 +466,12 @@ class BrokerDaemonTest {
   @ParameterizedTest
   @ValueSource(strings = {"/", "/v1/nothing", "/v1/actions/hdr.search", "/v1/health/%22%5C"})
   void anUnknownEndpoint_isNotFound_withTheSameProblemDocumentAsTheBroker(String path) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + path))
+    HttpResponse<String> r = h.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port() + path))
         .GET().build(), HttpResponse.BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
-    JsonNode problem = JSON.readTree(r.body());
+    com.fasterxml.jackson.databind.JsonNode problem = JSON.readTree(r.body());
     assertThat(problem.path("type").asText()).isEqualTo("https://gatehouse.dev/problems/not-found");
     assertThat(problem.path("title").asText()).isEqualTo("No such endpoint");
     assertThat(problem.path("status").asInt()).isEqualTo(404);
