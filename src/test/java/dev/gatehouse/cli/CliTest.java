@@ -156,25 +156,6 @@ class CliTest extends CliTestBase {
     assertThat(run("totp", "status")).isEqualTo(4);
   }
 
-  private static Terminal answering(String answer) {
-    return new Terminal() {
-      @Override
-      public boolean interactive() {
-        return true;
-      }
-
-      @Override
-      public String readLine(String prompt) {
-        return answer;
-      }
-
-      @Override
-      public char[] readSecret(String prompt) {
-        throw new AssertionError("asked for a secret: " + prompt);
-      }
-    };
-  }
-
   @Test
   void notConfigured_exitsFour() {
     run("init");

@@ -50,6 +50,48 @@ abstract class CliTestBase {
     }
   }
 
+  /** A person at a terminal who types {@code secrets} in order at the no-echo prompts (then nothing). */
+  protected static Terminal typing(String... secrets) {
+    java.util.Deque<String> left = new java.util.ArrayDeque<>(List.of(secrets));
+    return new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        throw new AssertionError("asked for a line: " + prompt);
+      }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        String next = left.poll();
+        return next == null ? null : next.toCharArray();
+      }
+    };
+  }
+
+  /** A person at a terminal who answers {@code answer} to every (echoed) question, and is never asked a secret. */
+  protected static Terminal answering(String answer) {
+    return new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        return answer;
+      }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        throw new AssertionError("asked for a secret: " + prompt);
+      }
+    };
+  }
+
   protected Path passwordFile;
   protected byte[] stdin = new byte[0];
   static final byte[] MACHINE = "machine-id=0123\nhostname=test".getBytes();

@@ -170,27 +170,6 @@ class ExecCliTest extends CliTestBase {
     assertThat(out).isEmpty();
   }
 
-  /** A person at a terminal who types {@code code} at the no-echo prompt. */
-  private static Terminal typing(String code) {
-    return new Terminal() {
-      @Override
-      public boolean interactive() {
-        return true;
-      }
-
-      @Override
-      public String readLine(String prompt) {
-        throw new AssertionError("asked for a line: " + prompt);
-      }
-
-      @Override
-      public char[] readSecret(String prompt) {
-        assertThat(prompt).contains("code");
-        return code.toCharArray();
-      }
-    };
-  }
-
   @Test
   void homeOptionsAfterExec_areRefused() {
     assertThat(run("exec", "--home", temp.resolve("elsewhere").toString(), "--code", "123456", "--", "/bin/echo"))

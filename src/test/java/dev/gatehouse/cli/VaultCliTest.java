@@ -46,28 +46,6 @@ class VaultCliTest extends CliTestBase {
     assertThat(out).doesNotContain("sonarr.apikey").contains("gatehouse.audit.signing-key");
   }
 
-  /** A person at a terminal who types {@code secrets} in order at the no-echo prompts. */
-  private static Terminal typing(String... secrets) {
-    java.util.Deque<String> left = new java.util.ArrayDeque<>(List.of(secrets));
-    return new Terminal() {
-      @Override
-      public boolean interactive() {
-        return true;
-      }
-
-      @Override
-      public String readLine(String prompt) {
-        throw new AssertionError("asked for a line: " + prompt);
-      }
-
-      @Override
-      public char[] readSecret(String prompt) {
-        String next = left.poll();
-        return next == null ? null : next.toCharArray();
-      }
-    };
-  }
-
   @Test
   void init_atATerminal_asksForThePasswordTwice() {
     String[] init = {"init", "--kdf-memory-mib", "8", "--kdf-iterations", "1"};
