@@ -106,7 +106,7 @@ public final class Daemon implements AutoCloseable {
       return req.content().as(byte[].class);
     }
     try {
-      return req.content().inputStream().readNBytes((int) declared);
+      return Bodies.read(req.content().inputStream(), declared, (int) declared);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

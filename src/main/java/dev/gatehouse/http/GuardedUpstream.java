@@ -71,12 +71,8 @@ public final class GuardedUpstream implements Upstream {
       if (!encoding.equalsIgnoreCase("identity")) {
         throw new IOException("the service answered with Content-Encoding " + encoding + ", which cannot be scrubbed");
       }
-      InputStream in = response.inputStream();
-      // With a Content-Length within the cap, read exactly that much: readNBytes(cap + 1)
-      // would allocate 16 KiB chunks for a 300-byte answer, and the garbage sets the GC's pace.
-      long declared = response.headers().contentLength().orElse(-1);
-      byte[] body = in.readNBytes(declared >= 0 && declared <= r.maxResponseBytes() ? (int) declared
-          : r.maxResponseBytes() + 1);
+      byte[] body = Bodies.read(response.inputStream(), response.headers().contentLength().orElse(-1),
+          r.maxResponseBytes());
       boolean truncated = body.length > r.maxResponseBytes();
       return new Response(response.status().code(), headers,
           truncated ? java.util.Arrays.copyOf(body, r.maxResponseBytes()) : body, truncated);
