@@ -382,10 +382,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     checkpointSize = 0;
     checkpointTime = clock.instant();
     try {
-      String note = Files.readString(dir.resolve(CHECKPOINT_FILE), StandardCharsets.UTF_8);
-      checkpointSize = Checkpoint.parseBody(note.substring(0, note.indexOf("\n\n") + 1)).size();
+      // Only a checkpoint this log signed sets the cadence: a forged one with a huge size
+      // would otherwise put off every checkpoint until close.
+      checkpointSize = Checkpoint.verify(Files.readString(dir.resolve(CHECKPOINT_FILE), StandardCharsets.UTF_8),
+          verifier).size();
     } catch (IOException | RuntimeException e) {
-      // none yet, or unreadable: the next checkpoint replaces it
+      // none yet, unreadable or not ours: the next checkpoint replaces it
     }
   }
 

@@ -121,6 +121,23 @@ class FileAuditLogTest {
   }
 
   @Test
+  void aCheckpointSignedByAnotherKey_doesNotPutOffTheNextOne() throws Exception {
+    Files.createDirectories(dir());
+    AuditTesting other = new AuditTesting(); // its own key pair
+    Files.writeString(dir().resolve(FileAuditLog.CHECKPOINT_FILE),
+        new Checkpoint(t.verifier.name(), 1_000_000, Rfc6962.emptyRoot()).sign(other.verifier, other.keys.getPrivate()));
+    FileAuditLog.Settings s = new FileAuditLog.Settings(1 << 20, Duration.ofDays(1), 3, Duration.ofSeconds(60));
+    try (FileAuditLog log = t.open(dir(), clock, s)) {
+      for (int i = 0; i < 3; i++) {
+        log.record(AuditTesting.event("e" + i));
+      }
+      log.record(AuditTesting.event("e3")); // its batch comes after the checkpoint the third one made due
+      assertThat(AuditVerifier.latestCheckpoint(dir(), t.verifier).size()).as("written when due, over the forgery")
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
   void aTornLastLine_isMovedAside_andRecorded() throws Exception {
     try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
       log.record(AuditTesting.event("a"));
