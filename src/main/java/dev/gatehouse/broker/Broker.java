@@ -466,6 +466,9 @@ public final class Broker {
   /** The secrets and every form they were sent in (a Basic pair is base64), for scrubbing the answer. */
   private static List<String> injectedForms(Service service, Map<String, String> secrets) {
     List<String> forms = new ArrayList<>(secrets.values());
+    for (String v : secrets.values()) {
+      forms.add(PathRules.encodeQuery(v)); // as sent in a query or a form-login body, should the upstream echo it
+    }
     service.auth().inject(new UpstreamAuth.Injector() {
       public void header(String name, String value) {
         forms.add(value);
@@ -477,7 +480,6 @@ public final class Broker {
 
       public void query(String name, String value) {
         forms.add(value);
-        forms.add(PathRules.encodeQuery(value));
       }
     }, secrets::get);
     return forms;

@@ -65,6 +65,8 @@ class SessionAuthTest {
   /** The password the WebUI expects, and every login body it received, exactly as sent. */
   final AtomicReference<String> qbitPassword = new AtomicReference<>(PASS);
   final List<String> qbitLoginBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** When set, the version call answers with the last login body too (an upstream that echoes what it got). */
+  final java.util.concurrent.atomic.AtomicBoolean echoLoginBody = new java.util.concurrent.atomic.AtomicBoolean();
   final AtomicReference<String> transmissionId = new AtomicReference<>("tr-session-1");
   final AtomicInteger transmission409s = new AtomicInteger();
   /** A daemon whose id is never the one it hands out (so the one retry meets another 409). */
@@ -157,7 +159,8 @@ class SessionAuthTest {
       reply(ex, 403, Map.of(), "Forbidden");
       return;
     }
-    reply(ex, 200, Map.of("Content-Type", "application/json"), path.equals("/api/v2/app/version") ? "v4.6.4"
+    reply(ex, 200, Map.of("Content-Type", "application/json"), path.equals("/api/v2/app/version")
+        ? "v4.6.4" + (echoLoginBody.get() ? " last login: " + qbitLoginBodies.get(qbitLoginBodies.size() - 1) : "")
         : "[{\"name\":\"debian.iso\",\"sid_echo\":\"" + sid + "\"}]");
   }
 
@@ -263,6 +266,11 @@ class SessionAuthTest {
     // Encoded as the broker encodes FORM bodies: only unreserved characters stay as they are.
     assertThat(qbitLoginBodies).containsExactly("username=qbit-admin&password=p%20a%26s%3Ds%2Bw%25rd%2520%2A~%20"
         + "%C3%BC%C3%B1%E2%82%AC%F0%9F%98%80");
+
+    echoLoginBody.set(true); // the upstream now repeats the login body: its encoded password must not reach the agent
+    Sent echoed = call("qbit.api", "{\"path\":\"/api/v2/app/version\"}");
+    assertThat(echoed.body()).contains("last login: username=[REDACTED]&password=[REDACTED]")
+        .doesNotContain("%C3%BC%C3%B1");
   }
 
   @Test
