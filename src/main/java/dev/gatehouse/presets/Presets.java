@@ -120,7 +120,9 @@ public final class Presets {
     if (reason.isEmpty()) {
       return new PrivateRange(List.of(), Optional.empty());
     }
-    String cidr = url.host() + (url.host().contains(":") ? "/128" : "/32");
+    // By the parsed address: an IPv4-mapped IPv6 literal ([::ffff:10.0.0.1]) is an IPv4 address
+    // to Java and to the egress guard, so its entry must be the IPv4 /32.
+    String cidr = address instanceof java.net.Inet4Address ? address.getHostAddress() + "/32" : url.host() + "/128";
     try {
       EgressGuard.checkAllowed(address, List.of(Cidr.parse(cidr)));
     } catch (EgressDeniedException e) {

@@ -23,6 +23,14 @@ class AllowPrivateForTest {
   }
 
   @Test
+  void allowPrivateFor_ipv4MappedLiteral_isTheIpv4Address_whichTheGuardThenAccepts() throws Exception {
+    Presets.PrivateRange range = rangeFor("http://[::ffff:10.0.0.1]:8080");
+    assertThat(range.allowPrivate()).containsExactly("10.0.0.1/32");
+    EgressGuard.checkAllowed(java.net.InetAddress.getByName("::ffff:10.0.0.1"),
+        java.util.List.of(dev.gatehouse.guard.Cidr.parse(range.allowPrivate().get(0))));
+  }
+
+  @Test
   void allowPrivateFor_publicLiteral_isEmpty_withoutNote() {
     assertThat(rangeFor("https://140.82.112.6").allowPrivate()).isEmpty();
     assertThat(rangeFor("https://140.82.112.6").note()).isEmpty();
