@@ -47,10 +47,6 @@ public final class GroupCommit<T> {
     }
 
     /** Settles the ticket (once) and wakes its waiter. */
-    boolean isFinished() {
-      return done;
-    }
-
     public void finish(long result, RuntimeException failure) {
       if (done) {
         return;
@@ -162,7 +158,7 @@ public final class GroupCommit<T> {
     for (Ticket<T> t : batch) {
       if (t.item == null) {
         t.finish(-1, null);
-      } else if (!t.isFinished()) {
+      } else if (!t.done()) {
         t.finish(-1, failure != null ? failure : new IllegalStateException("not written by " + threadName));
       }
     }
