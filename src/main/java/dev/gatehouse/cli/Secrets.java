@@ -85,12 +85,12 @@ final class Secrets {
   static final String ASK = "";
 
   /** A code is short; anything longer on standard input is not one. */
-  private static final int MAX_CODE_BYTES = 128;
+  private static final int MAX_CODE_CHARS = 128;
 
   /**
    * A one-time code from where the person put it: {@code given} itself when it was typed on the
    * command line (which other local users can read in the process list until it is spent, so
-   * {@code warn} says so), one line of standard input for {@code -}, or a no-echo prompt for
+   * {@code warn} says so), standard input for {@code -}, or a no-echo prompt for
    * {@link #ASK}. Null when no code was given at all.
    */
   static String readCode(CliEnvironment env, String given, String what, java.io.PrintWriter warn) throws IOException {
@@ -98,14 +98,14 @@ final class Secrets {
       return null;
     }
     if (given.equals("-")) {
-      byte[] line = readLine(env.stdin(), MAX_CODE_BYTES, what + " on standard input");
+      char[] piped = readStdinChars(env.stdin(), what);
       try {
-        if (line.length == 0) {
-          throw new BadInputException(what + " on standard input is empty");
+        if (piped.length > MAX_CODE_CHARS) {
+          throw new BadInputException(what + " on standard input is longer than a code");
         }
-        return new String(utf8(line, what + " on standard input"));
+        return new String(piped);
       } finally {
-        Arrays.fill(line, (byte) 0);
+        Arrays.fill(piped, '\0');
       }
     }
     if (given.equals(ASK)) {
@@ -125,26 +125,6 @@ final class Secrets {
     warn.println("gatehouse: note: a code on the command line can be read by other local users in the process list "
         + "until it is spent; leave it out to be asked for it, or write - and pipe it in");
     return given;
-  }
-
-  /** One line of {@code in} (without its end), reading no further than that line; at most {@code max} bytes. */
-  private static byte[] readLine(InputStream in, int max, String what) throws IOException {
-    byte[] buf = new byte[max + 1];
-    int n = 0;
-    int b;
-    while ((b = in.read()) != -1 && b != '\n') {
-      if (n == buf.length) {
-        Arrays.fill(buf, (byte) 0);
-        throw new BadInputException(what + " is longer than a code");
-      }
-      buf[n++] = (byte) b;
-    }
-    if (n > 0 && buf[n - 1] == '\r') {
-      n--;
-    }
-    byte[] line = Arrays.copyOf(buf, n);
-    Arrays.fill(buf, (byte) 0);
-    return line;
   }
 
   /** A new secret from a no-echo prompt, asked twice. */
