@@ -228,18 +228,6 @@ public final class NonceStore implements AutoCloseable {
     return batches.get();
   }
 
-  /** Notes that agent {@code name} made a call now. */
-  public void touch(String name, Instant now) throws SQLException {
-    db.transaction(c -> {
-      try (PreparedStatement s = c.prepareStatement(UPSERT_USAGE)) {
-        s.setString(1, name);
-        s.setLong(2, now.toEpochMilli());
-        s.executeUpdate();
-      }
-      return null;
-    });
-  }
-
   /** When agent {@code name} last made an authenticated call, if ever. */
   public java.util.Optional<Instant> lastUsed(String name) throws SQLException {
     return db.transaction(c -> {

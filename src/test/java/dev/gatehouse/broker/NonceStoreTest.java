@@ -102,13 +102,13 @@ class NonceStoreTest {
   }
 
   @Test
-  void agentUsage_isNotedOnAFirstUse_andByTouch() throws Exception {
+  void agentUsage_isNotedOnAFirstUse_only() throws Exception {
     assertThat(store.lastUsed("bot")).isEmpty();
     store.firstUse("k", "n1", T0, "bot");
     assertThat(store.lastUsed("bot")).contains(T0);
     store.firstUse("k", "n1", T0.plusSeconds(5), "bot");
     assertThat(store.lastUsed("bot")).contains(T0);
-    store.touch("bot", T0.plusSeconds(7));
+    store.firstUse("k", "n2", T0.plusSeconds(7), "bot");
     assertThat(store.lastUsed("bot")).contains(T0.plusSeconds(7));
   }
 
