@@ -479,7 +479,7 @@ public final class Broker {
       }
 
       public void query(String name, String value) {
-        forms.add(value);
+        // a query credential is a secret as it is: it and its encoded form are in already
       }
     }, secrets::get);
     return forms;
