@@ -404,8 +404,11 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     tip.put("segment", segment == null ? segmentName(1) : segment.getFileName().toString());
     tip.put("offset", segmentSize);
     tip.put("segment_started", (segmentStarted == null ? clock.instant() : segmentStarted).toString());
-    AtomicFiles.write(dir.resolve(TIP_FILE), JSON.writeValueAsBytes(tip));
-    AtomicFiles.write(dir.resolve(CHECKPOINT_FILE), cp.sign(verifier, signingKey).getBytes(StandardCharsets.UTF_8));
+    // Both may lag after a crash (an older tip is re-read from, an older checkpoint is still a
+    // true statement about a prefix of the log): atomic, but without a folder fsync each, which
+    // halves the fsyncs a checkpoint costs the writer (and the next batch waiting behind it).
+    AtomicFiles.replace(dir.resolve(TIP_FILE), JSON.writeValueAsBytes(tip));
+    AtomicFiles.replace(dir.resolve(CHECKPOINT_FILE), cp.sign(verifier, signingKey).getBytes(StandardCharsets.UTF_8));
     checkpointSize = range.size();
     checkpointTime = clock.instant();
   }

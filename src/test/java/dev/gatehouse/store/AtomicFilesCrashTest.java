@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Kills a process that is rewriting a file with SIGKILL at random moments: after each kill the
@@ -25,8 +26,9 @@ class AtomicFilesCrashTest {
   @TempDir
   Path temp;
 
-  @Test
-  void sigkillAtAnyMoment_leavesAWholeVersion() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"write", "replace"})
+  void sigkillAtAnyMoment_leavesAWholeVersion(String how) throws Exception {
     Path target = temp.resolve("state.json");
     String java = ProcessHandle.current().info().command().orElseThrow();
     Random random = new Random();
@@ -34,7 +36,7 @@ class AtomicFilesCrashTest {
     long highest = -1;
     for (int i = 0; i < KILLS; i++) {
       Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          AtomicWriteLoop.class.getName(), target.toString()).redirectErrorStream(true).start();
+          AtomicWriteLoop.class.getName(), target.toString(), how).redirectErrorStream(true).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("ready");
       // Not a wait for correctness: it only spreads the kills over the write loop.

@@ -7,14 +7,20 @@ import java.util.HexFormat;
 
 /**
  * Child process for {@link AtomicFilesCrashTest}: rewrites one file forever through
- * {@link AtomicFiles#write}, each version self-checking (its own SHA-256 at the end) and of a
+ * {@link AtomicFiles#write} (or {@link AtomicFiles#replace} when its second argument says
+ * {@code replace}), each version self-checking (its own SHA-256 at the end) and of a
  * different size, until it is killed.
  */
 public final class AtomicWriteLoop {
   public static void main(String[] args) throws Exception {
     Path target = Path.of(args[0]);
+    boolean durable = args.length < 2 || args[1].equals("write");
     for (long gen = 0; ; gen++) {
-      AtomicFiles.write(target, version(gen));
+      if (durable) {
+        AtomicFiles.write(target, version(gen));
+      } else {
+        AtomicFiles.replace(target, version(gen));
+      }
       if (gen == 0) {
         System.out.println("ready");
         System.out.flush();
