@@ -43,6 +43,33 @@ class CheckpointTest {
     assertThat(cp.size()).isEqualTo(20852163);
   }
 
+  /** RFC 8032 §7.1, TESTS 1-3: secret key, message, signature. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+      "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60, '',"
+          + " e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+      "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb, 72,"
+          + " 92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+      "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7, af82,"
+          + " 6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"})
+  void ed25519_signsTheRfc8032Vectors_likeTheJdk(String secretHex, String messageHex, String signatureHex) throws Exception {
+    HexFormat hex = HexFormat.of();
+    java.security.PrivateKey key = java.security.KeyFactory.getInstance("Ed25519").generatePrivate(
+        new java.security.spec.EdECPrivateKeySpec(java.security.spec.NamedParameterSpec.ED25519, hex.parseHex(secretHex)));
+    byte[] message = hex.parseHex(messageHex == null ? "" : messageHex);
+    assertThat(hex.formatHex(Checkpoint.ed25519(key, message))).isEqualTo(signatureHex);
+    java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+    jdk.initSign(key);
+    jdk.update(message);
+    assertThat(hex.formatHex(jdk.sign())).isEqualTo(signatureHex);
+  }
+
+  @Test
+  void ed25519_refusesAKeyOfAnotherKind() throws Exception {
+    java.security.PrivateKey ec = KeyPairGenerator.getInstance("EC").generateKeyPair().getPrivate();
+    assertThatThrownBy(() -> Checkpoint.ed25519(ec, new byte[1])).isInstanceOf(IllegalArgumentException.class);
+  }
+
   private static KeyPair keys() throws Exception {
     return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
   }
