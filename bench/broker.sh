@@ -4,10 +4,15 @@
 #   (b) proxy     Debian's nginx as a reverse proxy injecting the credential header with
 #                 proxy_set_header (bench/nginx/proxy.conf): what a user would build by hand
 #   (c) gatehouse `gatehouse serve`: signed requests, replay store, durable audit
+# and two references for what Gatehouse is built on:
+#   (d) helidon   Helidon's server and client forwarding with one injected header, nothing else
+#                 (src/test/java/dev/gatehouse/bench/BareProxy.java): the HTTP stack's ceiling
+#   (e) disk      one durable append (write + fdatasync) at the open-loop rates, alone
+#                 (src/test/java/dev/gatehouse/bench/DiskProbe.java): the durability floor
 # The load generator (src/test/java/dev/gatehouse/bench/LoadGenerator.java) signs every
 # request freshly and measures requests/s at saturation and latency at a fixed arrival rate.
 #
-#   bench/broker.sh                 # the comparison, about 4 minutes; target/broker-bench.json
+#   bench/broker.sh                 # the comparison, about 7 minutes; target/broker-bench.json
 #   bench/broker.sh --profile       # Gatehouse alone at saturation under JFR; target/broker-bench.jfr
 #                                   # and a summary in target/broker-profile.txt
 #   BENCH_ROUNDS=5 BENCH_RATE=2000 bench/broker.sh    # see the variables below
@@ -25,7 +30,7 @@ warmup_s="${BENCH_WARMUP_S:-8}"
 saturate_s="${BENCH_SATURATE_S:-6}"
 rate_s="${BENCH_RATE_S:-8}"
 port_base="${BENCH_PORT_BASE:-18080}"
-up_port=$((port_base + 1)) proxy_port=$((port_base + 2)) gh_port=$((port_base + 3))
+up_port=$((port_base + 1)) proxy_port=$((port_base + 2)) gh_port=$((port_base + 3)) bare_port=$((port_base + 4))
 
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 4; }
@@ -47,7 +52,7 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 jdk="$(gatehouse_find_jdk)"
 [ -n "$jdk" ] || die "$GATEHOUSE_NO_JDK"
 
-for p in "$up_port" "$proxy_port" "$gh_port"; do
+for p in "$up_port" "$proxy_port" "$gh_port" "$bare_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
     die "port $p is in use; set BENCH_PORT_BASE to a free range"
   fi
@@ -134,15 +139,42 @@ gen() {
     --key-file "$work/agent.key" "$@"
 }
 
+if [ "$mode" = compare ]; then
+  # Reference (d): Gatehouse's HTTP stack alone (Helidon server + client, one injected header,
+  # no checks), default JVM flags like the daemon: the ceiling of this design before its work.
+  printf '%s' "$secret" >"$work/secret"
+  "$jdk/bin/java" -cp "$cp" dev.gatehouse.bench.BareProxy --port "$bare_port" \
+    --upstream "http://127.0.0.1:$up_port/data.json" --header X-Api-Key --value-file "$work/secret" \
+    >"$work/bare.out" 2>"$work/bare.err" &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    curl -fsS -X POST -d '{}' "http://127.0.0.1:$bare_port/x" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS -X POST -d '{}' "http://127.0.0.1:$bare_port/x" >/dev/null || { cat "$work/bare.err" >&2; die "the bare proxy did not start"; }
+fi
+
+# Reference (e): one durable 600-byte append (write + fdatasync) at the same rates, on the disk
+# the home is on, with nothing else running: the floor a durable decision stands on. Measured
+# before the load and again after it (when the disk is still writing back what the load left).
+disk() {
+  say "disk: durable appends in $work at ${rate} /s, ${rate_s} s x ${rounds}, $1 ..."
+  "$jdk/bin/java" -cp "$cp" dev.gatehouse.bench.DiskProbe --dir "$work" --rate "$rate" --seconds "$rate_s" \
+    --rounds "$rounds" --label "$2"
+}
+
 say "machine: $(nproc) cores, $(uname -r); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$mode" = compare ]; then
+  disk before "before the load" | tee target/broker-bench-disk.txt
   gen --target "direct=http://127.0.0.1:$up_port/data.json" \
       --target "proxy=http://127.0.0.1:$proxy_port/data.json" \
       --target "gatehouse=http://127.0.0.1:$gh_port/v1/actions/bench.get" \
+      --target "helidon=http://127.0.0.1:$bare_port/v1/actions/bench.get" \
       --rounds "$rounds" --rate "$rate" --concurrency "$concurrency" --rate-workers "$concurrency" \
       --warmup-s "$warmup_s" --saturate-s "$saturate_s" --rate-s "$rate_s" --out target/broker-bench.json
   say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   say "audit entries written: $(cat "$home"/audit/*.jsonl 2>/dev/null | wc -l)"
+  disk after "after the load" | tee -a target/broker-bench-disk.txt
 else
   jfr_file="$root/target/broker-bench.jfr"
   rm -f "$jfr_file"
