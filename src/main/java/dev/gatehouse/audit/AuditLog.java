@@ -13,9 +13,10 @@ public interface AuditLog {
 
   /**
    * Records an event that reports on something already decided and done (an outcome, not a
-   * decision): it is queued and made durable with the next batch, within milliseconds,
-   * without the caller waiting for the disk. A failure to write it is not the caller's to
-   * handle. By default, the same as {@link #record}.
+   * decision), without the caller waiting for the disk: it is written with the next batch
+   * (so a killed process keeps it) and made durable with the next decision's fsync, or
+   * within {@link FileAuditLog#EVENTUAL_FORCE_WITHIN} when none comes. A failure to write it
+   * is not the caller's to handle. By default, the same as {@link #record}.
    */
   default void recordEventually(AuditEvent event) {
     record(event);

@@ -9,6 +9,7 @@ import dev.gatehouse.store.GroupCommit;
 import dev.gatehouse.store.HomeLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,12 @@ import java.util.stream.Stream;
  *       entry (up to {@value #MAX_BATCH_ENTRIES}), writes them to the open segment and
  *       forces once; the callers wait, are woken together, and return once their entry is
  *       durable.
+ *   <li>{@link #recordEventually} entries are written with the next batch but forced only
+ *       with the next entry someone waits for, or after {@link #EVENTUAL_FORCE_WITHIN}
+ *       (without that, every outcome would cost a second fsync that the next decision queues
+ *       behind). Before a checkpoint is signed, before a segment is left and on close,
+ *       whatever was written is forced: a checkpoint never covers an entry a power loss
+ *       could take back.
  *   <li>Several processes may append to the same log: every batch is written under a file
  *       lock, after catching up with what others appended.
  *   <li>A torn last line (a crash mid-write) is moved aside to {@code SEGMENT.torn-MILLIS}
@@ -54,12 +61,21 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   public static final String CHECKPOINT_FILE = "checkpoint";
   public static final String VERIFIER_FILE = "signing-key.pub";
   static final String TIP_FILE = "tip.json";
+  /** By default, the longest a {@link #recordEventually} entry stays written but not forced. */
+  public static final Duration EVENTUAL_FORCE_WITHIN = Duration.ofMillis(100);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Rotation and checkpoint cadence, from the config file. */
+  /**
+   * Rotation and checkpoint cadence, from the config file, and the longest a
+   * {@link #recordEventually} entry stays written but not forced ({@link #EVENTUAL_FORCE_WITHIN}).
+   */
   public record Settings(long segmentMaxBytes, Duration segmentMaxAge, int checkpointEveryEntries,
-      Duration checkpointEvery) {
+      Duration checkpointEvery, Duration eventualForceWithin) {
     public static final Settings DEFAULT = new Settings(64L << 20, Duration.ofDays(1), 1000, Duration.ofMinutes(5));
+
+    public Settings(long segmentMaxBytes, Duration segmentMaxAge, int checkpointEveryEntries, Duration checkpointEvery) {
+      this(segmentMaxBytes, segmentMaxAge, checkpointEveryEntries, checkpointEvery, EVENTUAL_FORCE_WITHIN);
+    }
   }
 
   private final Path dir;
@@ -70,8 +86,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private final Settings settings;
   private final HomeLock fileLock;
   private final ReentrantLock flushLock = new ReentrantLock();
-  private final GroupCommit<AuditEvent> commits =
-      new GroupCommit<>("gatehouse-audit-writer", MAX_BATCH_ENTRIES, this::writeBatch);
+  private final GroupCommit<AuditEvent> commits;
 
   // Writer state, guarded by flushLock (and the file lock while it changes the files).
   private boolean synced;
@@ -85,6 +100,9 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private Instant segmentStarted;
   private long checkpointSize;
   private Instant checkpointTime;
+  private boolean unforced; // the open segment has bytes written but not yet forced
+  private long unforcedSince; // System.nanoTime() of the first of them
+  private long forces; // for tests
 
   private FileAuditLog(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier, PrivateKey signingKey,
       Settings settings) {
@@ -95,6 +113,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     this.signingKey = signingKey;
     this.settings = settings;
     this.fileLock = new HomeLock(dir.resolve(".lock"));
+    this.commits = new GroupCommit<>("gatehouse-audit-writer", MAX_BATCH_ENTRIES, this::writeBatch,
+        settings.eventualForceWithin(), this::forceWritten);
   }
 
   /**
@@ -201,7 +221,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       for (GroupCommit.Ticket<AuditEvent> t : batch) {
         events.add(t.item());
       }
-      long[] seqs = events.isEmpty() ? new long[0] : write(events);
+      boolean force = recovered > 0
+          || (unforced && System.nanoTime() - unforcedSince >= settings.eventualForceWithin().toNanos());
+      for (int i = 0; i < batch.size() && !force; i++) {
+        force = batch.get(i).awaited();
+      }
+      long[] seqs = events.isEmpty() ? new long[0] : write(events, force);
       boolean checkpointDue = range.size() - checkpointSize >= settings.checkpointEveryEntries()
           || (range.size() > checkpointSize && Duration.between(checkpointTime, clock.instant())
               .compareTo(settings.checkpointEvery()) >= 0); // decided at the batch's time, before anyone is woken
@@ -221,8 +246,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     }
   }
 
-  /** Appends {@code events} as one write and one force; returns their seqs. */
-  private long[] write(List<AuditEvent> events) throws IOException {
+  /** Appends {@code events} as one write, forced if {@code force} (or a new segment); returns their seqs. */
+  private long[] write(List<AuditEvent> events, boolean force) throws IOException {
     Instant now = clock.instant();
     if (segment == null || segmentSize >= settings.segmentMaxBytes()
         || (segmentStarted != null && Duration.between(segmentStarted, now).compareTo(settings.segmentMaxAge()) >= 0)) {
@@ -244,6 +269,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       prev = AuditRecord.hashOf(line);
     }
     if (!segment.equals(channelSegment)) {
+      forceWritten(); // the segment being left keeps nothing unforced
       closeSegment();
       channel = FileChannel.open(segment, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
           StandardOpenOption.CREATE), PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY));
@@ -253,7 +279,14 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     while (buf.hasRemaining()) {
       channel.write(buf);
     }
-    channel.force(false);
+    if (force || segmentSize == 0) {
+      channel.force(false); // also everything written before it unforced
+      forces++;
+      unforced = false;
+    } else if (!unforced) {
+      unforced = true;
+      unforcedSince = System.nanoTime();
+    }
     if (segmentSize == 0) {
       AtomicFiles.fsyncDirectory(dir); // a new segment's name must survive too
     }
@@ -264,9 +297,46 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     return seqs;
   }
 
+  /**
+   * Forces what was written unforced to the open segment (on the writer thread when the queue
+   * goes quiet, before a checkpoint, before leaving a segment). Holds or takes flushLock.
+   */
+  private void forceWritten() {
+    flushLock.lock();
+    try {
+      if (unforced && channel != null) {
+        channel.force(false);
+        forces++;
+      }
+      unforced = false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // stays unforced: the next batch forces, or fails its callers
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  /** Forces taken so far (every fsync of a segment). For tests. */
+  long forces() {
+    flushLock.lock();
+    try {
+      return forces;
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
   /** Closes the open segment (after a failure, on rotation and on close). Holds flushLock. */
   private void closeSegment() {
     if (channel != null) {
+      if (unforced) {
+        try {
+          channel.force(false); // best effort: after a failure, the next writer re-reads the disk
+        } catch (IOException e) {
+          // nothing more can be done for those bytes here
+        }
+        unforced = false;
+      }
       try {
         channel.close();
       } catch (IOException e) {
@@ -394,6 +464,11 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private void writeCheckpointIfNew() throws IOException {
     if (range.size() == checkpointSize && Files.exists(dir.resolve(CHECKPOINT_FILE))) {
       return;
+    }
+    try {
+      forceWritten(); // a signed size must never exceed what a power loss leaves
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
     Checkpoint cp = new Checkpoint(verifier.name(), range.size(), range.root());
     ObjectNode tip = JSON.createObjectNode();

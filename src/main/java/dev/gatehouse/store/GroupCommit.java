@@ -1,5 +1,6 @@
 package dev.gatehouse.store;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,6 +18,9 @@ import java.util.function.Consumer;
  *
  * <p>The writer must {@link Ticket#finish} every ticket of its batch; any it leaves
  * unfinished, or all of them if it throws, are finished with a failure.
+ *
+ * <p>An optional idle task runs on the writer thread once the queue has stayed empty for a
+ * while after a batch (the audit log forces there what it wrote without forcing).
  */
 public final class GroupCommit<T> {
   private final String threadName;
@@ -24,6 +28,8 @@ public final class GroupCommit<T> {
   private final Consumer<List<Ticket<T>>> writer;
   private final ConcurrentLinkedQueue<Ticket<T>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicReference<Thread> thread = new AtomicReference<>(); // started with the first item
+  private final long idleNanos;
+  private final Runnable onIdle; // null: none
 
   /** One submitted item and its outcome. */
   public static final class Ticket<T> {
@@ -59,6 +65,11 @@ public final class GroupCommit<T> {
       }
     }
 
+    /** Whether a thread waits for this ticket (it was submitted with {@code willWait}). */
+    public boolean awaited() {
+      return waiter != null;
+    }
+
     /** Waits until done; returns the result or throws the failure. Only on the submitting thread. */
     public long await() {
       while (!done) {
@@ -72,9 +83,21 @@ public final class GroupCommit<T> {
   }
 
   public GroupCommit(String threadName, int maxBatch, Consumer<List<Ticket<T>>> writer) {
+    this(threadName, maxBatch, writer, Duration.ZERO, null);
+  }
+
+  /**
+   * {@code onIdle} runs on the writer thread when no item has arrived for {@code idleAfter}
+   * since the last batch (once per quiet spell, and before the thread ends on {@link #stop}).
+   * It may also run sooner; it must be harmless whenever it runs.
+   */
+  public GroupCommit(String threadName, int maxBatch, Consumer<List<Ticket<T>>> writer, Duration idleAfter,
+      Runnable onIdle) {
     this.threadName = threadName;
     this.maxBatch = maxBatch;
     this.writer = writer;
+    this.idleNanos = idleAfter.toNanos();
+    this.onIdle = onIdle;
   }
 
   /** Queues {@code item}; {@code willWait}: the calling thread will {@link Ticket#await} it. */
@@ -116,13 +139,25 @@ public final class GroupCommit<T> {
   private void loop() {
     List<Ticket<T>> batch = new ArrayList<>();
     List<Ticket<T>> items = new ArrayList<>();
+    boolean idlePending = false; // a batch was written since onIdle last ran
     while (true) {
       for (Ticket<T> t; batch.size() < maxBatch && (t = queue.poll()) != null; ) {
         batch.add(t);
       }
       if (batch.isEmpty()) {
         if (thread.get() != Thread.currentThread()) {
+          if (idlePending) {
+            idle();
+          }
           return; // stopped
+        }
+        if (idlePending) {
+          LockSupport.parkNanos(this, idleNanos);
+          if (queue.isEmpty()) {
+            idlePending = false;
+            idle();
+          }
+          continue;
         }
         LockSupport.park(this);
         continue;
@@ -147,6 +182,15 @@ public final class GroupCommit<T> {
       settle(batch, failure); // an item the writer did not finish gets a failure made then
       batch.clear();
       items.clear();
+      idlePending = onIdle != null;
+    }
+  }
+
+  private void idle() {
+    try {
+      onIdle.run();
+    } catch (RuntimeException e) {
+      // the idle task's own business: the next batch meets the same trouble and reports it
     }
   }
 

@@ -7,7 +7,10 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 
-/** Child process for {@link AuditCrashTest}: 8 threads append until killed, printing each seq that returned. */
+/**
+ * Child process for {@link AuditCrashTest}: 8 threads append until killed, printing each seq that
+ * returned, each also queueing an outcome entry ({@code recordEventually}) after its decision.
+ */
 public final class AuditAppendLoop {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
@@ -26,6 +29,8 @@ public final class AuditAppendLoop {
             System.out.println("seq " + seq + " " + args[3] + "-t" + id + "-" + n);
             System.out.flush();
           }
+          // and its outcome, as the broker does: written with a later batch, forced by a later decision
+          log.recordEventually(AuditTesting.event(args[3] + "-t" + id + "-" + n + "-outcome"));
         }
       }).start();
     }

@@ -86,6 +86,84 @@ class FileAuditLogTest {
     assertThat(verify().problem()).isNull();
   }
 
+  /** A quiet-time force that never comes within a test: only the rule under test forces. */
+  private static FileAuditLog.Settings forcedOnlyByRules() {
+    return new FileAuditLog.Settings(1 << 20, Duration.ofDays(1), 1000, Duration.ofDays(1), Duration.ofHours(1));
+  }
+
+  /** Waits, with a deadline, until the writer has taken {@code size} entries in all. */
+  private static void awaitWritten(FileAuditLog log, long size) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (log.size() < size) {
+      assertThat(System.nanoTime()).as("the writer took the entry").isLessThan(deadline);
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void outcomes_areWrittenAtOnce_butForcedWithTheNextDecision() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, forcedOnlyByRules())) {
+      log.record(AuditTesting.event("decision-1"));
+      long forces = log.forces();
+      for (int i = 0; i < 20; i++) {
+        log.recordEventually(AuditTesting.event("outcome-" + i));
+        awaitWritten(log, 2 + i); // each its own batch
+      }
+      assertThat(log.forces()).as("twenty batches of outcomes, no fsync").isEqualTo(forces);
+      assertThat(Files.readString(FileAuditLog.segments(dir()).get(0))).contains("outcome-19"); // a killed process keeps them
+      log.record(AuditTesting.event("decision-2"));
+      assertThat(log.forces()).as("one fsync for the decision and every outcome before it").isEqualTo(forces + 1);
+    }
+    assertThat(verify().entries()).isEqualTo(22);
+    assertThat(verify().problem()).isNull();
+  }
+
+  @Test
+  void aCheckpoint_forcesTheOutcomesItCovers() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, forcedOnlyByRules())) {
+      log.record(AuditTesting.event("decision"));
+      long forces = log.forces();
+      log.recordEventually(AuditTesting.event("outcome"));
+      awaitWritten(log, 2);
+      log.checkpoint();
+      assertThat(log.forces()).isEqualTo(forces + 1);
+      assertThat(Checkpoint.verify(Files.readString(dir().resolve(FileAuditLog.CHECKPOINT_FILE)), t.verifier).size())
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
+  void leavingASegment_forcesItsOutcomesFirst() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, forcedOnlyByRules())) {
+      log.record(AuditTesting.event("decision-1"));
+      long forces = log.forces();
+      log.recordEventually(AuditTesting.event("outcome"));
+      awaitWritten(log, 2);
+      clock.advance(Duration.ofDays(2)); // the next batch starts a new segment
+      log.record(AuditTesting.event("decision-2"));
+      assertThat(FileAuditLog.segments(dir())).hasSize(2);
+      assertThat(log.forces()).as("the old segment's outcome, then the new segment").isEqualTo(forces + 2);
+    }
+    assertThat(verify().problem()).isNull();
+  }
+
+  @Test
+  void whenNothingElseComes_theWriterForcesOutcomesOnItsOwn() throws Exception {
+    FileAuditLog.Settings quick = new FileAuditLog.Settings(1 << 20, Duration.ofDays(1), 1000, Duration.ofDays(1),
+        Duration.ofMillis(1));
+    try (FileAuditLog log = t.open(dir(), clock, quick)) {
+      log.record(AuditTesting.event("decision"));
+      long forces = log.forces();
+      log.recordEventually(AuditTesting.event("outcome"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (log.forces() == forces) {
+        assertThat(System.nanoTime()).as("the quiet-time force came").isLessThan(deadline);
+        Thread.sleep(1);
+      }
+      assertThat(log.forces()).isEqualTo(forces + 1);
+    }
+  }
+
   @Test
   void segments_rotateBySizeAndAge_andTheChainContinues() throws Exception {
     FileAuditLog.Settings small = new FileAuditLog.Settings(1024, Duration.ofHours(1), 1000, Duration.ofHours(1));
