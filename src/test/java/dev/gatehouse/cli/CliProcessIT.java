@@ -3,8 +3,8 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.DebianPackages;
+import dev.gatehouse.testing.Processes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +48,9 @@ class CliProcessIT {
   /** The code oathtool (an independent RFC 6238 implementation) computes at {@code when}. */
   private String oathtool(String when) throws Exception {
     Process p = new ProcessBuilder("oathtool", "--totp", "-b", "-N", when, secret).start();
-    String code = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-    assertThat(p.waitFor()).isZero();
+    Processes.Output o = Processes.finish(p, java.time.Duration.ofSeconds(30), "oathtool");
+    assertThat(o.exit()).as(o.err()).isZero();
+    String code = o.out().strip();
     assertThat(code).matches("[0-9]{6}");
     return code;
   }

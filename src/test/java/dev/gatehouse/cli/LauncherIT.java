@@ -3,10 +3,10 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.DebianPackages;
-import java.nio.charset.StandardCharsets;
+import dev.gatehouse.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +16,8 @@ class LauncherIT {
 
   private static String[] run(String script) throws Exception {
     Process p = new ProcessBuilder("bash", "-c", script).directory(ROOT.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new String[] {Integer.toString(p.exitValue()), out};
+    Processes.Output o = Processes.finish(p, Duration.ofSeconds(120), "bash -c '" + script + "'");
+    return new String[] {Integer.toString(o.exit()), o.out()};
   }
 
   @Test
