@@ -510,6 +510,16 @@ public final class LoadGenerator {
       System.out.printf(Locale.ROOT, "%ngoals: throughput %.2f× %s (goal ≥ 0.60×): %s; at %d/s added p50 %.3f ms"
           + " (goal ≤ 0.5): %s; added p99 %.3f ms (goal ≤ 2): %s%n", thr, proxy, thr >= 0.6 ? "met" : "MISSED", rates[0],
           a50, a50 <= 0.5 ? "met" : "MISSED", a99, a99 <= 2 ? "met" : "MISSED");
+      if (m.containsKey("helidon")) { // bench/broker.sh's reference: the HTTP stack alone
+        System.out.printf(Locale.ROOT, "against the stack alone (helidon): throughput %.2f×; at %d/s p50 %+.3f ms,"
+                + " p99 %+.3f ms; the stack alone: %.2f× %s, added p50 %+.3f / p99 %+.3f ms over %s%n",
+            med.apply("gatehouse", "rps") / med.apply("helidon", "rps"), rates[0],
+            med.apply("gatehouse", k + ".p50_ms") - med.apply("helidon", k + ".p50_ms"),
+            med.apply("gatehouse", k + ".p99_ms") - med.apply("helidon", k + ".p99_ms"),
+            med.apply("helidon", "rps") / med.apply(proxy, "rps"), proxy,
+            med.apply("helidon", k + ".p50_ms") - med.apply(ref, k + ".p50_ms"),
+            med.apply("helidon", k + ".p99_ms") - med.apply(ref, k + ".p99_ms"), ref);
+      }
     }
     if (out != null) {
       Path p = Path.of(out);
