@@ -89,7 +89,6 @@ public final class GroupCommit<T> {
   /**
    * {@code onIdle} runs on the writer thread when no item has arrived for {@code idleAfter}
    * since the last batch (once per quiet spell, and before the thread ends on {@link #stop}).
-   * It may also run sooner; it must be harmless whenever it runs.
    */
   public GroupCommit(String threadName, int maxBatch, Consumer<List<Ticket<T>>> writer, Duration idleAfter,
       Runnable onIdle) {
@@ -152,7 +151,13 @@ public final class GroupCommit<T> {
           return; // stopped
         }
         if (idlePending) {
-          LockSupport.parkNanos(this, idleNanos);
+          // Every submit leaves an unpark permit, so one park may return at once: wait out the
+          // whole quiet time, or until an item or stop() comes.
+          long deadline = System.nanoTime() + idleNanos;
+          for (long left = idleNanos; left > 0 && queue.isEmpty() && thread.get() == Thread.currentThread();
+              left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
+          }
           if (queue.isEmpty()) {
             idlePending = false;
             idle();
