@@ -9,7 +9,6 @@ import dev.gatehouse.store.GroupCommit;
 import dev.gatehouse.store.HomeLock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -114,7 +113,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     this.settings = settings;
     this.fileLock = new HomeLock(dir.resolve(".lock"));
     this.commits = new GroupCommit<>("gatehouse-audit-writer", MAX_BATCH_ENTRIES, this::writeBatch,
-        settings.eventualForceWithin(), this::forceWritten);
+        settings.eventualForceWithin(), this::forceWhenQuiet);
   }
 
   /**
@@ -269,7 +268,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       prev = AuditRecord.hashOf(line);
     }
     if (!segment.equals(channelSegment)) {
-      forceWritten(); // the segment being left keeps nothing unforced
+      forceWritten(); // the segment being left keeps nothing unforced; a failure fails this batch
       closeSegment();
       channel = FileChannel.open(segment, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
           StandardOpenOption.CREATE), PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY));
@@ -280,9 +279,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       channel.write(buf);
     }
     if (force || segmentSize == 0) {
-      channel.force(false); // also everything written before it unforced
-      forces++;
-      unforced = false;
+      forceSegment(); // also everything written before it unforced
     } else if (!unforced) {
       unforced = true;
       unforcedSince = System.nanoTime();
@@ -297,20 +294,27 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     return seqs;
   }
 
-  /**
-   * Forces what was written unforced to the open segment (on the writer thread when the queue
-   * goes quiet, before a checkpoint, before leaving a segment). Holds or takes flushLock.
-   */
-  private void forceWritten() {
+  /** fdatasyncs the open segment: every byte written to it, unforced or not. Holds flushLock. */
+  private void forceSegment() throws IOException {
+    channel.force(false);
+    forces++;
+    unforced = false;
+  }
+
+  /** Forces what was written unforced, if anything (before a checkpoint, before leaving a segment). Holds flushLock. */
+  private void forceWritten() throws IOException {
+    if (unforced && channel != null) {
+      forceSegment();
+    }
+  }
+
+  /** The writer's idle task: the queue went quiet with outcomes written but not forced. */
+  private void forceWhenQuiet() {
     flushLock.lock();
     try {
-      if (unforced && channel != null) {
-        channel.force(false);
-        forces++;
-      }
-      unforced = false;
+      forceWritten();
     } catch (IOException e) {
-      throw new UncheckedIOException(e); // stays unforced: the next batch forces, or fails its callers
+      // they stay unforced: the next batch forces them, or fails its callers
     } finally {
       flushLock.unlock();
     }
@@ -329,14 +333,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   /** Closes the open segment (after a failure, on rotation and on close). Holds flushLock. */
   private void closeSegment() {
     if (channel != null) {
-      if (unforced) {
-        try {
-          channel.force(false); // best effort: after a failure, the next writer re-reads the disk
-        } catch (IOException e) {
-          // nothing more can be done for those bytes here
-        }
-        unforced = false;
+      try {
+        forceWritten(); // best effort: after a failure, the next writer re-reads the disk
+      } catch (IOException e) {
+        // nothing more can be done for those bytes here
       }
+      unforced = false;
       try {
         channel.close();
       } catch (IOException e) {
@@ -465,11 +467,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     if (range.size() == checkpointSize && Files.exists(dir.resolve(CHECKPOINT_FILE))) {
       return;
     }
-    try {
-      forceWritten(); // a signed size must never exceed what a power loss leaves
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    forceWritten(); // a signed size must never exceed what a power loss leaves
     Checkpoint cp = new Checkpoint(verifier.name(), range.size(), range.root());
     ObjectNode tip = JSON.createObjectNode();
     tip.put("size", range.size());

@@ -35,15 +35,15 @@ public final class AtomicFiles {
   private AtomicFiles() {}
 
   public static void write(Path target, byte[] content) throws IOException {
-    Path dir = replace(target, content);
-    fsyncDirectory(dir);
+    replace(target, content);
+    fsyncDirectory(target.toAbsolutePath().getParent());
   }
 
   /**
    * Atomic but not durable: once this returns, readers see the new content; after a crash,
-   * the old or the new one. Returns the target's folder.
+   * the old or the new one.
    */
-  public static Path replace(Path target, byte[] content) throws IOException {
+  public static void replace(Path target, byte[] content) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".tmp-", "",
         PosixFilePermissions.asFileAttribute(OWNER_ONLY));
@@ -62,7 +62,6 @@ public final class AtomicFiles {
         throw new IOException("the file system of " + dir + " cannot rename atomically", e);
       }
       moved = true;
-      return dir;
     } finally {
       if (!moved) {
         Files.deleteIfExists(temp);

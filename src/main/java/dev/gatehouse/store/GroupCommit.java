@@ -144,27 +144,16 @@ public final class GroupCommit<T> {
         batch.add(t);
       }
       if (batch.isEmpty()) {
-        if (thread.get() != Thread.currentThread()) {
-          if (idlePending) {
-            idle();
-          }
-          return; // stopped
-        }
         if (idlePending) {
-          // Every submit leaves an unpark permit, so one park may return at once: wait out the
-          // whole quiet time, or until an item or stop() comes.
-          long deadline = System.nanoTime() + idleNanos;
-          for (long left = idleNanos; left > 0 && queue.isEmpty() && thread.get() == Thread.currentThread();
-              left = deadline - System.nanoTime()) {
-            LockSupport.parkNanos(this, left);
-          }
-          if (queue.isEmpty()) {
+          if (quietFor(idleNanos)) { // at once when stopped: the idle task still runs before the end
             idlePending = false;
             idle();
           }
-          continue;
+        } else if (thread.get() != Thread.currentThread()) {
+          return; // stopped
+        } else {
+          LockSupport.park(this);
         }
-        LockSupport.park(this);
         continue;
       }
       for (Ticket<T> t : batch) {
@@ -189,6 +178,17 @@ public final class GroupCommit<T> {
       items.clear();
       idlePending = onIdle != null;
     }
+  }
+
+  /** Waits while nothing is queued, up to {@code nanos} or until {@link #stop}; whether the queue stayed empty. */
+  private boolean quietFor(long nanos) {
+    // Every submit leaves an unpark permit, so one park may return at once: park to the deadline.
+    long deadline = System.nanoTime() + nanos;
+    for (long left = nanos; left > 0 && queue.isEmpty() && thread.get() == Thread.currentThread();
+        left = deadline - System.nanoTime()) {
+      LockSupport.parkNanos(this, left);
+    }
+    return queue.isEmpty();
   }
 
   private void idle() {

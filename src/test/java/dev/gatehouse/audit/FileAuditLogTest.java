@@ -100,6 +100,15 @@ class FileAuditLogTest {
     }
   }
 
+  /** Records a decision, then an outcome it waits to see written (not forced); the forces before the outcome. */
+  private static long decisionThenWrittenOutcome(FileAuditLog log) throws InterruptedException {
+    log.record(AuditTesting.event("decision-1"));
+    long forces = log.forces();
+    log.recordEventually(AuditTesting.event("outcome"));
+    awaitWritten(log, 2);
+    return forces;
+  }
+
   @Test
   void outcomes_areWrittenAtOnce_butForcedWithTheNextDecision() throws Exception {
     try (FileAuditLog log = t.open(dir(), clock, forcedOnlyByRules())) {
@@ -121,10 +130,7 @@ class FileAuditLogTest {
   @Test
   void aCheckpoint_forcesTheOutcomesItCovers() throws Exception {
     try (FileAuditLog log = t.open(dir(), clock, forcedOnlyByRules())) {
-      log.record(AuditTesting.event("decision"));
-      long forces = log.forces();
-      log.recordEventually(AuditTesting.event("outcome"));
-      awaitWritten(log, 2);
+      long forces = decisionThenWrittenOutcome(log);
       log.checkpoint();
       assertThat(log.forces()).isEqualTo(forces + 1);
       assertThat(Checkpoint.verify(Files.readString(dir().resolve(FileAuditLog.CHECKPOINT_FILE)), t.verifier).size())
@@ -135,10 +141,7 @@ class FileAuditLogTest {
   @Test
   void leavingASegment_forcesItsOutcomesFirst() throws Exception {
     try (FileAuditLog log = t.open(dir(), clock, forcedOnlyByRules())) {
-      log.record(AuditTesting.event("decision-1"));
-      long forces = log.forces();
-      log.recordEventually(AuditTesting.event("outcome"));
-      awaitWritten(log, 2);
+      long forces = decisionThenWrittenOutcome(log);
       clock.advance(Duration.ofDays(2)); // the next batch starts a new segment
       log.record(AuditTesting.event("decision-2"));
       assertThat(FileAuditLog.segments(dir())).hasSize(2);
