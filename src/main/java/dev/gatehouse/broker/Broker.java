@@ -102,16 +102,17 @@ public final class Broker {
     this.limits = limits;
   }
 
-  /** A refusal carried out of the checks. */
+  /**
+   * A refusal carried out of a stage. It names no actor: {@link #handle} audits it with the
+   * caller as far as the call got, so no stage can attribute a refusal wrongly or not at all.
+   */
   private static final class Refused extends Exception {
     final Problem problem;
-    final String agent;
     long retryAfterSeconds = -1;
 
-    Refused(Problem.Kind kind, String detail, String agent) {
+    Refused(Problem.Kind kind, String detail) {
       super(kind.slug, null, false, false);
       this.problem = new Problem(kind, detail);
-      this.agent = agent;
     }
   }
 
@@ -122,48 +123,32 @@ public final class Broker {
     String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
     Instant started = clock.instant();
     Catalog cat = catalog.get(); // one snapshot for the whole call, whatever a reload does meanwhile
-    Agent agent;
+    Signer signer;
+    try {
+      limit(List.of(new RateLimiter.Check("source", call.remote(), limits.perSource())));
+      signer = verifySignature(call);
+    } catch (Refused r) {
+      return refuseUnauthenticated(r, call, actionName);
+    }
+    // The signature verified: from here on every refusal, whichever stage makes it, is this agent's.
+    Agent agent = signer.agent();
     NonceStore.Recording nonce;
     Action action;
     Map<String, JsonNode> params;
-    try {
-      limit(null, List.of(new RateLimiter.Check("source", call.remote(), limits.perSource())));
-      Authenticated a = authenticate(call);
-      agent = a.agent();
-      nonce = a.nonce();
-      action = authorize(cat, agent, actionName);
-      limit(agent.name(), List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
-          new RateLimiter.Check("action", action.fullName(), limits.perAction())));
-      params = parameters(action, call.body(), agent);
-    } catch (Refused r) {
-      return refuse(r, call, actionName);
-    }
-    Service service = cat.services().get(action.service());
-    Map<String, String> secrets = new LinkedHashMap<>();
-    try {
-      long generation = vault.generation();
-      for (String name : service.auth().secrets()) {
-        CachedSecret c = credentials.get(name);
-        if (c == null || c.generation() != generation) {
-          try (SecretValue v = vault.reveal(name, SecretAccess.get()).orElseThrow(
-              () -> new Refused(Problem.Kind.UPSTREAM, "the service's credential is missing from the vault",
-                  agent.name()))) {
-            c = new CachedSecret(generation, new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
-          }
-          credentials.put(name, c);
-        }
-        secrets.put(name, c.value());
-      }
-    } catch (Refused r) {
-      return refuse(r, call, actionName);
-    } catch (IOException | RuntimeException e) {
-      return refuse(new Refused(Problem.Kind.SEALED, null, agent.name()), call, actionName);
-    }
+    Service service;
+    Map<String, String> secrets;
     Upstream.Request request;
     try {
+      nonce = admit(signer, call);
+      action = authorize(cat, agent, actionName);
+      limit(List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
+          new RateLimiter.Check("action", action.fullName(), limits.perAction())));
+      params = parameters(action, call.body());
+      service = cat.services().get(action.service());
+      secrets = credentials(service);
       request = build(service, action, params, secrets);
     } catch (Refused r) {
-      return refuse(r, call, actionName);
+      return refuse(r, call, actionName, agent);
     }
     long seq;
     try {
@@ -237,66 +222,79 @@ public final class Broker {
 
   // ---- layers ------------------------------------------------------------------------------
 
-  /** An authenticated caller, and its nonce's record being made (awaited before the call goes out). */
-  private record Authenticated(Agent agent, NonceStore.Recording nonce) {}
+  /** The agent whose key verified a call's signature, and what it signed. */
+  private record Signer(Agent agent, ParsedSignature signature, Instant checkedAt) {
+    Signer {
+      java.util.Objects.requireNonNull(agent);
+    }
+  }
 
-  private Authenticated authenticate(Call call) throws Refused {
+  /** Signature: the key id names a current key of a known agent, and its HMAC verifies. */
+  private Signer verifySignature(Call call) throws Refused {
     String input = call.headers().get("signature-input");
     String signature = call.headers().get("signature");
     if (input == null || signature == null) {
-      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, "sign the request (RFC 9421, hmac-sha256); see docs/signing.md",
-          null);
+      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED,
+          "sign the request (RFC 9421, hmac-sha256); see docs/signing.md");
     }
     ParsedSignature sig;
     try {
       sig = MessageSignatures.parse(input, signature);
     } catch (SignatureException e) {
-      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, e.getMessage(), null);
+      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, e.getMessage());
     }
     Instant now = clock.instant();
     Optional<Agent> agent;
     try {
       agent = agents.byKeyId(sig.keyId());
     } catch (IOException | RuntimeException e) {
-      throw new Refused(Problem.Kind.SEALED, null, null);
+      throw new Refused(Problem.Kind.SEALED, null);
     }
     Optional<byte[]> key = agent.flatMap(a -> a.keyFor(sig.keyId(), now));
     if (key.isEmpty()) {
-      throw new Refused(Problem.Kind.UNAUTHENTICATED, null, null);
+      throw new Refused(Problem.Kind.UNAUTHENTICATED, null);
     }
     byte[] k = key.get();
     try {
       MessageSignatures.verify(sig, new SignedRequest(call.method(), call.authority(), call.path(), call.rawQuery(),
           call.headers()), k);
     } catch (SignatureException e) {
-      throw new Refused(Problem.Kind.UNAUTHENTICATED, null, null);
+      throw new Refused(Problem.Kind.UNAUTHENTICATED, null);
     } finally {
       java.util.Arrays.fill(k, (byte) 0);
     }
-    String name = agent.get().name();
+    return new Signer(agent.get(), sig, now);
+  }
+
+  /**
+   * Freshness, body digest and replay of a call whose signature verified; returns its nonce's
+   * record being made (awaited before the call goes out).
+   */
+  private NonceStore.Recording admit(Signer signer, Call call) throws Refused {
+    ParsedSignature sig = signer.signature();
+    Instant now = signer.checkedAt();
     Instant created = Instant.ofEpochSecond(sig.created());
     if (Duration.between(created, now).abs().compareTo(SKEW) > 0) {
-      throw new Refused(Problem.Kind.STALE, "created must be within " + SKEW.toSeconds() + " s of the gateway's clock",
-          name);
+      throw new Refused(Problem.Kind.STALE, "created must be within " + SKEW.toSeconds() + " s of the gateway's clock");
     }
     if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
-      throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:", name);
+      throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:");
     }
     Optional<NonceStore.Recording> recording;
     try {
-      recording = nonces.use(sig.keyId(), sig.nonce(), now, name);
+      recording = nonces.use(sig.keyId(), sig.nonce(), now, signer.agent().name());
     } catch (java.sql.SQLException e) {
-      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made", name);
+      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
     }
     if (recording.isEmpty()) {
-      throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request", name);
+      throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request");
     }
-    return new Authenticated(agent.get(), recording.get());
+    return recording.get();
   }
 
-  private void limit(String agentName, List<RateLimiter.Check> checks) throws Refused {
+  private void limit(List<RateLimiter.Check> checks) throws Refused {
     if (limits.limiter().tryAcquire(checks) instanceof RateLimiter.Limited l) {
-      Refused r = new Refused(Problem.Kind.RATE_LIMITED, "over the " + l.scope() + " limit of " + l.limit(), agentName);
+      Refused r = new Refused(Problem.Kind.RATE_LIMITED, "over the " + l.scope() + " limit of " + l.limit());
       r.retryAfterSeconds = Math.max(1, l.retryAfter().toSeconds());
       throw r;
     }
@@ -305,24 +303,24 @@ public final class Broker {
   private Action authorize(Catalog cat, Agent agent, String actionName) throws Refused {
     Optional<Action> action = cat.action(actionName);
     if (action.isEmpty()) {
-      throw new Refused(Problem.Kind.UNKNOWN_ACTION, null, agent.name());
+      throw new Refused(Problem.Kind.UNKNOWN_ACTION, null);
     }
     if (!agent.allows(actionName)) {
-      throw new Refused(Problem.Kind.FORBIDDEN, null, agent.name());
+      throw new Refused(Problem.Kind.FORBIDDEN, null);
     }
     return action.get();
   }
 
   /** The call's parameters, checked against the action: only declared ones, of their types and values. */
-  private static Map<String, JsonNode> parameters(Action action, byte[] body, Agent agent) throws Refused {
+  private static Map<String, JsonNode> parameters(Action action, byte[] body) throws Refused {
     JsonNode n;
     try {
       n = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
     } catch (IOException e) {
-      throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters", agent.name());
+      throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters");
     }
     if (n == null || !n.isObject()) {
-      throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters", agent.name());
+      throw new Refused(Problem.Kind.BAD_REQUEST, "the body must be a JSON object of parameters");
     }
     Map<String, JsonNode> params = new LinkedHashMap<>();
     for (var it = n.fields(); it.hasNext(); ) {
@@ -330,7 +328,7 @@ public final class Broker {
       Action.Param p = action.params().get(f.getKey());
       if (p == null) {
         throw new Refused(Problem.Kind.BAD_PARAMETERS, "unknown parameter '" + safe(f.getKey()) + "'; this action takes "
-            + action.params().keySet(), agent.name());
+            + action.params().keySet());
       }
       JsonNode v = f.getValue();
       JsonNode value = switch (p.type()) {
@@ -344,20 +342,41 @@ public final class Broker {
       };
       if (value == null) {
         throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + f.getKey() + "' must be "
-            + p.type().name().toLowerCase(Locale.ROOT), agent.name());
+            + p.type().name().toLowerCase(Locale.ROOT));
       }
       if (!p.values().isEmpty() && !p.values().contains(value.asText())) {
-        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + f.getKey() + "' must be one of " + p.values(),
-            agent.name());
+        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + f.getKey() + "' must be one of " + p.values());
       }
       params.put(f.getKey(), value);
     }
     for (var e : action.params().entrySet()) {
       if (e.getValue().required() && !params.containsKey(e.getKey())) {
-        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + e.getKey() + "' is required", agent.name());
+        throw new Refused(Problem.Kind.BAD_PARAMETERS, "parameter '" + e.getKey() + "' is required");
       }
     }
     return params;
+  }
+
+  /** The service's credentials from the vault, by entry name. */
+  private Map<String, String> credentials(Service service) throws Refused {
+    Map<String, String> secrets = new LinkedHashMap<>();
+    try {
+      long generation = vault.generation();
+      for (String name : service.auth().secrets()) {
+        CachedSecret c = credentials.get(name);
+        if (c == null || c.generation() != generation) {
+          try (SecretValue v = vault.reveal(name, SecretAccess.get()).orElseThrow(
+              () -> new Refused(Problem.Kind.UPSTREAM, "the service's credential is missing from the vault"))) {
+            c = new CachedSecret(generation, new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
+          }
+          credentials.put(name, c);
+        }
+        secrets.put(name, c.value());
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new Refused(Problem.Kind.SEALED, null);
+    }
+    return secrets;
   }
 
   private static Upstream.Request build(Service service, Action action, Map<String, JsonNode> params,
@@ -372,7 +391,7 @@ public final class Broker {
         int q = raw.indexOf('?');
         String decoded = PathRules.normalize(q < 0 ? raw : raw.substring(0, q));
         if (action.allowPaths().stream().noneMatch(g -> Globs.matchesPath(g, decoded))) {
-          throw new Refused(Problem.Kind.PATH_REFUSED, "allowed here: " + action.allowPaths(), null);
+          throw new Refused(Problem.Kind.PATH_REFUSED, "allowed here: " + action.allowPaths());
         }
         path.append(PathRules.encodePath(decoded));
         if (q >= 0) {
@@ -399,7 +418,7 @@ public final class Broker {
         path.append(action.path().substring(last));
       }
     } catch (IllegalArgumentException e) {
-      throw new Refused(Problem.Kind.PATH_REFUSED, e.getMessage(), null);
+      throw new Refused(Problem.Kind.PATH_REFUSED, e.getMessage());
     }
     for (var e : action.query().entrySet()) {
       var m = Catalog.HOLE.matcher(e.getValue());
@@ -524,31 +543,31 @@ public final class Broker {
         return r;
       }
       if (hop >= MAX_REDIRECTS) {
-        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected too many times", null);
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected too many times");
       }
       URI next;
       try {
         next = current.uri().resolve(location.get(0));
       } catch (IllegalArgumentException e) {
-        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a malformed location", null);
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a malformed location");
       }
       URI from = current.uri();
       if (!from.getScheme().equalsIgnoreCase(String.valueOf(next.getScheme()))
           || !from.getHost().equalsIgnoreCase(String.valueOf(next.getHost())) || from.getPort() != portOf(next)
           || next.getRawUserInfo() != null) {
-        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to another host; not followed", null);
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to another host; not followed");
       }
       String decoded;
       try {
         decoded = PathRules.normalize(next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath());
       } catch (IllegalArgumentException e) {
-        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a refused path", null);
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a refused path");
       }
       String base = current.service().baseUrl().basePath();
       String relative = decoded.startsWith(base) ? decoded.substring(base.length()) : null;
       if (relative == null || (action.passThrough()
           && action.allowPaths().stream().noneMatch(g -> Globs.matchesPath(g, relative)))) {
-        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected outside this action's paths", null);
+        throw new Refused(Problem.Kind.UPSTREAM, "the service redirected outside this action's paths");
       }
       current = new Upstream.Request(current.service(), r.status() == 303 ? "GET" : current.method(), next,
           current.headers(), r.status() == 303 ? new byte[0] : current.body(), current.timeout(),
@@ -562,7 +581,17 @@ public final class Broker {
 
   // ---- answers and records -----------------------------------------------------------------
 
-  private Answer refuse(Refused r, Call call, String actionName) {
+  /** A refusal before any signature verified: the caller is unknown, whatever key id it claimed. */
+  private Answer refuseUnauthenticated(Refused r, Call call, String actionName) {
+    return refuse(r, call, actionName, "unauthenticated");
+  }
+
+  /** A refusal of a call {@code agent} signed: the evidence names who tried. */
+  private Answer refuse(Refused r, Call call, String actionName, Agent agent) {
+    return refuse(r, call, actionName, "agent:" + agent.name());
+  }
+
+  private Answer refuse(Refused r, Call call, String actionName, String actor) {
     long seq = -1;
     try {
       Map<String, String> details = new TreeMap<>();
@@ -571,8 +600,7 @@ public final class Broker {
       if (r.problem.detail() != null && r.problem.kind() == Problem.Kind.RATE_LIMITED) {
         details.put("limit", r.problem.detail());
       }
-      seq = audit.record(new AuditEvent("broker.call", r.agent == null ? "unauthenticated" : "agent:" + r.agent,
-          safe(actionName), "denied", details));
+      seq = audit.record(new AuditEvent("broker.call", actor, safe(actionName), "denied", details));
     } catch (RuntimeException e) {
       // the refusal stands either way
     }

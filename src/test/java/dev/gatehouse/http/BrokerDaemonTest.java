@@ -2,6 +2,7 @@ package dev.gatehouse.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.broker.Agent;
@@ -450,6 +451,110 @@ class BrokerDaemonTest {
     assertThat(auditText()).contains("\"reason\":\"rate-limited\"");
     h.clock.advance(Duration.ofSeconds(40));
     assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200);
+  }
+
+  // ---- who a refusal is attributed to --------------------------------------------------------
+
+  /** The first audit entry {@code which} accepts, read back from the log's files (an outcome may take a moment). */
+  JsonNode auditEntry(java.util.function.Predicate<JsonNode> which) throws IOException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      for (String line : auditText().split("\n")) {
+        if (line.startsWith("{")) {
+          JsonNode entry = JSON.readTree(line);
+          if (which.test(entry)) {
+            return entry;
+          }
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no such audit entry");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"stale-signature", "content-digest", "replayed-nonce", "unknown-action", "action-forbidden",
+      "rate-limited", "bad-request", "bad-parameters", "path-refused pass-through", "path-refused segment",
+      "upstream-error credential-missing", "upstream-error redirect", "egress-denied", "upstream-timeout"})
+  void aRefusal_afterTheSignatureVerified_isAuditedAsTheAgents(String refusal) throws Exception {
+    Sent s = switch (refusal) {
+      case "stale-signature" -> call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(),
+          h.clock.instant().minusSeconds(31), nonce(), null);
+      case "content-digest" -> call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(),
+          nonce(), "{\"q\":\"b\"}");
+      case "replayed-nonce" -> {
+        String n = nonce();
+        call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), n, null);
+        yield call("hdr.search", "{\"q\":\"a\"}", bot.keyId(), bot.key(), h.clock.instant(), n, null);
+      }
+      case "unknown-action" -> call("nope.search", "{}");
+      case "action-forbidden" -> call("qry.item", "{\"id\":\"1\"}");
+      case "rate-limited" -> {
+        Path config = h.home.resolve("gatehouse.yaml");
+        Files.writeString(config, Files.readString(config).replace("per_agent: 120/minute", "per_agent: 1/minute"));
+        h.restart();
+        call("hdr.search", "{\"q\":\"a\"}");
+        yield call("hdr.search", "{\"q\":\"a\"}");
+      }
+      case "bad-request" -> call("hdr.search", "[1]");
+      case "bad-parameters" -> call("hdr.search", "{}");
+      case "path-refused pass-through" -> call("hdr.api", "{\"path\":\"/api/v2/torrents/../../admin\"}");
+      case "path-refused segment" -> call("hdr.item", "{\"id\":\"../../admin\"}");
+      case "upstream-error credential-missing" -> {
+        h.g.vaultService().remove("svc.apikey", "cli:test");
+        yield call("hdr.search", "{\"q\":\"a\"}");
+      }
+      case "upstream-error redirect" -> call("hdr.api", "{\"path\":\"/redirect/other\"}");
+      case "egress-denied" -> {
+        Path f = h.home.resolve("services/hdr.yaml");
+        Files.writeString(f, Files.readString(f).replace("127.0.0.1:" + h.upstream.port(),
+            "media.home.test:" + h.upstream.port()));
+        h.catalog().set(h.g.loadCatalog());
+        dns.put("media.home.test", InetAddress.getByName("169.254.169.254"));
+        h.startDaemon(host -> List.of(dns.get(host)));
+        yield call("hdr.search", "{\"q\":\"a\"}");
+      }
+      case "upstream-timeout" -> call("hdr.item", "{\"id\":\"slow\"}");
+      default -> throw new IllegalArgumentException(refusal);
+    };
+
+    assertThat(s.problemType()).isEqualTo(refusal.split(" ")[0]);
+    long seq = s.json().path("audit_seq").asLong(-1);
+    JsonNode decision = auditEntry(e -> e.path("seq").asLong() == seq);
+    assertThat(decision.path("type").asText()).isEqualTo("broker.call");
+    assertThat(decision.path("actor").asText()).isEqualTo("agent:bot");
+    if (decision.path("outcome").asText().equals("allowed")) { // refused once the upstream was involved
+      JsonNode result = auditEntry(e -> e.path("type").asText().equals("broker.result")
+          && e.path("details").path("call_seq").asText().equals(Long.toString(seq)));
+      assertThat(result.path("actor").asText()).isEqualTo("agent:bot");
+      assertThat(result.path("outcome").asText()).isNotEqualTo("answered");
+    } else {
+      assertThat(decision.path("outcome").asText()).isEqualTo("denied");
+      assertThat(decision.path("details").path("reason").asText()).isEqualTo(refusal.split(" ")[0]);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"unsigned", "unknown key", "wrong key"})
+  void aRefusal_beforeAnySignatureVerified_namesNoAgent(String refusal) throws Exception {
+    Sent s = switch (refusal) {
+      case "unsigned" -> {
+        HttpResponse<String> r = h.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port()
+            + "/v1/actions/hdr.search")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        yield new Sent(r.statusCode(), r.headers().map(), r.body());
+      }
+      case "unknown key" -> call("hdr.search", "{}", "nobody.00000000", new byte[32], h.clock.instant(), nonce(), null);
+      case "wrong key" -> call("hdr.search", "{}", bot.keyId(), new byte[32], h.clock.instant(), nonce(), null);
+      default -> throw new IllegalArgumentException(refusal);
+    };
+
+    long seq = s.json().path("audit_seq").asLong(-1);
+    JsonNode decision = auditEntry(e -> e.path("seq").asLong() == seq);
+    assertThat(decision.path("actor").asText()).isEqualTo("unauthenticated");
+    assertThat(decision.path("outcome").asText()).isEqualTo("denied");
   }
 
   @Test
