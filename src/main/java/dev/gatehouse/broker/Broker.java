@@ -160,7 +160,7 @@ public final class Broker {
     try {
       nonce.await(); // committed meanwhile, most often: the two writes overlap
     } catch (java.sql.SQLException e) {
-      return finish(seq, agent, action, started, "replay-record-failed", -1, 0,
+      return finish(seq, agent, action, started, request.retries(), "replay-record-failed", -1, 0,
           answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq));
     }
     Upstream.Response response;
@@ -173,26 +173,27 @@ public final class Broker {
         Map<String, String> headers = new LinkedHashMap<>(plain.headers());
         headers.putAll(sessionHeaders);
         return sendFollowingSameOrigin(new Upstream.Request(plain.service(), plain.method(), plain.uri(), headers,
-            plain.body(), plain.timeout(), plain.maxResponseBytes()), action);
+            plain.body(), plain.timeout(), plain.maxResponseBytes(), plain.retries()), action);
       });
       outcome = response.truncated() ? "too-large" : "answered";
     } catch (RefusedRedirect r) {
-      return finish(seq, agent, action, started, r.refused.problem.kind().slug, -1, 0, answer(r.refused.problem, seq));
+      return finish(seq, agent, action, started, request.retries(), r.refused.problem.kind().slug, -1, 0,
+          answer(r.refused.problem, seq));
     } catch (Sessions.LoginFailed e) {
-      return finish(seq, agent, action, started, "login-refused", -1, 0,
+      return finish(seq, agent, action, started, request.retries(), "login-refused", -1, 0,
           answer(new Problem(Problem.Kind.UPSTREAM, "the service refused Gatehouse's login"), seq));
     } catch (EgressDeniedException e) {
-      return finish(seq, agent, action, started, "egress-denied", -1, 0,
+      return finish(seq, agent, action, started, request.retries(), "egress-denied", -1, 0,
           answer(new Problem(Problem.Kind.EGRESS_DENIED, "the service's address is not allowed"), seq));
     } catch (java.net.http.HttpTimeoutException | java.net.SocketTimeoutException e) {
-      return finish(seq, agent, action, started, "timeout", -1, 0,
+      return finish(seq, agent, action, started, request.retries(), "timeout", -1, 0,
           answer(new Problem(Problem.Kind.UPSTREAM_TIMEOUT, null), seq));
     } catch (IOException | RuntimeException e) {
-      return finish(seq, agent, action, started, "unreachable", -1, 0,
+      return finish(seq, agent, action, started, request.retries(), "unreachable", -1, 0,
           answer(new Problem(Problem.Kind.UPSTREAM, "the service could not be reached"), seq));
     }
     if (response.truncated()) {
-      return finish(seq, agent, action, started, outcome, response.status(), response.body().length,
+      return finish(seq, agent, action, started, request.retries(), outcome, response.status(), response.body().length,
           answer(new Problem(Problem.Kind.UPSTREAM, "the service's answer exceeds this action's size limit ("
               + action.maxResponseBytes() / 1024 + " KiB)"), seq));
     }
@@ -216,7 +217,7 @@ public final class Broker {
     });
     headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
     byte[] body = scrubber.bytes(response.body());
-    return finish(seq, agent, action, started, outcome, response.status(), body.length,
+    return finish(seq, agent, action, started, request.retries(), outcome, response.status(), body.length,
         new Answer(response.status(), headers, body));
   }
 
@@ -571,7 +572,7 @@ public final class Broker {
       }
       current = new Upstream.Request(current.service(), r.status() == 303 ? "GET" : current.method(), next,
           current.headers(), r.status() == 303 ? new byte[0] : current.body(), current.timeout(),
-          current.maxResponseBytes());
+          current.maxResponseBytes(), current.retries());
     }
   }
 
@@ -611,10 +612,13 @@ public final class Broker {
     return a;
   }
 
-  private Answer finish(long seq, Agent agent, Action action, Instant started, String outcome, int status, int bytes,
-      Answer answer) {
+  private Answer finish(long seq, Agent agent, Action action, Instant started, Upstream.Retries retries,
+      String outcome, int status, int bytes, Answer answer) {
     Map<String, String> details = new TreeMap<>();
     details.put("call_seq", Long.toString(seq));
+    if (retries.count() > 0) {
+      details.put("retried", Integer.toString(retries.count())); // a request sent again on a fresh connection
+    }
     details.put("status", Integer.toString(status));
     details.put("bytes", Integer.toString(bytes));
     details.put("ms", Long.toString(Duration.between(started, clock.instant()).toMillis()));
