@@ -166,14 +166,20 @@ final class ConnectionPool {
       }
     }
 
-    /** Whether {@code failure} is this connection found closed before any byte of an answer (not a timeout). */
+    /**
+     * Whether {@code failure} is this connection found closed (end of stream, reset, broken pipe)
+     * before any byte of an answer; a timeout or any other failure is not.
+     */
     boolean diedUnanswered(Throwable failure) {
+      boolean closedOnUs = false;
       for (Throwable c = failure; c != null; c = c.getCause()) {
         if (c instanceof java.net.SocketTimeoutException) {
           return false;
         }
+        closedOnUs |= c instanceof java.io.IOException || c instanceof java.io.UncheckedIOException
+            || c instanceof DataReader.InsufficientDataAvailableException; // the end of the stream
       }
-      return received == 0 && !leftover;
+      return closedOnUs && received == 0 && !leftover;
     }
 
     /**
