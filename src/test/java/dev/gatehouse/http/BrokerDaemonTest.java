@@ -316,6 +316,13 @@ class BrokerDaemonTest {
     assertThat(h.upstream.received).isEmpty();
   }
 
+  @Test
+  void aPathRefusal_namesTheReadingThatDiffers() throws Exception {
+    Sent s = call("hdr.apis", "{\"path\":\"/api/v3/..;/..;/admin\"}");
+
+    assertThat(JSON.readTree(s.body()).path("detail").asText()).contains("';'").contains("Tomcat");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"/api/v3/series/12/seasons/1", "/api/v2/torrents/info", "/Items/abc-123/Refresh",
       "/api/v2.0/indexers/all/results", "/api/v3/series/"})
