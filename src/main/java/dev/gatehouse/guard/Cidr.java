@@ -75,11 +75,22 @@ public record Cidr(byte[] network, int prefixLength) {
 
   /** True if the address is inside this block; false whenever the address family differs. */
   public boolean contains(InetAddress address) {
-    byte[] a = address.getAddress();
+    return contains(address.getAddress());
+  }
+
+  /** True if the 4 or 16 address bytes are inside this block; false whenever the length differs. */
+  boolean contains(byte[] a) {
     if (a.length != network.length) {
       return false;
     }
-    return Arrays.equals(masked(a, prefixLength), network);
+    int whole = prefixLength / 8;
+    for (int i = 0; i < whole; i++) {
+      if (a[i] != network[i]) {
+        return false;
+      }
+    }
+    int rest = prefixLength % 8;
+    return rest == 0 || ((a[whole] ^ network[whole]) & 0xff00 >>> rest & 0xff) == 0;
   }
 
   @Override

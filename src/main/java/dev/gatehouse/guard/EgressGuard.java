@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -243,11 +244,12 @@ public final class EgressGuard {
     }
     if (bytes.length == 16) {
       for (SpecialRanges.Embedding nat64 : SpecialRanges.Embedding.ANY_NAT64_PREFIX) {
-        InetAddress carried = nat64.extract(bytes);
+        byte[] carried = nat64.extractBytes(bytes);
         Optional<SpecialRanges.Range> service = SpecialRanges.of(carried)
             .filter(r -> r.access() == SpecialRanges.Access.INSTANCE_SERVICE);
-        if (service.isPresent() && out.stream().noneMatch(f -> f.address().equals(carried))) {
-          out.add(new Finding(carried, service.get(), " (RFC 6052 " + nat64.rfc6052Length() + " position)"));
+        if (service.isPresent() && out.stream().noneMatch(f -> Arrays.equals(f.address().getAddress(), carried))) {
+          out.add(new Finding(IpLiterals.toAddress(carried), service.get(),
+              " (RFC 6052 " + nat64.rfc6052Length() + " position)"));
         }
       }
     }

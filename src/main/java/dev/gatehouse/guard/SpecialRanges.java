@@ -51,6 +51,11 @@ final class SpecialRanges {
 
     /** The embedded IPv4 address of a 16-byte address inside a range with this embedding. */
     Inet4Address extract(byte[] a) {
+      return (Inet4Address) IpLiterals.toAddress(extractBytes(a));
+    }
+
+    /** The four bytes of {@link #extract}. */
+    byte[] extractBytes(byte[] a) {
       if (this == NONE) {
         throw new IllegalStateException("no embedded IPv4 address");
       }
@@ -58,7 +63,7 @@ final class SpecialRanges {
       for (int i = 0; i < 4; i++) {
         v4[i] = (byte) (inverted ? ~a[positions[i]] : a[positions[i]]);
       }
-      return (Inet4Address) IpLiterals.toAddress(v4);
+      return v4;
     }
 
     /** The prefix length this NAT64 form belongs to, as in "RFC 6052 /48 position". */
@@ -196,7 +201,12 @@ final class SpecialRanges {
 
   /** The most specific range holding the address, if any. */
   static Optional<Range> of(InetAddress address) {
-    List<Range> ranges = address.getAddress().length == 4 ? IPV4 : IPV6;
+    return of(address.getAddress());
+  }
+
+  /** The most specific range holding the 4 or 16 address bytes, if any. */
+  static Optional<Range> of(byte[] address) {
+    List<Range> ranges = address.length == 4 ? IPV4 : IPV6;
     Range best = null;
     for (Range r : ranges) {
       if (r.cidr().contains(address) && (best == null || r.cidr().prefixLength() > best.cidr().prefixLength())) {

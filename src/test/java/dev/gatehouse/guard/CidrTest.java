@@ -110,4 +110,17 @@ class CidrTest {
     assertThat(block.contains(InetAddress.getByAddress(address))).isTrue();
     assertThat(Cidr.parse(block.toString())).isEqualTo(block);
   }
+
+  @Property(tries = 2000)
+  void contains_agreesWithComparingTheTopPrefixBits(@ForAll byte[] rawAddress, @ForAll byte[] rawNetwork,
+      @ForAll @IntRange(max = 128) int prefix, @ForAll boolean sameTop) throws Exception {
+    byte[] address = java.util.Arrays.copyOf(rawAddress, 16);
+    java.math.BigInteger a = new java.math.BigInteger(1, address);
+    java.math.BigInteger n = new java.math.BigInteger(1, java.util.Arrays.copyOf(rawNetwork, 16));
+    java.math.BigInteger top = (sameTop ? a : n).shiftRight(128 - prefix);
+    byte[] network = java.util.Arrays.copyOfRange(top.shiftLeft(128 - prefix).setBit(128).toByteArray(), 1, 17);
+    Cidr block = new Cidr(network, prefix);
+    boolean expected = a.shiftRight(128 - prefix).equals(top);
+    assertThat(block.contains(InetAddress.getByAddress(address))).as("%s in %s", a.toString(16), block).isEqualTo(expected);
+  }
 }
