@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.FileAuditLog;
 import dev.gatehouse.identity.MessageSignatures;
 import dev.gatehouse.testing.AgentCalls;
+import dev.gatehouse.testing.TestHome;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -27,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,7 +68,12 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a nonce that reached the upstream before the kill is refused as a replay by the
  *       restarted daemon, and the upstream never sees one call twice.
  * </ul>
- * A SIGKILL loses nothing already written to a file (the page cache survives the process), so
+ * Now and then the daemon is killed again while it starts, or a torn line is appended to the
+ * last segment before the restart; the first segment starts within 96 KiB of its limit, so
+ * under a usual load the log moves to a second one among the kills. Every daemon listens on the same port, since a replay must be
+ * sent to the authority it was signed for.
+ *
+ * <p>A SIGKILL loses nothing already written to a file (the page cache survives the process), so
  * this proves the order of the writes and that recovery is sound, not that they were fsynced:
  * a power loss is not simulated. The seed is printed; {@code -Dgatehouse.kill.seed=N} replays
  * the same choices (the timing of the machine cannot be replayed), {@code
@@ -73,6 +82,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DaemonKillIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CLIENTS = 4;
+  private static final String PASSWORD = "kill-it-password";
+  private static final int ROTATION_MARGIN = 96 << 10;
   private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:([0-9]+)");
 
   @TempDir
@@ -96,7 +107,8 @@ class DaemonKillIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    jar = new JarProcesses(temp, "kill-it-password");
+    jar = new JarProcesses(temp, PASSWORD);
+    shortLivedJvm("setup.jsa");
     assertThat(jar.run("init", "--kdf-memory-mib", "8", "--kdf-iterations", "1").exit()).isZero();
     Path config = jar.home.resolve("gatehouse.yaml");
     String text = Files.readString(config);
@@ -110,6 +122,7 @@ class DaemonKillIT {
     assertThat(JarProcesses.finish(jar.start("sk-kill-it-7f3e".getBytes(StandardCharsets.UTF_8), "vault", "add",
         "svc.apikey")).exit()).isZero();
 
+    fillFirstSegment();
     tail = new AuditTail(jar.home.resolve("audit"));
     upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     upstream.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -137,6 +150,25 @@ class DaemonKillIT {
     }
     if (upstream != null) {
       upstream.stop(0);
+    }
+  }
+
+  /**
+   * Fills the first segment to within {@value #ROTATION_MARGIN} bytes of its 1 MiB limit, so
+   * that the daemon moves to a new segment while it is being killed (the load alone writes
+   * well under a MiB).
+   */
+  private void fillFirstSegment() throws IOException {
+    Path first = jar.home.resolve("audit").resolve("segment-000001.jsonl");
+    try (Gatehouse g = TestHome.open(jar.home, Clock.systemUTC(), PASSWORD)) {
+      String pad = "x".repeat(400);
+      for (int n = 0; Files.size(first) < (1 << 20) - ROTATION_MARGIN; ) {
+        for (int i = 0; i < 100; i++, n++) {
+          g.audit().recordEventually(new AuditEvent("test.filler", "test", "DaemonKillIT", "written",
+              Map.of("n", Integer.toString(n), "pad", pad)));
+        }
+        g.audit().record(new AuditEvent("test.filler", "test", "DaemonKillIT", "written", Map.of())); // all written
+      }
     }
   }
 
@@ -174,6 +206,7 @@ class DaemonKillIT {
     List<Sent> sent = new ArrayList<>();
     int startupKills = 0;
     int tornWrites = 0;
+    int portsTaken = 0;
     int replaysRefused = 0;
     long restartNanos = 0;
     long verifyNanos = 0;
@@ -200,7 +233,8 @@ class DaemonKillIT {
       }
 
       if (random.nextInt(5) == 0) {
-        // Killed again while it starts: before, during or after it recovers a torn tail.
+        // Killed again while it starts: before, during or after it recovers a torn tail (if it
+        // cannot listen because the port was taken, it exits on its own, which is as good).
         shortLivedJvm("serve.jsa");
         serve = jar.start("serve", "--port", Integer.toString(port));
         drain(serve);
@@ -210,7 +244,13 @@ class DaemonKillIT {
         startupKills++;
       }
       long t = System.nanoTime();
-      serve = start(port);
+      serve = startOrPortTaken(port);
+      boolean samePort = serve != null;
+      if (!samePort) {
+        port = freePort(); // the calls of the killed daemon, signed for the old port, cannot be replayed
+        portsTaken++;
+        serve = start(port);
+      }
       restartNanos += System.nanoTime() - t;
 
       t = System.nanoTime();
@@ -221,7 +261,9 @@ class DaemonKillIT {
         assertThat(movedAside(torn)).as(where + ": the torn bytes are kept in a .torn- file").isTrue();
       }
       assertThat(problems(sent)).as(where).isEmpty();
-      replaysRefused += replayRefused(port, thisCycle, random, where);
+      if (samePort) {
+        replaysRefused += replayRefused(port, thisCycle, random, where);
+      }
     }
 
     // A clean stop at the end: the final checkpoint covers the whole log.
@@ -242,11 +284,14 @@ class DaemonKillIT {
     System.out.printf("DaemonKillIT: %d kills under load + %d during start, %d torn writes, in %.1f s (restart %.0f ms, verify %.0f ms"
             + " on average); %d calls sent, %d answered 200, %d reached the upstream unanswered, %d without an answer"
             + " nor an upstream request; %d answered 200 without a broker.result; %d replays refused; log: %s entries,"
-            + " %d segments, %d torn tails recovered%n",
+            + " %d segments, %d torn tails recovered (%d .torn- files), %d temporary files left in audit/ and %d in the"
+            + " home; the port was taken %d times%n",
         cycles, startupKills, tornWrites, (System.nanoTime() - began) / 1e9, restartNanos / 1e6 / cycles,
         verifyNanos / 1e6 / cycles, sent.size(), answered, inFlight,
         sent.stream().filter(s -> s.status() < 0 && !upstreamSeen.containsKey(s.id())).count(), withoutResult,
-        replaysRefused, entries.group(1), FileAuditLog.segments(jar.home.resolve("audit")).size(), tail.recovered);
+        replaysRefused, entries.group(1), FileAuditLog.segments(jar.home.resolve("audit")).size(), tail.recovered,
+        countFiles(jar.home.resolve("audit"), ".jsonl.torn-"), countFiles(jar.home.resolve("audit"), ".tmp-"),
+        countFiles(jar.home, ".tmp-"), portsTaken);
   }
 
   /** Everything wrong so far; the daemon is idle (just restarted, no load) while this reads the log. */
@@ -336,7 +381,18 @@ class DaemonKillIT {
 
   /** Starts the daemon and waits for its listening line; fails with its log if it does not come. */
   private Process start(int port) throws Exception {
+    Process p = startOrPortTaken(port);
+    assertThat(p).as("another process took port " + port).isNotNull();
+    return p;
+  }
+
+  /**
+   * Starts the daemon and waits for its listening line; null if the port was taken while the
+   * daemon was down (by another process's connection); fails with the daemon's log otherwise.
+   */
+  private Process startOrPortTaken(int port) throws Exception {
     shortLivedJvm("serve.jsa");
+    long logged = Files.exists(daemonLog) ? Files.size(daemonLog) : 0;
     Process p = jar.start("serve", "--port", Integer.toString(port));
     CompletableFuture<Void> errors = copyTo(p.getErrorStream(), daemonLog);
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -350,6 +406,9 @@ class DaemonKillIT {
     if (line == null) {
       p.waitFor(30, TimeUnit.SECONDS);
       errors.get(30, TimeUnit.SECONDS);
+      if (Files.readString(daemonLog).substring((int) logged).contains("cannot listen on 127.0.0.1:" + port + " ")) {
+        return null;
+      }
     }
     assertThat(line).as("the restarted daemon did not listen; its log:\n%s", daemonLogTail()).isNotNull();
     Matcher m = LISTENING.matcher(line);
@@ -409,6 +468,12 @@ class DaemonKillIT {
     byte[] torn = java.util.Arrays.copyOf(line, 1 + random.nextInt(line.length - 1));
     Files.write(segments.getLast(), torn, StandardOpenOption.APPEND);
     return torn;
+  }
+
+  private static long countFiles(Path dir, String nameContains) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().contains(nameContains)).count();
+    }
   }
 
   /** Whether a .torn- file beside the segments holds exactly {@code torn}. */
