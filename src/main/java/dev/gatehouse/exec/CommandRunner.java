@@ -13,9 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  *       cgroup receives SIGTERM, and after a grace period (5 s) the whole cgroup SIGKILL if
  *       anything is left; the result says {@code timedOut}. When the command ends by itself,
  *       whatever it left running is ended the same way. If the calling thread is interrupted,
- *       the cgroup is killed at once.
+ *       the cgroup is killed at once. If the JVM shuts down (SIGTERM, SIGINT, SIGHUP), every
+ *       running command's cgroup is killed before it exits.
  *   <li><b>Bounded output.</b> Standard output and standard error are read concurrently (a
  *       command writing much to either never blocks); the first {@link RunSpec#maxOutputBytes}
  *       of each are kept, the rest is read and discarded and the stream is marked truncated.
@@ -257,6 +260,7 @@ public final class CommandRunner {
     Process process = null;
     boolean ended = false;
     try {
+      Running.add(cgroup);
       long timeoutNanos = saturatedNanos(timeout);
       long started = System.nanoTime();
       process = builder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -266,11 +270,7 @@ public final class CommandRunner {
       // Until "go", the process is the gate shell waiting on its standard input: nothing of
       // the command runs outside the cgroup.
       cgroup.adopt(pid);
-      try (OutputStream go = process.getOutputStream()) {
-        go.write("go\n".getBytes(StandardCharsets.US_ASCII));
-      } catch (IOException e) {
-        throw new IOException("the command could not be started (its gate shell is gone: " + e.getMessage() + ")", e);
-      }
+      Running.release(cgroup, process);
       long remaining = timeoutNanos - (System.nanoTime() - started);
       boolean timedOut = !process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS);
       end(cgroup);
@@ -297,7 +297,65 @@ public final class CommandRunner {
         }
         killAndAwait(cgroup);
       }
+      Running.remove(cgroup);
       cgroup.remove();
+    }
+  }
+
+  /**
+   * The cgroups of the commands running in this JVM. When the JVM shuts down (SIGTERM, SIGINT
+   * or SIGHUP, which sudo passes on from the user who ran it, or a normal exit) every one of
+   * them is killed before it exits, so no command outlives Gatehouse either; a command is let
+   * go only while the JVM is not shutting down.
+   */
+  private static final class Running {
+    private static final Set<Cgroup> CGROUPS = new HashSet<>();
+    private static boolean hooked;
+    private static boolean shuttingDown;
+
+    private Running() {}
+
+    static synchronized void add(Cgroup cgroup) throws IOException {
+      if (!hooked) {
+        try {
+          Runtime.getRuntime().addShutdownHook(new Thread(Running::killAll, "exec-kill-on-exit"));
+        } catch (IllegalStateException e) {
+          shuttingDown = true;
+        }
+        hooked = true;
+      }
+      if (shuttingDown) {
+        throw new IOException("Gatehouse is shutting down; the command was not run");
+      }
+      CGROUPS.add(cgroup);
+    }
+
+    /**
+     * Lets the gate shell (already in {@code cgroup}) run the command. Under the same lock as
+     * {@link #killAll}: either the command is let go before the kill, which then reaches it,
+     * or it is never let go.
+     */
+    static synchronized void release(Cgroup cgroup, Process process) throws IOException {
+      if (shuttingDown) {
+        throw new IOException("Gatehouse is shutting down; the command was not run");
+      }
+      try (OutputStream go = process.getOutputStream()) {
+        go.write("go\n".getBytes(StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        throw new IOException("the command could not be started (its gate shell is gone: " + e.getMessage() + ")", e);
+      }
+    }
+
+    static synchronized void remove(Cgroup cgroup) {
+      CGROUPS.remove(cgroup);
+    }
+
+    private static synchronized void killAll() {
+      shuttingDown = true;
+      for (Cgroup cgroup : CGROUPS) {
+        killAndAwait(cgroup);
+        cgroup.remove();
+      }
     }
   }
 

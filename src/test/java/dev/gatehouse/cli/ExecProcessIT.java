@@ -76,12 +76,14 @@ class ExecProcessIT {
     assertThat(jar.run("totp", "verify", code(Duration.ofSeconds(-30))).exit()).as("the same lockout").isEqualTo(3);
   }
 
-  @Test
-  void aDaemonTheAllowedScriptStarts_isGoneWhenExecReturns() throws Exception {
+  /**
+   * An allowed script that starts a daemon the classic way: a subshell forks a process that
+   * calls setsid and ignores SIGTERM, then the subshell exits. The script waits until the
+   * daemon runs, writes its pid to {@code pid}, prints both sessions and whether the daemon
+   * is alive, writes its own pid to {@code command-pid}, then runs {@code rest}.
+   */
+  private Path daemonScript(String rest) throws Exception {
     String marker = "42" + ThreadLocalRandom.current().nextInt(1_000_000, 9_999_999);
-    Path pidFile = temp.resolve("pid");
-    // A daemon the classic way: a subshell forks a process that calls setsid and ignores
-    // SIGTERM, then the subshell exits; the script waits until the daemon runs, then exits.
     Path script = temp.resolve("start-daemon");
     Files.writeString(script, """
         #!/bin/sh
@@ -89,17 +91,25 @@ class ExecProcessIT {
         mkfifo %1$s/ready
         (setsid /bin/sh -c 'trap "" TERM; echo $$ > %1$s/ready; exec sleep %2$s' </dev/null >/dev/null 2>&1 &)
         read pid < %1$s/ready
-        echo "$pid" > %3$s
+        echo "$pid" > %1$s/pid
         echo "command session $(cut -d' ' -f6 /proc/$$/stat)"
         echo "daemon session $(cut -d' ' -f6 /proc/$pid/stat)"
         kill -0 "$pid" && echo "daemon alive"
-        """.formatted(temp, marker, pidFile));
+        echo $$ > %1$s/command-pid
+        %3$s
+        """.formatted(temp, marker, rest));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     Files.writeString(jar.home.resolve("exec.yaml"), "allow:\n  - { program: " + script + ", args: [] }\n");
+    return script;
+  }
+
+  @Test
+  void aDaemonTheAllowedScriptStarts_isGoneWhenExecReturns() throws Exception {
+    Path script = daemonScript("");
 
     JarProcesses.Result r = jar.run("exec", "--code", code(Duration.ofSeconds(30)), "--", script.toString());
 
-    long daemon = Long.parseLong(Files.readString(pidFile).strip());
+    long daemon = Long.parseLong(Files.readString(temp.resolve("pid")).strip());
     assertThat(state(daemon)).as("daemon %d after exec returned", daemon).isIn("gone", "Z");
     assertThat(r.exit()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
@@ -107,6 +117,30 @@ class ExecProcessIT {
     assertThat(lines.get(1)).as("the daemon left the command's session").isEqualTo("daemon session " + daemon)
         .isNotEqualTo(lines.get(0).replace("command", "daemon"));
     assertThat(lines.get(2)).isEqualTo("daemon alive");
+  }
+
+  @Test
+  void gatehouseStoppedBySigterm_endsTheCommandAndItsDaemonFirst() throws Exception {
+    // What the agent can do to a running `sudo gatehouse exec`: sudo passes SIGTERM on.
+    Path script = daemonScript("exec sleep 300");
+    Process gatehouse = jar.start("exec", "--code", code(Duration.ofSeconds(30)), "--", script.toString());
+    Path commandPid = temp.resolve("command-pid");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(commandPid) || !Files.readString(commandPid).endsWith("\n")) {
+      assertThat(gatehouse.isAlive()).as("exec is still running").isTrue();
+      assertThat(System.nanoTime() - deadline).as("the script started within 60 s").isNegative();
+      Thread.sleep(20);
+    }
+    long command = Long.parseLong(Files.readString(commandPid).strip());
+    long daemon = Long.parseLong(Files.readString(temp.resolve("pid")).strip());
+    assertThat(state(command)).as("control: the command runs").isNotIn("gone", "Z");
+    assertThat(state(daemon)).as("control: the daemon runs").isNotIn("gone", "Z");
+
+    gatehouse.toHandle().destroy(); // SIGTERM (Process.destroy would also close our ends of its pipes)
+    JarProcesses.finish(gatehouse);
+
+    assertThat(state(command)).as("command %d after Gatehouse exited", command).isIn("gone", "Z");
+    assertThat(state(daemon)).as("daemon %d after Gatehouse exited", daemon).isIn("gone", "Z");
   }
 
   /** The state letter from /proc/PID/stat, or "gone". */
