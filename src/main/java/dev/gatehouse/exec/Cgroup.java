@@ -39,8 +39,13 @@ final class Cgroup {
 
   /** The folder of the cgroup v2 hierarchy this JVM belongs to, where its runs' leaves are made. */
   static Path ownFolder() throws CgroupUnavailableException {
+    return folderOf(readLines(PROC_CGROUP), readLines(PROC_MOUNTINFO));
+  }
+
+  /** {@link #ownFolder} from the lines of /proc/self/cgroup and /proc/self/mountinfo. */
+  static Path folderOf(List<String> procCgroup, List<String> mountinfo) throws CgroupUnavailableException {
     String own = null;
-    for (String line : readLines(PROC_CGROUP)) {
+    for (String line : procCgroup) {
       if (line.startsWith("0::")) {
         own = line.substring(3);
       }
@@ -53,7 +58,7 @@ final class Cgroup {
       throw new CgroupUnavailableException("this process's cgroup " + own + " lies outside its cgroup namespace");
     }
     List<String> mounts = new ArrayList<>();
-    for (String line : readLines(PROC_MOUNTINFO)) {
+    for (String line : mountinfo) {
       // "id parent major:minor root mount-point options [optional...] - fstype source super-options"
       String[] f = line.split(" ");
       int dash = List.of(f).indexOf("-");
