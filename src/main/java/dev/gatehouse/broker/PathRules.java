@@ -1,24 +1,55 @@
 package dev.gatehouse.broker;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
- * What a caller-supplied path may be. Checks happen on the decoded text, so no encoding
- * ({@code %2e%2e}, {@code %252e}, {@code %2f}) can smuggle a segment past them, and the
- * upstream receives a path re-encoded by Gatehouse, never the caller's bytes.
+ * What a caller-supplied path may be: the one normalizer behind pass-through paths, path
+ * parameters and same-host redirects.
+ *
+ * <p>Gatehouse's reading of a path is its text after one strict percent-decoding (UTF-8,
+ * overlong forms and other invalid sequences refused), split at {@code /}. The upstream
+ * receives that text re-encoded by Gatehouse, never the caller's bytes. Guarantee: a path is
+ * accepted only if every common server reading of what Gatehouse sends equals Gatehouse's
+ * own, segment by segment: none of them can resolve to another path, so the check against
+ * {@code allow_paths} holds for the upstream as it does for Gatehouse. The readings, and
+ * which servers apply them, are catalogued in docs/broker.md.
  */
 public final class PathRules {
   private PathRules() {}
 
   /**
-   * Decodes and checks a pass-through path (without its query): absolute, no empty, {@code .}
-   * or {@code ..} segment, no backslash, no control character, no {@code %} left after one
-   * decoding (double encoding), valid UTF-8.
+   * One way a server may read a decoded segment, as the condition under which that reading
+   * differs from the segment itself: such a segment is refused.
+   */
+  private record Reading(String refusal, Predicate<String> changes) {}
+
+  private static final List<Reading> READINGS = List.of(
+      new Reading("holds ';': servlet containers (Tomcat, Jetty, Spring) drop a segment's ;parameters "
+          + "before resolving . and .., so ..;x reads as ..", s -> s.indexOf(';') >= 0),
+      new Reading("holds a backslash, which IIS, Windows servers and WHATWG URL parsers read as /",
+          s -> s.indexOf('\\') >= 0),
+      new Reading("holds '%' after decoding: a server that decodes twice reads another path (%252e as .)",
+          s -> s.indexOf('%') >= 0),
+      new Reading("holds '?' or '#' after decoding, which a proxy that re-sends the decoded path reads as "
+          + "the start of a query or fragment", s -> s.indexOf('?') >= 0 || s.indexOf('#') >= 0),
+      new Reading("is changed by Unicode NFKC normalization (U+FF0F reads as /, U+FF0E and U+2024 as .)",
+          s -> !Normalizer.isNormalized(s, Normalizer.Form.NFKC)),
+      new Reading("ends in '.' or a space, which Windows drops from a file or folder name",
+          s -> s.endsWith(".") || s.endsWith(" ")));
+
+  /**
+   * Decodes and checks a pass-through path (without its query): absolute; no empty segment
+   * (a trailing {@code /} is allowed), no {@code .} or {@code ..}; and every segment as
+   * {@link #checkSegment} requires.
    *
-   * @return the decoded path
+   * @return the decoded path (Gatehouse's reading)
    * @throws IllegalArgumentException saying what is wrong (safe to show the caller)
    */
   public static String normalize(String raw) {
@@ -26,42 +57,72 @@ public final class PathRules {
       throw new IllegalArgumentException("the path must start with /");
     }
     String decoded = decode(raw);
-    if (decoded.indexOf('%') >= 0) {
-      throw new IllegalArgumentException("the path is encoded twice");
-    }
-    for (int i = 0; i < decoded.length(); i++) {
-      char c = decoded.charAt(i);
-      if (c < 0x20 || c == 0x7f || c == '\\') {
-        throw new IllegalArgumentException("the path holds a control character or a backslash");
+    String[] segments = decoded.substring(1).split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
+      if (segment.isEmpty() && i < segments.length - 1) {
+        throw new IllegalArgumentException("the path has an empty segment (//)");
       }
-    }
-    if (decoded.contains("//")) {
-      throw new IllegalArgumentException("the path has an empty segment (//)");
-    }
-    for (String segment : decoded.substring(1).split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..")) {
-        throw new IllegalArgumentException("the path has a . or .. segment");
+      if (!segment.isEmpty()) {
+        checkSegment(segment, "the path");
       }
     }
     return decoded;
   }
 
   /**
-   * One path segment from a parameter value. Refused: empty, {@code .}, {@code ..}, and any
-   * {@code / \ ? # %} or control character — not encoded, refused, because HTTP clients and
+   * One path segment from a parameter value, under the same rule as a pass-through segment,
+   * and without {@code /}: a value is never encoded into a slash, because HTTP clients and
    * servers disagree on what an encoded slash means.
+   *
+   * @return the value encoded for the wire
    */
   public static String segment(String value) {
-    if (value.isEmpty() || value.equals(".") || value.equals("..")) {
+    if (value.isEmpty()) {
       throw new IllegalArgumentException("a path parameter cannot be empty, . or ..");
     }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '/' || c == '\\' || c == '?' || c == '#' || c == '%' || c < 0x20 || c == 0x7f) {
-        throw new IllegalArgumentException("a path parameter cannot hold / \\ ? # % or control characters");
+    if (value.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("a path parameter cannot hold /");
+    }
+    checkSegment(value, "a path parameter");
+    return encode(value, false);
+  }
+
+  /**
+   * The shared rule for one decoded segment: not {@code .} or {@code ..}; no control
+   * character; outside ASCII only letters, combining marks and digits (Unicode categories L,
+   * M, N: a Windows best-fit table maps look-alike punctuation and symbols such as U+2215,
+   * U+00A5 and U+20A9 onto {@code / \}, and no list of every code page's table is needed to
+   * refuse them); and no reading in {@link #READINGS} changes it.
+   */
+  private static void checkSegment(String segment, String what) {
+    if (segment.equals(".") || segment.equals("..")) {
+      throw new IllegalArgumentException(what + " has a . or .. segment, or is one");
+    }
+    for (int i = 0; i < segment.length(); ) {
+      int c = segment.codePointAt(i);
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && !letterMarkOrDigit(c))) {
+        throw new IllegalArgumentException(what + " holds " + (c < 0x80 ? "a control character"
+            : String.format("U+%04X, which is not a letter, mark or digit (outside ASCII only those are "
+                + "allowed: servers map look-alike punctuation onto . / \\)", c)));
+      }
+      i += Character.charCount(c);
+    }
+    for (Reading r : READINGS) {
+      if (r.changes().test(segment)) {
+        throw new IllegalArgumentException(what + " " + r.refusal());
       }
     }
-    return encode(value, false);
+  }
+
+  private static boolean letterMarkOrDigit(int c) {
+    return switch (Character.getType(c)) {
+      case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
+          Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
+          Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
+          Character.LETTER_NUMBER, Character.OTHER_NUMBER -> true;
+      default -> false;
+    };
   }
 
   /** Encodes a decoded path for the wire, segment by segment. */
@@ -78,26 +139,31 @@ public final class PathRules {
     return encode(value, true);
   }
 
-  /** Strict percent-decoding as UTF-8: a malformed escape or invalid UTF-8 is refused. */
+  /**
+   * Strict percent-decoding as UTF-8: a malformed escape, invalid UTF-8 (overlong forms such
+   * as {@code %c0%ae} included) or a lone surrogate in the text is refused.
+   */
   static String decode(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
       if (c == '%') {
         if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0 || Character.digit(s.charAt(i + 2), 16) < 0) {
           throw new IllegalArgumentException("the path has a malformed % escape");
         }
         out.write(Character.digit(s.charAt(i + 1), 16) << 4 | Character.digit(s.charAt(i + 2), 16));
-        i += 2;
-      } else if (c > 0x7e) {
-        out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-      } else {
-        out.write(c);
+        i += 3;
+        continue;
       }
+      if (Character.getType(c) == Character.SURROGATE) {
+        throw new IllegalArgumentException("the path is not valid UTF-8");
+      }
+      out.writeBytes(Character.toString(c).getBytes(StandardCharsets.UTF_8));
+      i += Character.charCount(c);
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(out.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("the path is not valid UTF-8");
     }
   }

@@ -5,17 +5,19 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,27 +34,36 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Fixed surroundings.</b> Working directory {@code /}; standard input is {@code
  *       /dev/null}; no file descriptor other than 0, 1 and 2 is inherited.
  *   <li><b>Its own session and process group.</b> The command leads a new session without a
- *       controlling terminal; everything it starts belongs to that process group unless it
- *       deliberately leaves it.
- *   <li><b>Bounded time.</b> When {@link RunSpec#timeout} is reached the whole process group
- *       receives SIGTERM, then SIGKILL after a grace period (5 s) if anything is left; the
- *       result says {@code timedOut}. When the command ends by itself, whatever it left running
- *       in its group is ended the same way, so nothing it started outlives the run. If the
- *       calling thread is interrupted, the group is killed at once.
+ *       controlling terminal.
+ *   <li><b>Its own cgroup: every descendant ends with the command.</b> Before the program
+ *       starts, its process is moved into a new cgroup v2 leaf ({@code gatehouse-exec-*} under
+ *       Gatehouse's own cgroup). Everything it starts stays in that cgroup, also after {@code
+ *       setsid}, a double fork or a change of parent. When {@link #run} returns, by exit,
+ *       timeout, interrupt or failure, no process of the cgroup is alive (unless it is stuck in
+ *       the kernel, where the pending SIGKILL ends it on its way out) and the leaf is removed. If
+ *       the cgroup cannot be made, {@link CgroupUnavailableException} is thrown and the command
+ *       is not run: there is no fallback.
+ *   <li><b>Bounded time.</b> When {@link RunSpec#timeout} is reached every process in the
+ *       cgroup receives SIGTERM, and after a grace period (5 s) the whole cgroup SIGKILL if
+ *       anything is left; the result says {@code timedOut}. When the command ends by itself,
+ *       whatever it left running is ended the same way. If the calling thread is interrupted,
+ *       the cgroup is killed at once. If the JVM shuts down (SIGTERM, SIGINT, SIGHUP), every
+ *       running command's cgroup is killed before it exits.
  *   <li><b>Bounded output.</b> Standard output and standard error are read concurrently (a
  *       command writing much to either never blocks); the first {@link RunSpec#maxOutputBytes}
  *       of each are kept, the rest is read and discarded and the stream is marked truncated.
  *   <li><b>Sandbox, or nothing.</b> With {@link RunSpec#sandbox} the command runs under
  *       bubblewrap: the host file system is read-only, {@code /tmp} is an empty private tmpfs,
  *       it has fresh {@code /dev} and {@code /proc}, no network (only its own loopback), its
- *       own PID, IPC and UTS namespaces, and no capabilities, even as root. It ends with the
- *       run: stopping it kills everything inside the sandbox at once (SIGKILL, without the
- *       SIGTERM grace), including processes that left the group. If the sandbox cannot be
- *       provided, {@link SandboxUnavailableException} is thrown and the command is not run.
+ *       own PID, IPC, UTS and cgroup namespaces, and no capabilities, even as root, so it
+ *       cannot leave its cgroup either. If the sandbox cannot be provided, {@link
+ *       SandboxUnavailableException} is thrown and the command is not run.
  * </ul>
  *
- * <p>Requires Linux with {@code /usr/bin/setsid} (util-linux) and {@code /bin/kill} (procps);
- * the sandbox requires {@code /usr/bin/bwrap} (bubblewrap) able to create namespaces.
+ * <p>Requires Linux 5.14 or later with a writable cgroup v2 hierarchy (pure, or the {@code
+ * unified} mount of a hybrid host) and root (or a delegated cgroup), {@code /bin/sh}, {@code
+ * /usr/bin/env} (coreutils) and {@code /usr/bin/setsid} (util-linux); the sandbox requires
+ * {@code /usr/bin/bwrap} (bubblewrap) able to create namespaces.
  */
 public final class CommandRunner {
   /** The whole environment of every command. */
@@ -61,15 +72,21 @@ public final class CommandRunner {
   static final Path DEFAULT_BWRAP = Path.of("/usr/bin/bwrap");
   /** Starts the command as leader of a new session, hence of a new process group. */
   static final Path SETSID = Path.of("/usr/bin/setsid");
-  /** Signals a whole process group (kill(2) with a negative pid). */
-  static final Path KILL = Path.of("/bin/kill");
-  /** Inside the sandbox: removes the PWD variable that bubblewrap always sets. */
+  /** Holds the command back until it is in its cgroup (see {@link #GATE}). */
+  static final Path SH = Path.of("/bin/sh");
+  /**
+   * Waits for "go" on standard input, which Gatehouse sends once the process is in its cgroup,
+   * then replaces itself (same pid) with the rest of its arguments, standard input /dev/null.
+   * Without "go" (Gatehouse failed or died) nothing runs. The arguments are never parsed.
+   */
+  static final String GATE = "IFS= read -r go && [ \"$go\" = go ] && exec \"$@\" </dev/null; exit 125";
+  /** Sets the command's environment; inside the sandbox, removes the PWD that bubblewrap sets. */
   static final Path ENV = Path.of("/usr/bin/env");
-  /** How long a process group has between SIGTERM and SIGKILL. */
+  /** How long the processes of a cgroup have between SIGTERM and SIGKILL. */
   static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
   /** How long the sandbox check may take before the sandbox counts as not working. */
   static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
-  /** How long we wait for a group to disappear after SIGKILL. */
+  /** How long we wait for a cgroup to empty after SIGKILL. */
   private static final Duration AFTER_KILL = Duration.ofSeconds(5);
   private static final long POLL_MILLIS = 20;
 
@@ -84,10 +101,16 @@ public final class CommandRunner {
       "--cap-drop", "ALL",
       "--chdir", "/");
 
+  /** Where the leaves are made: the folder of a cgroup v2 hierarchy. */
+  interface CgroupParent {
+    Path find() throws CgroupUnavailableException;
+  }
+
   private final Path bwrap;
   private final Duration grace;
+  private final CgroupParent cgroupParent;
 
-  /** The production runner: bubblewrap at {@code /usr/bin/bwrap}, 5 s grace. */
+  /** The production runner: bubblewrap at {@code /usr/bin/bwrap}, 5 s grace, Gatehouse's own cgroup. */
   public CommandRunner() {
     this(DEFAULT_BWRAP, DEFAULT_GRACE);
   }
@@ -97,21 +120,28 @@ public final class CommandRunner {
   }
 
   CommandRunner(Path bwrap, Duration grace) {
+    this(bwrap, grace, Cgroup::ownFolder);
+  }
+
+  CommandRunner(Path bwrap, Duration grace, CgroupParent cgroupParent) {
     this.bwrap = Objects.requireNonNull(bwrap, "bwrap");
     this.grace = Objects.requireNonNull(grace, "grace");
+    this.cgroupParent = Objects.requireNonNull(cgroupParent, "cgroupParent");
     if (grace.isNegative()) {
       throw new IllegalArgumentException("grace must not be negative");
     }
   }
 
   /**
-   * Runs {@code spec} and waits until it has ended and everything it left in its process group
-   * is gone (see the class comment for the guarantees).
+   * Runs {@code spec} and waits until it has ended and nothing is left in its cgroup (see the
+   * class comment for the guarantees).
    *
    * @throws NoSuchFileException if {@code argv[0]} is not an existing regular file
    * @throws AccessDeniedException if {@code argv[0]} is not executable
    * @throws SandboxUnavailableException if the sandbox was asked for and cannot be provided;
    *     the command was not run
+   * @throws CgroupUnavailableException if the command cannot have a cgroup of its own; it was
+   *     not run
    * @throws InterruptedIOException if the calling thread was interrupted; the command was
    *     killed
    * @throws IOException if the command could not be started; a program that fails to execute
@@ -127,9 +157,12 @@ public final class CommandRunner {
     if (!Files.isExecutable(Path.of(program))) {
       throw new AccessDeniedException(program, null, "not executable");
     }
+    requireTool(SH, "dash");
+    requireTool(ENV, "coreutils");
     requireTool(SETSID, "util-linux");
-    requireTool(KILL, "procps");
-    List<String> command = new ArrayList<>();
+    // env -i: whatever the shell behind /bin/sh adds to the environment (PWD, SHLVL) is dropped.
+    List<String> command = new ArrayList<>(List.of(SH.toString(), "-c", GATE, "gatehouse-exec",
+        ENV.toString(), "-i", "PATH=" + PATH));
     command.add(SETSID.toString());
     command.add("--");
     if (spec.sandbox()) {
@@ -137,7 +170,6 @@ public final class CommandRunner {
         // env(1) would take it for a variable assignment.
         throw new IOException("a sandboxed program path must not contain '=': " + program);
       }
-      requireTool(ENV, "coreutils");
       Optional<String> problem = sandboxProblem();
       if (problem.isPresent()) {
         throw new SandboxUnavailableException("the sandbox is not available, so the command was not run: "
@@ -154,6 +186,21 @@ public final class CommandRunner {
     }
     command.addAll(spec.argv());
     return execute(command, spec.timeout(), spec.maxOutputBytes());
+  }
+
+  /**
+   * Why no command can run here, if so: a trivial command ({@code /bin/true}) is run the way
+   * {@link #run} runs every command, in a cgroup of its own. Empty when that worked.
+   */
+  public Optional<String> cgroupProblem() {
+    try {
+      run(new RunSpec(List.of("/bin/true"), PROBE_TIMEOUT, 1, false));
+      return Optional.empty();
+    } catch (CgroupUnavailableException e) {
+      return Optional.of(e.getMessage());
+    } catch (IOException e) {
+      return Optional.of("cannot run /bin/true (" + e.getMessage() + ")");
+    }
   }
 
   /**
@@ -183,8 +230,7 @@ public final class CommandRunner {
     }
     try {
       if (!probe.waitFor(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        signalGroup(probe.pid(), "KILL");
-        probe.destroyForcibly();
+        probe.destroyForcibly(); // --die-with-parent: the sandbox goes with it
         return Optional.of(bwrap + " did not start /bin/true within " + PROBE_TIMEOUT.toSeconds() + " s");
       }
       if (probe.exitValue() != 0) {
@@ -210,26 +256,31 @@ public final class CommandRunner {
   }
 
   private RunResult execute(List<String> command, Duration timeout, int maxOutput) throws IOException {
-    long timeoutNanos = saturatedNanos(timeout);
-    long started = System.nanoTime();
-    Process process = builder(command).start();
-    // setsid(1) execs the command in the same process (the child of a JVM is never a group
-    // leader, so setsid does not fork): its pid is the id of the new session and group.
-    long group = process.pid();
-    boolean groupEnded = false;
+    Cgroup cgroup = Cgroup.create(cgroupParent.find());
+    Process process = null;
+    boolean ended = false;
     try {
-      OutputCollector out = OutputCollector.start(process.getInputStream(), maxOutput, "exec-stdout-" + group);
-      OutputCollector err = OutputCollector.start(process.getErrorStream(), maxOutput, "exec-stderr-" + group);
+      Running.add(cgroup);
+      long timeoutNanos = saturatedNanos(timeout);
+      long started = System.nanoTime();
+      process = builder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+      long pid = process.pid();
+      OutputCollector out = OutputCollector.start(process.getInputStream(), maxOutput, "exec-stdout-" + pid);
+      OutputCollector err = OutputCollector.start(process.getErrorStream(), maxOutput, "exec-stderr-" + pid);
+      // Until "go", the process is the gate shell waiting on its standard input: nothing of
+      // the command runs outside the cgroup.
+      cgroup.adopt(pid);
+      Running.release(cgroup, process);
       long remaining = timeoutNanos - (System.nanoTime() - started);
       boolean timedOut = !process.waitFor(Math.max(0, remaining), TimeUnit.NANOSECONDS);
-      endGroup(group);
+      end(cgroup);
       if (!process.waitFor(AFTER_KILL.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
         process.waitFor();
       }
-      groupEnded = true;
-      // Everything in the group is gone; only a process that left the group can still hold
-      // the pipes open. Its output is not waited for beyond the grace period.
+      ended = true;
+      // Every writer in the cgroup is gone; only a process that deliberately left the cgroup
+      // (or was handed the pipe) can hold it open. Its output is not waited for beyond the grace.
       long drainUntil = System.nanoTime() + grace.toNanos() + TimeUnit.MILLISECONDS.toNanos(200);
       OutputCollector.Snapshot stdout = out.await(drainUntil);
       OutputCollector.Snapshot stderr = err.await(drainUntil);
@@ -240,72 +291,118 @@ public final class CommandRunner {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while running " + command.get(command.size() - 1));
     } finally {
-      if (!groupEnded) {
-        signalGroup(group, "KILL");
-        process.destroyForcibly();
+      if (!ended) {
+        if (process != null) {
+          process.destroyForcibly(); // the gate shell, if it never got "go" and so is outside the cgroup
+        }
+        killAndAwait(cgroup);
+      }
+      Running.remove(cgroup);
+      cgroup.remove();
+    }
+  }
+
+  /**
+   * The cgroups of the commands running in this JVM. When the JVM shuts down (SIGTERM, SIGINT
+   * or SIGHUP, which sudo passes on from the user who ran it, or a normal exit) every one of
+   * them is killed before it exits, so no command outlives Gatehouse either; a command is let
+   * go only while the JVM is not shutting down.
+   */
+  private static final class Running {
+    private static final Set<Cgroup> CGROUPS = new HashSet<>();
+    private static boolean hooked;
+    private static boolean shuttingDown;
+
+    private Running() {}
+
+    static synchronized void add(Cgroup cgroup) throws IOException {
+      if (!hooked) {
+        try {
+          Runtime.getRuntime().addShutdownHook(new Thread(Running::killAll, "exec-kill-on-exit"));
+        } catch (IllegalStateException e) {
+          shuttingDown = true;
+        }
+        hooked = true;
+      }
+      if (shuttingDown) {
+        throw new IOException("Gatehouse is shutting down; the command was not run");
+      }
+      CGROUPS.add(cgroup);
+    }
+
+    /**
+     * Lets the gate shell (already in {@code cgroup}) run the command. Under the same lock as
+     * {@link #killAll}: either the command is let go before the kill, which then reaches it,
+     * or it is never let go.
+     */
+    static synchronized void release(Cgroup cgroup, Process process) throws IOException {
+      if (shuttingDown) {
+        throw new IOException("Gatehouse is shutting down; the command was not run");
+      }
+      try (OutputStream go = process.getOutputStream()) {
+        go.write("go\n".getBytes(StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        throw new IOException("the command could not be started (its gate shell is gone: " + e.getMessage() + ")", e);
+      }
+    }
+
+    static synchronized void remove(Cgroup cgroup) {
+      CGROUPS.remove(cgroup);
+    }
+
+    private static synchronized void killAll() {
+      shuttingDown = true;
+      for (Cgroup cgroup : CGROUPS) {
+        killAndAwait(cgroup);
+        cgroup.remove();
       }
     }
   }
 
-  /** SIGTERM to the group, up to {@link #grace} for it to go, then SIGKILL. No-op if it is gone. */
-  private void endGroup(long group) throws InterruptedException {
-    if (!groupAlive(group)) {
+  /** SIGTERM to every process in the cgroup, up to {@link #grace} for them to go, then SIGKILL to all. */
+  private void end(Cgroup cgroup) throws InterruptedException {
+    if (!cgroup.populated()) {
       return;
     }
-    signalGroup(group, "TERM");
-    if (awaitGroupGone(group, System.nanoTime() + grace.toNanos())) {
+    for (long pid : cgroup.pids()) {
+      // ProcessHandle checks the start time, so a pid reused meanwhile is not signalled.
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    }
+    if (awaitEmpty(cgroup, System.nanoTime() + grace.toNanos())) {
       return;
     }
-    signalGroup(group, "KILL");
-    awaitGroupGone(group, System.nanoTime() + AFTER_KILL.toNanos());
+    cgroup.kill();
+    awaitEmpty(cgroup, System.nanoTime() + AFTER_KILL.toNanos());
   }
 
-  private static boolean awaitGroupGone(long group, long deadlineNanos) throws InterruptedException {
-    while (groupAlive(group)) {
+  /** SIGKILL to the cgroup and a wait for it to empty, even when the thread is interrupted. */
+  private static void killAndAwait(Cgroup cgroup) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      cgroup.kill();
+      while (true) {
+        try {
+          awaitEmpty(cgroup, System.nanoTime() + AFTER_KILL.toNanos());
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static boolean awaitEmpty(Cgroup cgroup, long deadlineNanos) throws InterruptedException {
+    while (cgroup.populated()) {
       if (System.nanoTime() - deadlineNanos >= 0) {
         return false;
       }
       Thread.sleep(POLL_MILLIS);
     }
     return true;
-  }
-
-  /**
-   * Whether any live (non-zombie) process is in process group {@code group}. A group id stays
-   * reserved while any member exists, so it cannot name an unrelated group meanwhile.
-   */
-  static boolean groupAlive(long group) {
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isDigits(p.getFileName().toString()))) {
-      for (Path proc : procs) {
-        ProcStat stat = ProcStat.read(proc);
-        if (stat != null && stat.pgrp() == group && !stat.dead()) {
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      return true; // cannot tell: assume the worst, so the caller signals and waits
-    }
-  }
-
-  /** Sends {@code signal} (TERM or KILL) to every process of group {@code group}; best effort. */
-  private static void signalGroup(long group, String signal) {
-    if (group <= 1) {
-      return; // kill -- -1 would mean "every process"; never a pgid we created
-    }
-    try {
-      Process kill = builder(List.of(KILL.toString(), "-s", signal, "--", "-" + group))
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
-      if (!kill.waitFor(5, TimeUnit.SECONDS)) {
-        kill.destroyForcibly();
-      }
-    } catch (IOException e) {
-      // The group will still be found alive and waited for; nothing better to do here.
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static ProcessBuilder builder(List<String> command) {
@@ -328,49 +425,6 @@ public final class CommandRunner {
       return d.toNanos();
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE;
-    }
-  }
-
-  private static boolean isDigits(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The fields of /proc/PID/stat we need. */
-  record ProcStat(char state, long pgrp) {
-    boolean dead() {
-      return state == 'Z' || state == 'X' || state == 'x';
-    }
-
-    /** Null if the process is gone or the file cannot be parsed. */
-    static ProcStat read(Path procDir) {
-      String stat;
-      try {
-        stat = Files.readString(procDir.resolve("stat"), StandardCharsets.ISO_8859_1);
-      } catch (IOException e) {
-        return null;
-      }
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces and ')', so parse from the last ')'.
-      int close = stat.lastIndexOf(')');
-      if (close < 0) {
-        return null;
-      }
-      String[] fields = stat.substring(close + 1).trim().split(" ");
-      if (fields.length < 3 || fields[0].isEmpty()) {
-        return null;
-      }
-      try {
-        return new ProcStat(fields[0].charAt(0), Long.parseLong(fields[2]));
-      } catch (NumberFormatException e) {
-        return null;
-      }
     }
   }
 

@@ -16,9 +16,9 @@ import java.util.TreeMap;
 /**
  * The privileged-exec gate: one fresh owner code (or one bound approval) runs one exact
  * command once. Order, always: the policy decides (a refused command never consumes or
- * counts a code); the sandbox is checked if the rule asks for it; the code is verified by
- * the TOTP core (replay and lockout persisted); the run is recorded in the audit log (if
- * that fails, nothing runs); the command runs with {@link CommandRunner}'s guarantees; the
+ * counts a code); the host is checked (a cgroup of its own for the command; the sandbox if
+ * the rule asks for it); the code is verified by the TOTP core (replay and lockout
+ * persisted); the run is recorded in the audit log (if that fails, nothing runs); the command runs with {@link CommandRunner}'s guarantees; the
  * outcome is recorded. Nothing the caller says besides argv and the code influences it.
  */
 public final class ExecGate {
@@ -49,7 +49,7 @@ public final class ExecGate {
   /** {@code exec --code CODE -- argv}: verify the code, then run argv once. */
   public Outcome runWithCode(List<String> argv, String code, String requester) throws IOException {
     ExecPolicy.Allowed allowed = allowed(argv, requester);
-    checkSandbox(allowed);
+    checkHost(allowed);
     VerifyOutcome verified = totp.verify(code, requester);
     if (!(verified instanceof VerifyOutcome.Accepted)) {
       audit.record(new AuditEvent("exec.run", requester, allowed.argv().get(0), "code-refused", argvDetails(allowed)));
@@ -61,7 +61,7 @@ public final class ExecGate {
   /** {@code exec --request -- argv}: records a request for the owner; nothing runs yet. */
   public Approvals.Request request(List<String> argv, String requester) throws IOException {
     ExecPolicy.Allowed allowed = allowed(argv, requester);
-    checkSandbox(allowed);
+    checkHost(allowed);
     try {
       Approvals.Request r = approvals.request(allowed.argv(), requester, clock.instant());
       Map<String, String> d = argvDetails(allowed);
@@ -116,7 +116,7 @@ public final class ExecGate {
     }
     // The policy may have changed since the request: it is asked again.
     ExecPolicy.Allowed allowed = allowed(argv, requester);
-    checkSandbox(allowed);
+    checkHost(allowed);
     return run(allowed, requester, "approval", id);
   }
 
@@ -130,7 +130,12 @@ public final class ExecGate {
     return (ExecPolicy.Allowed) d;
   }
 
-  private void checkSandbox(ExecPolicy.Allowed allowed) {
+  /** The host must be able to run the command at all (its own cgroup), and in a sandbox if the rule asks. */
+  private void checkHost(ExecPolicy.Allowed allowed) {
+    runner.cgroupProblem().ifPresent(problem -> {
+      throw new RefusedException("commands cannot run here, because nothing could end what " + allowed.argv().get(0)
+          + " starts: " + problem + "; nothing ran and no code was used");
+    });
     if (allowed.rule().sandbox() && !runner.sandboxAvailable()) {
       throw new RefusedException("the rule for " + allowed.argv().get(0) + " asks for a sandbox and bubblewrap cannot"
           + " run here (apt-get install bubblewrap); nothing ran and no code was used");

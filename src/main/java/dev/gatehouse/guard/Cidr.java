@@ -33,7 +33,8 @@ public record Cidr(byte[] network, int prefixLength) {
 
   /**
    * Parses {@code address/prefix}. The IPv4 address must be a canonical dotted quad, the
-   * prefix a decimal number without leading zeros, and no host bit may be set beyond it.
+   * prefix a decimal number without leading zeros, and no host bit may be set beyond it. A
+   * block inside ::ffff:0:0/96 is refused: the IPv4 block is its one spelling.
    *
    * @throws IllegalArgumentException naming the text and what is wrong with it
    */
@@ -57,20 +58,39 @@ public record Cidr(byte[] network, int prefixLength) {
         || prefixText.length() > 1 && prefixText.charAt(0) == '0' || Integer.parseInt(prefixText) > bits) {
       throw new IllegalArgumentException(where + "the prefix length must be a decimal number 0 to " + bits);
     }
+    int prefix = Integer.parseInt(prefixText);
+    Cidr block;
     try {
-      return new Cidr(network, Integer.parseInt(prefixText));
+      block = new Cidr(network, prefix);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + e.getMessage());
     }
+    if (prefix >= 96 && IpLiterals.isIpv4Mapped(network)) {
+      // Addresses are checked as IPv4 (an IPv4-mapped address is one), so this block would match nothing.
+      throw new IllegalArgumentException(where + "is an IPv4-mapped IPv6 block; write the IPv4 block "
+          + IpLiterals.format(Arrays.copyOfRange(network, 12, 16)) + "/" + (prefix - 96) + " instead");
+    }
+    return block;
   }
 
   /** True if the address is inside this block; false whenever the address family differs. */
   public boolean contains(InetAddress address) {
-    byte[] a = address.getAddress();
+    return contains(address.getAddress());
+  }
+
+  /** True if the 4 or 16 address bytes are inside this block; false whenever the length differs. */
+  boolean contains(byte[] a) {
     if (a.length != network.length) {
       return false;
     }
-    return Arrays.equals(masked(a, prefixLength), network);
+    int whole = prefixLength / 8;
+    for (int i = 0; i < whole; i++) {
+      if (a[i] != network[i]) {
+        return false;
+      }
+    }
+    int rest = prefixLength % 8;
+    return rest == 0 || ((a[whole] ^ network[whole]) & 0xff00 >>> rest & 0xff) == 0;
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,7 +24,10 @@ import java.util.Optional;
  *   <li>Every address a name resolves to is checked against explicit lists of non-public
  *       ranges (IPv4 embedded in IPv6 included); one blocked address refuses the whole name.
  *   <li>A non-public address is reachable only if the service declares it in allow_private;
- *       "this network", unspecified, multicast, broadcast and cloud metadata never are.
+ *       "this network", unspecified, multicast, broadcast and cloud instance services
+ *       (metadata and the like, public addresses such as Azure's WireServer included) never are.
+ *   <li>No IPv6 address, public or declared, reaches a cloud instance service through a
+ *       translator: the IPv4 address at every embedding position is checked.
  * </ul>
  */
 public final class EgressGuard {
@@ -36,8 +40,9 @@ public final class EgressGuard {
   /**
    * Validates an owner-supplied service base URL: http or https; a DNS name or canonical IP
    * literal as host (IPv6 in brackets); no userinfo, query, fragment, zone id, trailing dot,
-   * whitespace, non-ASCII, numeric shorthand (dword, octal, hex, short, leading zeros) or
-   * blocked name (localhost, *.localhost, cloud metadata names).
+   * whitespace, non-ASCII, numeric shorthand (dword, octal, hex, short, leading zeros),
+   * IPv4-mapped IPv6 literal (the IPv4 address is its one spelling) or blocked name
+   * (localhost, *.localhost, cloud metadata names).
    *
    * @throws IllegalArgumentException whose message names the URL and says what is wrong
    */
@@ -206,39 +211,65 @@ public final class EgressGuard {
 
   /**
    * Why an address is not public: the range's name and CIDR, e.g. "loopback (127.0.0.0/8)";
-   * for IPv6 that embeds IPv4 (mapped, compatible, NAT64, 6to4, Teredo) also the embedded
-   * address's range. Empty if the address is public.
+   * for IPv6 that embeds IPv4 (mapped, compatible, translated, NAT64, 6to4, Teredo) also the
+   * embedded address's range, and for any IPv6 address a cloud instance service it carries
+   * where a NAT64 translator would read it (RFC 6052). Empty if the address is public.
    */
   public static Optional<String> blockedReason(InetAddress address) {
     List<Finding> findings = findings(address);
     return findings.isEmpty() ? Optional.empty() : Optional.of(describe(findings));
   }
 
-  /** A non-public range an address (or the IPv4 address embedded in it) falls in. */
-  private record Finding(InetAddress address, SpecialRanges.Range range) {}
+  /**
+   * A non-public range an address, or an IPv4 address embedded in it, falls in. {@code form}
+   * is null for the address itself, "" for the IPv4 address its own range embeds, and names
+   * the RFC 6052 position for one a NAT64 translator with an unknown prefix would read.
+   */
+  private record Finding(InetAddress address, SpecialRanges.Range range, String form) {}
 
+  /**
+   * Every reason the address is not public, its own range first. Invariant: an IPv6 address
+   * carrying a cloud instance service at any embedding position has a locked-shut finding,
+   * whatever range (or none) the address itself is in.
+   */
   private static List<Finding> findings(InetAddress address) {
-    Optional<SpecialRanges.Range> range = SpecialRanges.of(address);
-    if (range.isEmpty()) {
-      return List.of();
-    }
+    byte[] bytes = address.getAddress();
     List<Finding> out = new ArrayList<>(2);
-    out.add(new Finding(address, range.get()));
-    SpecialRanges.Embedding embedding = range.get().embedding();
+    Optional<SpecialRanges.Range> range = SpecialRanges.of(address);
+    range.ifPresent(r -> out.add(new Finding(address, r, null)));
+    SpecialRanges.Embedding embedding = range.map(SpecialRanges.Range::embedding).orElse(SpecialRanges.Embedding.NONE);
     if (embedding != SpecialRanges.Embedding.NONE) {
-      InetAddress embedded = embedding.extract(address.getAddress());
-      SpecialRanges.of(embedded).ifPresent(r -> out.add(new Finding(embedded, r)));
+      InetAddress embedded = embedding.extract(bytes);
+      SpecialRanges.of(embedded).ifPresent(r -> out.add(new Finding(embedded, r, "")));
+    }
+    if (bytes.length == 16) {
+      for (SpecialRanges.Embedding nat64 : SpecialRanges.Embedding.ANY_NAT64_PREFIX) {
+        byte[] carried = nat64.extractBytes(bytes);
+        Optional<SpecialRanges.Range> service = SpecialRanges.of(carried)
+            .filter(r -> r.access() == SpecialRanges.Access.INSTANCE_SERVICE);
+        if (service.isPresent() && out.stream().noneMatch(f -> Arrays.equals(f.address().getAddress(), carried))) {
+          out.add(new Finding(IpLiterals.toAddress(carried), service.get(),
+              " (RFC 6052 " + nat64.rfc6052Length() + " position)"));
+        }
+      }
     }
     return out;
   }
 
   private static String describe(List<Finding> findings) {
-    String text = findings.get(0).range().toString();
-    if (findings.size() > 1) {
-      Finding inner = findings.get(1);
-      text += " embedding " + IpLiterals.format(inner.address()) + " which is " + inner.range();
+    StringBuilder text = new StringBuilder();
+    for (Finding f : findings) {
+      if (f.form() == null) {
+        text.append(f.range());
+      } else {
+        if (text.isEmpty()) {
+          text.append("a public address");
+        }
+        text.append(" embedding ").append(IpLiterals.format(f.address())).append(f.form())
+            .append(" which is ").append(f.range());
+      }
     }
-    return text;
+    return text.toString();
   }
 
   /** Why the address may not be reached under {@code allowPrivate}; empty if it may. */
@@ -247,7 +278,7 @@ public final class EgressGuard {
     if (findings.isEmpty()) {
       return Optional.empty();
     }
-    String and = findings.size() > 1 ? ", and " : " and ";
+    String and = findings.stream().anyMatch(f -> f.form() != null) ? ", and " : " and ";
     if (findings.stream().anyMatch(f -> f.range().lockedShut())) {
       return Optional.of(describe(findings) + and + "can never be allowed, even if declared in allow_private");
     }

@@ -6,8 +6,8 @@ import java.util.Locale;
 /**
  * The one definition of an acceptable host: a lowercase DNS name or a canonical IP literal.
  * Anything another parser could read differently (numeric shorthands, trailing dots, zone
- * ids, non-ASCII) is refused rather than normalized, and blocked names are refused here so
- * they never reach a resolver.
+ * ids, non-ASCII) or that spells an address a second way (IPv4-mapped IPv6) is refused
+ * rather than normalized, and blocked names are refused here so they never reach a resolver.
  */
 final class HostSyntax {
   private HostSyntax() {}
@@ -54,6 +54,10 @@ final class HostSyntax {
         v6 = IpLiterals.parseIpv6(bare);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(q + " is " + e.getMessage());
+      }
+      if (IpLiterals.isIpv4Mapped(v6)) {
+        throw new IllegalArgumentException(q + " is an IPv4-mapped IPv6 address; write the IPv4 address "
+            + IpLiterals.format(IpLiterals.toAddress(v6)) + " instead");
       }
       return new Checked(IpLiterals.format(v6), IpLiterals.toAddress(v6));
     }

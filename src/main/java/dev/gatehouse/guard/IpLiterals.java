@@ -150,6 +150,19 @@ final class IpLiterals {
     return new IllegalArgumentException("not a valid IPv6 address: it " + what);
   }
 
+  /** True for 16 bytes in ::ffff:0:0/96, the IPv4-mapped form of an IPv4 address (RFC 4291 §2.5.5.2). */
+  static boolean isIpv4Mapped(byte[] a) {
+    if (a.length != 16 || (a[10] & a[11] & 0xff) != 0xff) {
+      return false;
+    }
+    for (int i = 0; i < 10; i++) {
+      if (a[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * The address for 4 or 16 bytes. As with the JDK, an IPv4-mapped IPv6 address
    * (::ffff:a.b.c.d) becomes an IPv4 address.

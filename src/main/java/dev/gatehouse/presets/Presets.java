@@ -99,7 +99,8 @@ public final class Presets {
   /**
    * For an IP literal that is not public, exactly that address ({@code /32} or {@code /128});
    * for a public one, nothing. A DNS name is not resolved here: nothing, with a note that a
-   * name on a private network needs its range added by hand.
+   * name on a private network needs its range added by hand. An IPv4-mapped IPv6 base URL
+   * never gets here: {@link EgressGuard#parseBaseUrl} refuses it, naming the IPv4 address.
    *
    * @throws IllegalArgumentException if the address is one Gatehouse never connects to
    *     (unspecified, multicast, broadcast, cloud metadata, ...), allowed or not
@@ -120,9 +121,9 @@ public final class Presets {
     if (reason.isEmpty()) {
       return new PrivateRange(List.of(), Optional.empty());
     }
-    // By the parsed address: an IPv4-mapped IPv6 literal ([::ffff:10.0.0.1]) is an IPv4 address
-    // to Java and to the egress guard, so its entry must be the IPv4 /32.
-    String cidr = address instanceof java.net.Inet4Address ? address.getHostAddress() + "/32" : url.host() + "/128";
+    // A ServiceUrl host is canonical and never IPv4-mapped (parseBaseUrl refuses that spelling),
+    // so the host text is the address the guard checks, in the address's own family.
+    String cidr = url.host() + (address instanceof java.net.Inet4Address ? "/32" : "/128");
     try {
       EgressGuard.checkAllowed(address, List.of(Cidr.parse(cidr)));
     } catch (EgressDeniedException e) {

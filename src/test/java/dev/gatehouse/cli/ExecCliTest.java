@@ -3,6 +3,7 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.otp.OtpAuthUri;
+import dev.gatehouse.testing.ExecHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,6 +19,7 @@ class ExecCliTest extends CliTestBase {
 
   @BeforeEach
   void enrollAndAllow() throws Exception {
+    ExecHost.requireCgroups();
     uri = enroll();
     Path policy = home.resolve("exec.yaml");
     Files.writeString(policy, """

@@ -100,6 +100,15 @@ class ServiceCliTest extends CliTestBase {
   }
 
   @Test
+  void anIpv4MappedUrl_isRefused_namingTheIpv4AddressToWrite() {
+    assertThat(run("service", "add", "sonarr", "--name", "tv", "--url", "http://[::ffff:192.168.1.20]:8989"))
+        .isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(err).startsWith("gatehouse: --url is refused: ")
+        .contains("is an IPv4-mapped IPv6 address; write the IPv4 address 192.168.1.20 instead");
+    assertThat(home.resolve("services")).doesNotExist();
+  }
+
+  @Test
   void userinfoAndHexShorthand_sayWhatIsWrong() {
     run("service", "add", "sonarr", "--name", "tv", "--url", "http://user:pw@127.0.0.1:8989");
     assertThat(err).contains("userinfo");

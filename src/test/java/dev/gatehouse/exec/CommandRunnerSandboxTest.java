@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.testing.DebianPackages;
+import dev.gatehouse.testing.ExecHost;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -54,6 +55,7 @@ class CommandRunnerSandboxTest {
   }
 
   private static void assumeSandbox() throws Exception {
+    ExecHost.requireCgroups();
     DebianPackages.require("bwrap", "bubblewrap");
     assumeTrue(unavailable == null, () -> "SKIPPED, sandbox not verified: " + unavailable);
   }
@@ -77,6 +79,7 @@ class CommandRunnerSandboxTest {
     assertThat(marker).doesNotExist();
 
     // The same command without the sandbox does run: the marker would have shown it.
+    ExecHost.requireCgroups();
     noBwrap.run(new RunSpec(spec.argv(), spec.timeout(), 1000, false));
     assertThat(marker).exists();
   }
@@ -215,6 +218,20 @@ class CommandRunnerSandboxTest {
 
     assertThat(r.timedOut()).isTrue();
     assertThat(Procs.awaitNoneWith(marker, GONE_WITHIN)).as("no process with %s left", marker).isTrue();
+  }
+
+  @Test
+  void sandboxed_normalExitEndsEverythingInside_evenWhatLeftTheGroup() throws Exception {
+    assumeSandbox();
+    String marker = "31" + ThreadLocalRandom.current().nextInt(1_000_000, 9_999_999);
+
+    RunResult r = sandboxed(Duration.ofSeconds(30), "/bin/sh", "-c",
+        "mkfifo /tmp/ready; (setsid /bin/sh -c 'echo $$ > /tmp/ready; exec sleep " + marker + "' </dev/null"
+            + " >/dev/null 2>&1 &); read pid < /tmp/ready; kill -0 $pid && echo 'daemon alive'; echo exiting");
+
+    assertThat(r.exitCode()).as(r.stderrText()).isZero();
+    assertThat(r.stdoutText()).isEqualTo("daemon alive\nexiting\n");
+    assertThat(Procs.withCommandLine("sleep " + marker)).as("checked at once").isEmpty();
   }
 
   @Test

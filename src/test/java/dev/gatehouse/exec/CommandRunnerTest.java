@@ -3,6 +3,7 @@ package dev.gatehouse.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.testing.ExecHost;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,11 +14,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs real commands without the sandbox (see CommandRunnerSandboxTest for the sandbox). */
+/**
+ * Runs real commands without the sandbox (see CommandRunnerSandboxTest for the sandbox, and
+ * CommandRunnerCgroupTest for the cgroup each command runs in).
+ */
 class CommandRunnerTest {
   private static final Duration SHORT_GRACE = Duration.ofMillis(500);
   private static final Duration GONE_WITHIN = Duration.ofSeconds(10);
@@ -26,6 +32,11 @@ class CommandRunnerTest {
   Path temp;
 
   private final CommandRunner runner = new CommandRunner(Path.of("/nonexistent/bwrap"), SHORT_GRACE);
+
+  @BeforeEach
+  void commandsCanRunHere() {
+    ExecHost.requireCgroups();
+  }
 
   private RunResult run(String... argv) throws IOException {
     return runner.run(new RunSpec(List.of(argv), Duration.ofSeconds(30), RunSpec.DEFAULT_MAX_OUTPUT, false));
@@ -132,6 +143,78 @@ class CommandRunnerTest {
     assertThat(r.stdoutTruncated()).isFalse();
     long background = Procs.awaitPid(pidFile, Duration.ZERO);
     assertThat(Procs.awaitGone(background, GONE_WITHIN)).as("background sleep %d is gone", background).isTrue();
+  }
+
+  /**
+   * An executable script that starts a daemon the classic way: a subshell forks a process that
+   * calls setsid (a new session and group), ignores SIGTERM and sleeps; the subshell exits, so
+   * the daemon is a grandchild that no longer has the script as its parent. The script waits
+   * until the daemon runs, writes its pid to {@code pid}, prints "pid pgrp session" for itself
+   * and for the daemon, says whether the daemon is alive, then runs {@code rest}.
+   */
+  private Path daemonScript(String marker, String rest) throws IOException {
+    Path script = temp.resolve("start-daemon");
+    Files.writeString(script, """
+        #!/bin/sh
+        set -e
+        dir=%s
+        mkfifo "$dir/ready"
+        (setsid /bin/sh -c 'trap "" TERM; echo $$ > "$1/ready"; exec sleep %s' sh "$dir" </dev/null >/dev/null 2>&1 &)
+        read pid < "$dir/ready"
+        echo "$pid" > "$dir/pid"
+        echo "command $$ $(cut -d' ' -f5,6 /proc/$$/stat)"
+        echo "daemon $pid $(cut -d' ' -f5,6 /proc/$pid/stat)"
+        kill -0 "$pid" && echo "daemon alive"
+        %s
+        """.formatted(temp, marker, rest));
+    Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    return script;
+  }
+
+  /** The daemon had left the command's session and group, and was alive when the script printed. */
+  private static void assertDaemonLeftTheGroup(RunResult r, long daemon) {
+    List<String> lines = r.stdoutText().lines().toList();
+    assertThat(lines).as(r.stdoutText() + r.stderrText()).hasSizeGreaterThanOrEqualTo(3);
+    String command = lines.get(0).split(" ")[1];
+    assertThat(lines.get(0)).isEqualTo("command " + command + " " + command + " " + command);
+    assertThat(lines.get(1)).isEqualTo("daemon " + daemon + " " + daemon + " " + daemon);
+    assertThat(daemon).isNotEqualTo(Long.parseLong(command));
+    assertThat(lines.get(2)).isEqualTo("daemon alive");
+  }
+
+  @Test
+  void normalExit_endsADaemonThatLeftTheSession() throws Exception {
+    String marker = "40" + ThreadLocalRandom.current().nextInt(1_000_000, 9_999_999);
+    Path script = daemonScript(marker, "echo exiting");
+
+    RunResult r = runner.run(new RunSpec(List.of(script.toString()), Duration.ofSeconds(60),
+        RunSpec.DEFAULT_MAX_OUTPUT, false));
+
+    // Checked at once: the guarantee holds when run() returns, not some time later.
+    long daemon = Procs.awaitPid(temp.resolve("pid"), Duration.ZERO);
+    assertThat(Procs.alive(daemon)).as("daemon %d is alive after the run", daemon).isFalse();
+    assertThat(Procs.withCommandLine("sleep " + marker)).isEmpty();
+    assertThat(r.timedOut()).isFalse();
+    assertThat(r.exitCode()).as(r.stderrText()).isZero();
+    assertThat(r.stdoutText()).endsWith("daemon alive\nexiting\n");
+    assertThat(r.stdoutTruncated()).isFalse();
+    assertDaemonLeftTheGroup(r, daemon);
+  }
+
+  @Test
+  void timeout_endsADaemonThatLeftTheSession() throws Exception {
+    String marker = "41" + ThreadLocalRandom.current().nextInt(1_000_000, 9_999_999);
+    Path script = daemonScript(marker, "exec sleep 300");
+
+    RunResult r = runner.run(new RunSpec(List.of(script.toString()), Duration.ofSeconds(3),
+        RunSpec.DEFAULT_MAX_OUTPUT, false));
+
+    long daemon = Procs.awaitPid(temp.resolve("pid"), Duration.ZERO);
+    assertThat(Procs.alive(daemon)).as("daemon %d is alive after the run", daemon).isFalse();
+    assertThat(Procs.withCommandLine("sleep " + marker)).isEmpty();
+    assertThat(r.timedOut()).isTrue();
+    assertThat(r.exitCode()).isEqualTo(143); // the script itself went at SIGTERM; the daemon needed SIGKILL
+    assertDaemonLeftTheGroup(r, daemon);
   }
 
   @Test

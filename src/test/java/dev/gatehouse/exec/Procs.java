@@ -8,14 +8,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Looks at live processes through /proc, for tests. Zombies count as gone: they run nothing. */
 final class Procs {
   private Procs() {}
 
   static boolean alive(long pid) {
-    CommandRunner.ProcStat stat = CommandRunner.ProcStat.read(Path.of("/proc", Long.toString(pid)));
-    return stat != null && !stat.dead();
+    return state(pid).map(s -> s != 'Z' && s != 'X' && s != 'x').orElse(false);
+  }
+
+  /** The state letter of /proc/PID/stat (R, S, D, Z, ...); empty if the process is gone. */
+  static Optional<Character> state(long pid) {
+    String stat;
+    try {
+      stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    // "pid (comm) state ...": comm may hold spaces and ')', so the state follows the last ')'.
+    int close = stat.lastIndexOf(')');
+    return close < 0 || close + 2 >= stat.length() ? Optional.empty() : Optional.of(stat.charAt(close + 2));
   }
 
   /** Polls until {@code pid} is gone or {@code limit} passed; true if gone. */

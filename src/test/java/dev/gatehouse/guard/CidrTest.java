@@ -28,8 +28,8 @@ class CidrTest {
       "0.0.0.0/0|0.0.0.0/0",
       "fd00::/8|fd00::/8",
       "FD00:0:0::/8|fd00::/8",
-      "::ffff:0:0/96|::ffff:0:0/96",
-      "::ffff:10.0.0.0/104|::ffff:a00:0/104",
+      "::ffff:0:0:0/96|::ffff:0:0:0/96",
+      "::fffe:0:0/95|::fffe:0:0/95",
       "2001:db8:0:0:1:0:0:1/128|2001:db8::1:0:0:1/128",
       "2001:0:0:1::/64|2001:0:0:1::/64",
       "::/0|::/0",
@@ -59,6 +59,9 @@ class CidrTest {
       "1::2::3/64|more than one \"::\"",
       "12345::/16|longer than four hex digits",
       "' 10.0.0.0/8'|non-decimal octet",
+      "::ffff:0:0/96|is an IPv4-mapped IPv6 block; write the IPv4 block 0.0.0.0/0 instead",
+      "::ffff:10.0.0.0/104|write the IPv4 block 10.0.0.0/8 instead",
+      "::ffff:7f00:1/128|write the IPv4 block 127.0.0.1/32 instead",
   })
   void parse_refusesNonCanonicalText_namingTheTextAndTheProblem(String text, String expected) {
     assertThatThrownBy(() -> Cidr.parse(text)).isInstanceOf(IllegalArgumentException.class)
@@ -81,7 +84,8 @@ class CidrTest {
 
   @Test
   void contains_neverCrossesAddressFamilies() {
-    assertThat(Cidr.parse("::ffff:0:0/96").contains(ip("127.0.0.1"))).isFalse();
+    Cidr mapped = new Cidr(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0}, 96);
+    assertThat(mapped.contains(ip("127.0.0.1"))).isFalse();
     assertThat(Cidr.parse("::/0").contains(ip("127.0.0.1"))).isFalse();
     assertThat(Cidr.parse("0.0.0.0/0").contains(ip("::1"))).isFalse();
   }
@@ -105,5 +109,18 @@ class CidrTest {
     Cidr block = new Cidr(java.nio.ByteBuffer.allocate(4).putInt(value).array(), prefix);
     assertThat(block.contains(InetAddress.getByAddress(address))).isTrue();
     assertThat(Cidr.parse(block.toString())).isEqualTo(block);
+  }
+
+  @Property(tries = 2000)
+  void contains_agreesWithComparingTheTopPrefixBits(@ForAll byte[] rawAddress, @ForAll byte[] rawNetwork,
+      @ForAll @IntRange(max = 128) int prefix, @ForAll boolean sameTop) throws Exception {
+    byte[] address = java.util.Arrays.copyOf(rawAddress, 16);
+    java.math.BigInteger a = new java.math.BigInteger(1, address);
+    java.math.BigInteger n = new java.math.BigInteger(1, java.util.Arrays.copyOf(rawNetwork, 16));
+    java.math.BigInteger top = (sameTop ? a : n).shiftRight(128 - prefix);
+    byte[] network = java.util.Arrays.copyOfRange(top.shiftLeft(128 - prefix).setBit(128).toByteArray(), 1, 17);
+    Cidr block = new Cidr(network, prefix);
+    boolean expected = a.shiftRight(128 - prefix).equals(top);
+    assertThat(block.contains(InetAddress.getByAddress(address))).as("%s in %s", a.toString(16), block).isEqualTo(expected);
   }
 }

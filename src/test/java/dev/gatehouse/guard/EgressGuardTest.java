@@ -139,6 +139,9 @@ class EgressGuardTest {
       "https://[127.0.0.1]/|not a valid URI",
       "https://[::1/|not a valid URI",
       "https://-bad.example/|starts or ends with '-'",
+      "http://[::ffff:127.0.0.1]/|host \"[::ffff:127.0.0.1]\" is an IPv4-mapped IPv6 address; write the IPv4 address 127.0.0.1 instead",
+      "http://[::ffff:a9fe:a9fe]:8080/|write the IPv4 address 169.254.169.254 instead",
+      "http://[0:0:0:0:0:FFFF:5db8:d822]/|write the IPv4 address 93.184.216.34 instead",
   })
   void parseBaseUrl_refusesAmbiguousOrUnsafeUrls_sayingWhy(String url, String expected) {
     assertThatThrownBy(() -> EgressGuard.parseBaseUrl(url)).isInstanceOf(IllegalArgumentException.class)
@@ -298,7 +301,8 @@ class EgressGuardTest {
   void resolve_allowPrivate_neverUnlocksMetadataThisNetworkMulticastOrBroadcast() {
     List<Cidr> everything = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
     for (String host : List.of("169.254.169.254", "0.0.0.0", "0.1.2.3", "224.0.0.1", "255.255.255.255", "::",
-        "ff02::1", "fd00:ec2::254", "64:ff9b::a9fe:a9fe", "::ffff:169.254.169.254")) {
+        "ff02::1", "fd00:ec2::254", "64:ff9b::a9fe:a9fe", "::ffff:0:a9fe:a9fe", "168.63.129.16", "100.100.100.200",
+        "64:ff9b:1::a9fe:a9fe", "2002:a83f:8110::", "2a01:4f8::a9fe:a9fe")) {
       assertThatThrownBy(() -> LITERALS_ONLY.resolve(host, everything)).as(host)
           .isInstanceOf(EgressDeniedException.class)
           .hasMessageContaining("can never be allowed, even if declared in allow_private");
@@ -317,6 +321,52 @@ class EgressGuardTest {
     assertThat(LITERALS_ONLY.resolve("64:ff9b::7f00:1", both)).isEqualTo(ip("64:ff9b::7f00:1"));
     assertThatThrownBy(() -> LITERALS_ONLY.resolve("64:ff9b::a00:1", List.of(Cidr.parse("64:ff9b::/96"))))
         .hasMessageContaining("embedding 10.0.0.1 which is private (10.0.0.0/8)");
+  }
+
+  @Test
+  void resolve_ipv4MappedLiteral_isRefusedBeforeAnyCheck_namingTheIpv4Address() {
+    assertThatThrownBy(() -> LITERALS_ONLY.resolve("::ffff:10.0.0.1", List.of(Cidr.parse("10.0.0.1/32"))))
+        .isInstanceOf(EgressDeniedException.class)
+        .hasMessage("host \"::ffff:10.0.0.1\" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.1 instead");
+  }
+
+  @Test
+  void resolve_ipv4Translated_isJudgedLikeNat64() throws Exception {
+    assertThatThrownBy(() -> LITERALS_ONLY.resolve("::ffff:0:7f00:1", List.of()))
+        .hasMessage("::ffff:0:7f00:1 is IPv4-translated (::ffff:0:0:0/96) embedding 127.0.0.1 which is loopback"
+            + " (127.0.0.0/8), and the service does not allow it");
+    assertThatThrownBy(() -> LITERALS_ONLY.resolve("::ffff:0:7f00:1", List.of(Cidr.parse("127.0.0.1/32"))))
+        .hasMessageContaining("the service does not allow it");
+    List<Cidr> both = List.of(Cidr.parse("::ffff:0:0:0/96"), Cidr.parse("127.0.0.1/32"));
+    assertThat(LITERALS_ONLY.resolve("::ffff:0:7f00:1", both).getAddress()).isEqualTo(ip("::ffff:0:7f00:1").getAddress());
+  }
+
+  @Test
+  void resolve_localUseNat64_declared_stillNeverReachesAnInstanceService() throws Exception {
+    List<Cidr> nat64 = List.of(Cidr.parse("64:ff9b:1::/48"));
+    assertThat(LITERALS_ONLY.resolve("64:ff9b:1::5db8:d822", nat64)).isEqualTo(ip("64:ff9b:1::5db8:d822"));
+    assertThatThrownBy(() -> LITERALS_ONLY.resolve("64:ff9b:1::a9fe:a9fe", nat64))
+        .hasMessage("64:ff9b:1::a9fe:a9fe is local-use NAT64 (64:ff9b:1::/48) embedding 169.254.169.254"
+            + " (RFC 6052 /96 position) which is cloud metadata (169.254.169.254/32),"
+            + " and can never be allowed, even if declared in allow_private");
+  }
+
+  @Test
+  void resolve_publicIpv6CarryingAnInstanceService_isDenied_throughDnsToo() {
+    // 2a01:4f8::/32 used as a network-specific NAT64 prefix (RFC 6052 /96): nothing to declare.
+    EgressGuard guard = guardWith(Map.of("nsp.example", List.of(ip("2a01:4f8::1"), ip("2a01:4f8::a83f:8110"))));
+    assertThatThrownBy(() -> guard.resolve("nsp.example", List.of(Cidr.parse("::/0"))))
+        .hasMessage("nsp.example resolves to 2a01:4f8::a83f:8110, which is a public address embedding 168.63.129.16"
+            + " (RFC 6052 /96 position) which is Azure WireServer (168.63.129.16/32), and can never be allowed,"
+            + " even if declared in allow_private; every address a name resolves to must be allowed");
+  }
+
+  @Test
+  void resolve_instanceServiceMappedInADnsAnswer_isReadAsIpv4AndDenied() {
+    EgressGuard guard = guardWith(Map.of("wire.example", List.of(v6(ip4Mapped(168, 63, 129, 16)))));
+    assertThatThrownBy(() -> guard.resolve("wire.example", List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))))
+        .hasMessage("wire.example resolves to 168.63.129.16, which is Azure WireServer (168.63.129.16/32)"
+            + " and can never be allowed, even if declared in allow_private");
   }
 
   // ---- checkAllowed
@@ -344,7 +394,8 @@ class EgressGuardTest {
   @Test
   void blockedReason_isEmptyForPublicAddresses() {
     for (String a : List.of("93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700::1111", "2a00:1450:4001::1",
-        "172.32.0.1", "100.128.0.1", "11.0.0.1", "223.255.255.255")) {
+        "172.32.0.1", "100.128.0.1", "11.0.0.1", "223.255.255.255", "168.63.129.15", "168.63.129.17",
+        "2001:4860:4860::8888", "2a01:4f8::a9fe:a9fc", "3fff:ffff::1", "2000::1")) {
       assertThat(EgressGuard.blockedReason(ip(a))).as(a).isEmpty();
     }
   }
@@ -361,6 +412,10 @@ class EgressGuardTest {
     assertThat(EgressGuard.blockedReason(ip("2001:0:4136:e378:8000:63bf:f5ff:fffe")))
         .hasValue("Teredo (2001::/32) embedding 10.0.0.1 which is private (10.0.0.0/8)");
     assertThat(EgressGuard.blockedReason(ip("64:ff9b::808:808"))).hasValue("NAT64 (64:ff9b::/96)");
+    assertThat(EgressGuard.blockedReason(ip("::ffff:0:a00:1")))
+        .hasValue("IPv4-translated (::ffff:0:0:0/96) embedding 10.0.0.1 which is private (10.0.0.0/8)");
+    assertThat(EgressGuard.blockedReason(ip("64:ff9b:1::a00:1"))).hasValue("local-use NAT64 (64:ff9b:1::/48)");
+    assertThat(EgressGuard.blockedReason(ip("4000::1"))).hasValue("reserved (4000::/2)");
   }
 
   // ---- properties
@@ -381,7 +436,18 @@ class EgressGuardTest {
       {v4(198, 51, 100, 0), v4(198, 51, 100, 255)},
       {v4(203, 0, 113, 0), v4(203, 0, 113, 255)},
       {v4(224, 0, 0, 0), v4(255, 255, 255, 255)},
+      {v4(168, 63, 129, 16), v4(168, 63, 129, 16)}, // Azure WireServer, a public address
   };
+
+  /**
+   * The cloud instance services, written independently of SpecialRanges (sources in
+   * docs/egress.md): refused always, and inside every IPv6 form that can carry them.
+   */
+  private static final List<String> INSTANCE_SERVICES_V4 = List.of("100.100.100.200", "168.63.129.16", "169.254.0.23",
+      "169.254.42.42", "169.254.169.123", "169.254.169.250", "169.254.169.251", "169.254.169.253", "169.254.169.254",
+      "169.254.170.2", "169.254.170.23", "192.0.0.192");
+  private static final List<String> INSTANCE_SERVICES_V6 = List.of("fd00:ec2::23", "fd00:ec2::123", "fd00:ec2::253",
+      "fd00:ec2::254", "fd00:42::42", "fd20:ce::254", "fe80::a9fe:a9fe");
 
   private static long v4(int a, int b, int c, int d) {
     return (long) a << 24 | (long) b << 16 | (long) c << 8 | d;
@@ -463,6 +529,159 @@ class EgressGuardTest {
           .isInstanceOf(EgressDeniedException.class).hasMessageContaining(v4Reason);
     }
     assertThat(inet4(mapped)).isEqualTo(InetAddress.getByAddress(v4));
+  }
+
+  /** An IPv6 form that carries an IPv4 address, given 16 random bytes for everything else. */
+  private record Form(String name, java.util.function.BiFunction<byte[], byte[], byte[]> embed) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** RFC 6052 §2.2: the byte positions of the IPv4 address under a prefix of each length (bits 64-71 stay zero). */
+  private static final Map<Integer, int[]> RFC6052 = Map.of(32, new int[] {4, 5, 6, 7}, 40, new int[] {5, 6, 7, 9},
+      48, new int[] {6, 7, 9, 10}, 56, new int[] {7, 9, 10, 11}, 64, new int[] {9, 10, 11, 12},
+      96, new int[] {12, 13, 14, 15});
+
+  private static Form nat64(String name, byte[] prefix, int length) {
+    return new Form(name + " /" + length, (v4, random) -> {
+      byte[] out = random.clone();
+      for (int i = 0; i < 16; i++) {
+        int keep = Math.max(0, Math.min(8, length - 8 * i));
+        out[i] = (byte) (prefix[i] & (0xff00 >>> keep) | out[i] & (0xff >>> keep));
+      }
+      if (length < 96) {
+        out[8] = 0;
+      }
+      int[] at = RFC6052.get(length);
+      for (int i = 0; i < 4; i++) {
+        out[at[i]] = v4[i];
+      }
+      return out;
+    });
+  }
+
+  private static Form fixed(String name, String prefixText, int from, boolean inverted) {
+    byte[] prefix = IpLiterals.parseIpv6(prefixText);
+    return new Form(name, (v4, random) -> {
+      byte[] out = prefix.clone();
+      for (int i = 0; i < 4; i++) {
+        out[from + i] = (byte) (inverted ? ~v4[i] : v4[i]);
+      }
+      return out;
+    });
+  }
+
+  @Provide
+  Arbitrary<Form> embeddingForms() {
+    List<Form> forms = new ArrayList<>(List.of(
+        fixed("IPv4-compatible", "::", 12, false),
+        fixed("IPv4-translated", "::ffff:0:0:0", 12, false),
+        fixed("NAT64 well-known", "64:ff9b::", 12, false),
+        fixed("6to4", "2002::", 2, false),
+        new Form("Teredo", (v4, random) -> {
+          byte[] out = random.clone();
+          out[0] = 0x20;
+          out[1] = 0x01;
+          out[2] = 0;
+          out[3] = 0;
+          for (int i = 0; i < 4; i++) {
+            out[12 + i] = (byte) ~v4[i];
+          }
+          return out;
+        })));
+    for (int length : List.of(48, 56, 64, 96)) {
+      forms.add(nat64("local-use NAT64", IpLiterals.parseIpv6("64:ff9b:1::"), length));
+    }
+    for (int length : RFC6052.keySet()) {
+      forms.add(nat64("NAT64 under any prefix", new byte[16], length)); // the prefix bits come from the random bytes
+    }
+    return Arbitraries.of(forms);
+  }
+
+  @Provide
+  Arbitrary<List<Cidr>> anyAllowPrivate() {
+    return Arbitraries.subsetOf(Stream.of("0.0.0.0/0", "::/0", "169.254.0.0/16", "100.64.0.0/10", "192.0.0.0/24",
+        "fc00::/7", "fe80::/10", "::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32",
+        "2000::/3", "::/3").map(Cidr::parse).toList()).map(List::copyOf);
+  }
+
+  @Property(tries = 2000)
+  void everyInstanceService_inEveryEmbeddingForm_isRefused_whateverAllowPrivateDeclares(
+      @ForAll("instanceServiceV4") String service, @ForAll("embeddingForms") Form form, @ForAll byte[] entropy,
+      @ForAll("anyAllowPrivate") List<Cidr> declared) throws Exception {
+    byte[] v4 = IpLiterals.parseIpv4(service);
+    byte[] bytes = form.embed().apply(v4, Arrays.copyOf(entropy, 16));
+    Inet6Address carrier = v6(bytes);
+    List<Cidr> allow = new ArrayList<>(declared);
+    allow.add(Cidr.parse(IpLiterals.format(bytes) + "/128"));
+    allow.add(Cidr.parse(service + "/32"));
+    assertThatThrownBy(() -> EgressGuard.checkAllowed(carrier, allow)).as("%s via %s", carrier, form)
+        .isInstanceOf(EgressDeniedException.class)
+        .hasMessageContaining(" embedding " + service)
+        .hasMessageEndingWith("can never be allowed, even if declared in allow_private");
+    EgressGuard guard = guardWith(Map.of("carrier.example", List.of(carrier)));
+    assertThatThrownBy(() -> guard.resolve("carrier.example", allow)).as("%s via %s", carrier, form)
+        .isInstanceOf(EgressDeniedException.class).hasMessageContaining("can never be allowed");
+  }
+
+  @Provide
+  Arbitrary<String> instanceServiceV4() {
+    return Arbitraries.of(INSTANCE_SERVICES_V4);
+  }
+
+  @Provide
+  Arbitrary<String> instanceService() {
+    return Arbitraries.of(Stream.concat(INSTANCE_SERVICES_V4.stream(), INSTANCE_SERVICES_V6.stream()).toList());
+  }
+
+  @Property(tries = 300)
+  void everyInstanceService_isRefusedAsItself_andMappedInDns_whateverAllowPrivateDeclares(
+      @ForAll("instanceService") String service, @ForAll("anyAllowPrivate") List<Cidr> declared) throws Exception {
+    InetAddress address = ip(service);
+    List<Cidr> allow = new ArrayList<>(declared);
+    allow.add(Cidr.parse(IpLiterals.format(address) + (address instanceof Inet4Address ? "/32" : "/128")));
+    assertThatThrownBy(() -> LITERALS_ONLY.resolve(service, allow)).as(service)
+        .isInstanceOf(EgressDeniedException.class)
+        .hasMessageEndingWith("can never be allowed, even if declared in allow_private");
+    if (address instanceof Inet4Address) {
+      byte[] v4 = address.getAddress();
+      EgressGuard guard = guardWith(Map.of("mapped.example",
+          List.of(v6(ip4Mapped(v4[0] & 0xff, v4[1] & 0xff, v4[2] & 0xff, v4[3] & 0xff)))));
+      assertThatThrownBy(() -> guard.resolve("mapped.example", allow)).as(service)
+          .hasMessageStartingWith("mapped.example resolves to " + service + ", which is ")
+          .hasMessageContaining("can never be allowed");
+    }
+  }
+
+  @Test
+  void instanceServices_inTheCode_areExactlyTheIndependentList() {
+    List<String> inCode = Stream.concat(SpecialRanges.IPV4.stream(), SpecialRanges.IPV6.stream())
+        .filter(r -> r.access() == SpecialRanges.Access.INSTANCE_SERVICE)
+        .map(r -> IpLiterals.format(r.cidr().network())).toList();
+    assertThat(inCode).containsExactlyInAnyOrderElementsOf(
+        Stream.concat(INSTANCE_SERVICES_V4.stream(), INSTANCE_SERVICES_V6.stream()).toList());
+  }
+
+  @Test
+  void docsEgressMd_listsEveryInstanceService_withASource() throws Exception {
+    List<String> rows = java.nio.file.Files.readAllLines(java.nio.file.Path.of("docs/egress.md"));
+    for (String service : Stream.concat(INSTANCE_SERVICES_V4.stream(), INSTANCE_SERVICES_V6.stream()).toList()) {
+      assertThat(rows.stream().anyMatch(row -> row.startsWith("| `" + service + "`") && row.contains("https://")))
+          .as("docs/egress.md has a table row for %s with a source", service).isTrue();
+    }
+  }
+
+  @Provide
+  Arbitrary<byte[]> outsideGlobalUnicast() {
+    return Arbitraries.bytes().array(byte[].class).ofSize(16)
+        .filter(b -> (b[0] & 0xe0) != 0x20); // 2000::/3 is the only global unicast space
+  }
+
+  @Property(tries = 2000)
+  void everyIpv6AddressOutsideGlobalUnicast_isNotPublic(@ForAll("outsideGlobalUnicast") byte[] bytes) {
+    assertThat(EgressGuard.blockedReason(v6(bytes))).as(IpLiterals.format(bytes)).isPresent();
   }
 
   private static InetAddress inet4(byte[] mapped) throws UnknownHostException {

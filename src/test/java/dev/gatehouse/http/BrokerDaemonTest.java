@@ -64,6 +64,10 @@ class BrokerDaemonTest {
           Thread.currentThread().interrupt();
         }
       }
+      if (r.rawPath().startsWith("/bounce/")) { // a same-host redirect to the Location named in base64url
+        return new Upstreams.Reply(302, Map.of("Location", new String(Base64.getUrlDecoder()
+            .decode(r.rawPath().substring("/bounce/".length())), StandardCharsets.UTF_8)), "");
+      }
       if (r.rawPath().equals("/redirect/same")) {
         return new Upstreams.Reply(302, Map.of("Location", "/api/v2/torrents/info"), "");
       }
@@ -95,7 +99,9 @@ class BrokerDaemonTest {
         + "  api:\n"
         + "    method: GET\n"
         + "    path: \"{path}\"\n"
-        + "    allow_paths: [\"/api/v2/torrents/*\", \"/redirect/*\"]\n");
+        + "    allow_paths: [\"/api/v2/torrents/*\", \"/redirect/*\"]\n"
+        + "  apis: { method: GET, path: \"{path}\", allow_paths: [\"/api/**\", \"/bounce/**\"] }\n"
+        + "  any: { method: GET, path: \"{path}\", allow_paths: [\"/**\"] }\n");
   }
 
   @AfterEach
@@ -289,6 +295,68 @@ class BrokerDaemonTest {
     assertThat(s.status()).as(path).isEqualTo(403);
     assertThat(s.problemType()).isEqualTo("path-refused");
     assertThat(h.upstream.received).isEmpty();
+  }
+
+  /**
+   * Each stays inside /api/** for Gatehouse's reading (the glob would match) and leaves it for
+   * some upstream stack: ;parameters (Tomcat, Jetty, Spring), NFKC and Windows best-fit
+   * look-alikes, Windows trailing-dot trimming, lenient overlong UTF-8. PathRulesTest holds the
+   * general property; here the daemon shows the refusal and that nothing is sent.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/api/v3/..;/..;/admin", "/api/v3/..;jsessionid=x/..;jsessionid=x/admin",
+      "/api/v3/..%3B/..%3b/admin", "/api/v3/..／..／admin", "/api/v3/..%EF%BC%8F..%EF%BC%8Fadmin",
+      "/api/v3/．．/．．/admin", "/api/v3/\u2025/\u2025/admin", "/api/v3/..\u2215..\u2215admin",
+      "/api/v3/..%C2%A5..%C2%A5admin", "/api/v3/%c0%ae%c0%ae/%c0%ae%c0%ae/admin", "/api/v3/.. /.. /admin",
+      "/api/v3/%252e%252e/%252e%252e/admin", "/api/v3/%e0%80%ae%e0%80%ae%c0%afadmin"})
+  void pathsThatAnUpstreamReadsAsAStepUp_areRefused_andNeverSent(String path) throws Exception {
+    Sent s = call("hdr.apis", "{\"path\":" + JSON.writeValueAsString(path) + "}");
+
+    assertThat(s.status()).as(path).isEqualTo(403);
+    assertThat(s.problemType()).isEqualTo("path-refused");
+    assertThat(h.upstream.received).isEmpty();
+  }
+
+  @Test
+  void aPathRefusal_namesTheReadingThatDiffers() throws Exception {
+    Sent s = call("hdr.apis", "{\"path\":\"/api/v3/..;/..;/admin\"}");
+
+    assertThat(JSON.readTree(s.body()).path("detail").asText()).contains("';'").contains("Tomcat");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/api/v3/series/12/seasons/1", "/api/v2/torrents/info", "/Items/abc-123/Refresh",
+      "/api/v2.0/indexers/all/results", "/api/v3/series/"})
+  void realApiPaths_underSlashStarStar_arriveAsWritten(String path) throws Exception {
+    Sent s = call("hdr.any", "{\"path\":" + JSON.writeValueAsString(path + "?filter=a;b&term=Am%C3%A9lie") + "}");
+
+    assertThat(s.status()).as(path).isEqualTo(200);
+    assertThat(h.upstream.received.get(0).rawPath()).isEqualTo(path);
+    assertThat(h.upstream.received.get(0).rawQuery()).isEqualTo("filter=a%3Bb&term=Am%C3%A9lie");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/api/v3/..;/..;/admin", "/api/v3/..%EF%BC%8F..%EF%BC%8Fadmin", "/api/v3/admin.",
+      "/api/v3/%E2%80%A5/%E2%80%A5/admin"})
+  void aSameHostRedirect_toAPathAnUpstreamReadsDifferently_isNotFollowed(String location) throws Exception {
+    Sent s = call("hdr.apis", "{\"path\":\"" + bounce(location) + "\"}");
+
+    assertThat(s.status()).as(location).isEqualTo(502);
+    assertThat(s.problemType()).isEqualTo("upstream-error");
+    assertThat(h.upstream.received).hasSize(1);
+  }
+
+  static String bounce(String location) {
+    return "/bounce/" + Base64.getUrlEncoder().withoutPadding().encodeToString(location.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aSameHostRedirect_toAPlainAllowedPath_isFollowed() throws Exception {
+    Sent s = call("hdr.apis", "{\"path\":\"" + bounce("/api/v3/series/12") + "\"}");
+
+    assertThat(s.status()).isEqualTo(200);
+    assertThat(h.upstream.received).hasSize(2);
+    assertThat(h.upstream.received.get(1).rawPath()).isEqualTo("/api/v3/series/12");
   }
 
   @Test

@@ -23,11 +23,24 @@ class AllowPrivateForTest {
   }
 
   @Test
-  void allowPrivateFor_ipv4MappedLiteral_isTheIpv4Address_whichTheGuardThenAccepts() throws Exception {
-    Presets.PrivateRange range = rangeFor("http://[::ffff:10.0.0.1]:8080");
-    assertThat(range.allowPrivate()).containsExactly("10.0.0.1/32");
-    EgressGuard.checkAllowed(java.net.InetAddress.getByName("::ffff:10.0.0.1"),
-        java.util.List.of(dev.gatehouse.guard.Cidr.parse(range.allowPrivate().get(0))));
+  void allowPrivateFor_ipv4MappedBaseUrl_isRefused_namingTheIpv4AddressToWrite() {
+    assertThatThrownBy(() -> rangeFor("http://[::ffff:10.0.0.1]:8080"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("service base URL \"http://[::ffff:10.0.0.1]:8080\": host \"[::ffff:10.0.0.1]\" is an IPv4-mapped"
+            + " IPv6 address; write the IPv4 address 10.0.0.1 instead");
+    assertThat(rangeFor("http://10.0.0.1:8080").allowPrivate()).containsExactly("10.0.0.1/32");
+  }
+
+  @Test
+  void allowPrivateFor_publicAddressCarryingAnInstanceService_isRefusedSayingWhy() {
+    assertThatThrownBy(() -> rangeFor("http://168.63.129.16"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("168.63.129.16 is Azure WireServer (168.63.129.16/32)"
+            + " and can never be allowed, even if declared in allow_private");
+    assertThatThrownBy(() -> rangeFor("http://[2a01:4f8::a9fe:a9fe]"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("2a01:4f8::a9fe:a9fe is a public address embedding 169.254.169.254 (RFC 6052 /96 position)"
+            + " which is cloud metadata (169.254.169.254/32), and can never be allowed, even if declared in allow_private");
   }
 
   @Test
