@@ -565,7 +565,9 @@ public final class Broker {
         throw new Refused(Problem.Kind.UPSTREAM, "the service redirected to a refused path");
       }
       String base = current.service().baseUrl().basePath();
-      String relative = decoded.startsWith(base) ? decoded.substring(base.length()) : null;
+      // Inside the base path means the base itself or below it at a segment boundary (/sub, not /subx).
+      String relative = decoded.equals(base) ? "/"
+          : decoded.startsWith(base + "/") ? decoded.substring(base.length()) : null;
       if (relative == null || (action.passThrough()
           && action.allowPaths().stream().noneMatch(g -> Globs.matchesPath(g, relative)))) {
         throw new Refused(Problem.Kind.UPSTREAM, "the service redirected outside this action's paths");

@@ -68,6 +68,12 @@ class BrokerDaemonTest {
         return new Upstreams.Reply(302, Map.of("Location", new String(Base64.getUrlDecoder()
             .decode(r.rawPath().substring("/bounce/".length())), StandardCharsets.UTF_8)), "");
       }
+      if (r.rawPath().equals("/sub/out")) { // under the base path /sub, to a sibling that only shares its prefix
+        return new Upstreams.Reply(302, Map.of("Location", "/subx/admin"), "");
+      }
+      if (r.rawPath().equals("/sub/in")) {
+        return new Upstreams.Reply(302, Map.of("Location", "/sub/ok"), "");
+      }
       if (r.rawPath().equals("/redirect/same")) {
         return new Upstreams.Reply(302, Map.of("Location", "/api/v2/torrents/info"), "");
       }
@@ -84,7 +90,13 @@ class BrokerDaemonTest {
     writeService("bear", "{ type: bearer, secret: svc.apikey }");
     writeService("basic", "{ type: basic, username: svc.user, password: svc.password }");
     writeService("qry", "{ type: query, param: apikey, secret: svc.apikey }");
-    h.start("hdr.*", "bear.*", "basic.*", "qry.search", "qry.api");
+    h.writeService("sub", "service: sub\n"
+        + "base_url: " + h.upstream.url() + "/sub\n"
+        + "allow_private: [\"127.0.0.1/32\"]\n"
+        + "auth: { type: header, name: X-Api-Key, secret: svc.apikey }\n"
+        + "actions:\n"
+        + "  go: { method: GET, path: \"/{step}\" }\n");
+    h.start("hdr.*", "bear.*", "basic.*", "qry.search", "qry.api", "sub.go");
     bot = h.agent();
   }
 
@@ -394,6 +406,18 @@ class BrokerDaemonTest {
     assertThat(same.status()).isEqualTo(200);
     assertThat(h.upstream.received.get(h.upstream.received.size() - 1).rawPath()).isEqualTo("/api/v2/torrents/info");
     assertThat(h.upstream.received.get(h.upstream.received.size() - 1).headers().get("X-Api-Key")).isEqualTo(CANARY);
+  }
+
+  @Test
+  void aSameHostRedirect_outsideTheBasePath_isNotFollowed_evenWhenItSharesItsPrefix() throws Exception {
+    Sent out = call("sub.go", "{\"step\":\"out\"}");
+    Sent in = call("sub.go", "{\"step\":\"in\"}");
+
+    assertThat(out.status()).isEqualTo(502);
+    assertThat(out.problemType()).isEqualTo("upstream-error");
+    assertThat(h.upstream.received).extracting(Upstreams.Received::rawPath).doesNotContain("/subx/admin");
+    assertThat(in.status()).isEqualTo(200);
+    assertThat(h.upstream.received.get(h.upstream.received.size() - 1).rawPath()).isEqualTo("/sub/ok");
   }
 
   @Test
