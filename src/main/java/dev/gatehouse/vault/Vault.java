@@ -54,6 +54,12 @@ import javax.crypto.spec.SecretKeySpec;
  *       {@value #WRONG_OR_DAMAGED}, with no hint of which.
  *   <li>Every change is one atomic, durable write, under a file lock shared by all
  *       processes: a crash leaves the old vault or the new one.
+ *   <li>Every write makes a new generation, stated in the file's authenticated header. Once
+ *       a {@link VaultLedger} is attached, each new generation is recorded there before its
+ *       file can be seen, and every file read (opening, and each re-read of a file that
+ *       changed) is checked against it: an older copy put in place of {@code vault.gh} is
+ *       refused. Without a ledger, a re-read file older than one this object already read is
+ *       refused.
  *   <li>No method returns a value except {@link #reveal}, which demands a {@link SecretAccess}.
  * </ul>
  */
@@ -72,6 +78,8 @@ public final class Vault {
   private VaultImage cached; // the last verified image, and the file it came from
   private Object cachedStamp;
   private long generation;
+  private VaultLedger ledger; // null until attached
+  private VaultVersion version; // of the last file verified
 
   public Vault(Path file, SecureRandom random, Clock clock) {
     this.file = file;
@@ -120,9 +128,9 @@ public final class Vault {
       byte[] dataKey = randomKey();
       try {
         Slot slot = wrapSlot(first, kdf, mk);
-        VaultImage image = new VaultImage(List.of(slot), 1,
+        VaultImage image = new VaultImage(1, List.of(slot), 1,
             Map.of(1, AesGcm.encrypt(mk, dataKey, dataKeyAad(1), random)), new TreeMap<>());
-        write(mk, image);
+        write(mk, image, null);
         seal();
         masterKey = mk.clone();
       } finally {
@@ -144,10 +152,16 @@ public final class Vault {
     } finally {
       Argon2id.zero(kek);
     }
-    try {
-      verify(mk, Files.readAllBytes(file));
-      for (int id : image.wrappedKeys().keySet()) {
-        Argon2id.zero(dataKey(mk, image, id)); // every data key must unwrap
+    VaultVersion opened;
+    try (HomeLock.Held held = lock.acquire()) {
+      byte[] bytes = readFile(); // the master key never changes: the file may have, since it was read above
+      VaultImage verified = verify(mk, bytes);
+      for (int id : verified.wrappedKeys().keySet()) {
+        Argon2id.zero(dataKey(mk, verified, id)); // every data key must unwrap
+      }
+      opened = VaultVersion.of(verified.generation(), Sha256.of(bytes));
+      if (ledger != null) {
+        ledger.admit(opened, true);
       }
     } catch (RuntimeException | IOException e) {
       Argon2id.zero(mk);
@@ -155,6 +169,63 @@ public final class Vault {
     }
     seal();
     masterKey = mk;
+    version = opened;
+  }
+
+  /**
+   * From now on, records every new generation in {@code ledger} before its file can be seen,
+   * and checks every file read against it. First checks the file in place (recording what
+   * the check learned): refused, the vault is sealed and the exception thrown.
+   */
+  public synchronized void attach(VaultLedger ledger) throws IOException {
+    attach(ledger, null, null);
+  }
+
+  /**
+   * The owner's way past a refused opening: records in {@code ledger} that the file in place,
+   * which must still be {@code shown}, is the current generation, then attaches as
+   * {@link #attach(VaultLedger)} does.
+   */
+  public synchronized void attachAccepting(VaultLedger ledger, VaultVersion shown, String owner) throws IOException {
+    attach(ledger, shown, owner);
+  }
+
+  /** The file in place, verified but checked against nothing: what an owner is shown before accepting it. */
+  public synchronized VaultVersion unchecked() throws IOException {
+    byte[] mk = requireUnsealed();
+    try (HomeLock.Held held = lock.acquire()) {
+      byte[] bytes = readFile();
+      return VaultVersion.of(verify(mk, bytes).generation(), Sha256.of(bytes));
+    }
+  }
+
+  private void attach(VaultLedger ledger, VaultVersion accept, String owner) throws IOException {
+    byte[] mk = requireUnsealed();
+    try (HomeLock.Held held = lock.acquire()) {
+      byte[] bytes = readFile();
+      VaultVersion present = VaultVersion.of(verify(mk, bytes).generation(), Sha256.of(bytes));
+      if (accept != null) {
+        if (!present.equals(accept)) {
+          throw new RefusedException("vault.gh changed since it was shown (now " + present.describe()
+              + "); nothing was accepted");
+        }
+        ledger.accept(present, owner);
+      }
+      ledger.admit(present, true);
+      this.ledger = ledger;
+      version = present;
+      cached = null;
+      cachedStamp = null;
+    } catch (RuntimeException e) {
+      seal();
+      throw e;
+    }
+  }
+
+  /** Which file the vault holds now (verified; checked against the ledger if one is attached). */
+  public synchronized VaultVersion version() throws IOException {
+    readVerified();
+    return version;
   }
 
   public Status status() throws IOException {
@@ -267,7 +338,7 @@ public final class Vault {
       int newId = image.wrappedKeys().keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
       byte[] newKey = randomKey();
       try {
-        VaultImage next = new VaultImage(image.slots(), newId,
+        VaultImage next = new VaultImage(image.generation(), image.slots(), newId,
             Map.of(newId, AesGcm.encrypt(mk, newKey, dataKeyAad(newId), random)), new TreeMap<>());
         SortedMap<String, StoredEntry> entries = new TreeMap<>();
         for (StoredEntry e : image.entries().values()) {
@@ -298,16 +369,34 @@ public final class Vault {
     });
   }
 
-  /** Read, verify, change, write: one step under the file lock. */
+  /** Read, verify, check, change, write: one step under the file lock. */
   private synchronized void transact(UnaryOperator<VaultImage> change) throws IOException {
     byte[] mk = requireUnsealed();
     try (HomeLock.Held held = lock.acquire()) {
-      VaultImage image = verify(mk, readFile());
+      byte[] bytes = readFile();
+      VaultImage image = verify(mk, bytes);
+      VaultVersion from = check(image, bytes);
       VaultImage next = change.apply(image);
       if (next != image) {
-        write(mk, next);
+        write(mk, next.withGeneration(ledger == null ? image.generation() + 1 : ledger.generationAfter(from)), from);
       }
     }
+  }
+
+  /**
+   * The version of a file just verified, once it passed the ledger's check (or, without a
+   * ledger, is not older than the last file verified here). Holds the file lock.
+   */
+  private VaultVersion check(VaultImage image, byte[] bytes) {
+    VaultVersion present = VaultVersion.of(image.generation(), Sha256.of(bytes));
+    if (ledger != null) {
+      ledger.admit(present, false);
+    } else if (version != null && present.generation() < version.generation()) {
+      throw new RefusedException("vault.gh was replaced by an older copy of itself (" + present.describe()
+          + "; this process had read " + version.describe() + "); refusing to use it");
+    }
+    version = present;
+    return present;
   }
 
   /**
@@ -322,7 +411,12 @@ public final class Vault {
     if (stamp != null && stamp.equals(cachedStamp) && cached != null) {
       return cached;
     }
-    VaultImage image = verify(mk, readFile());
+    VaultImage image;
+    try (HomeLock.Held held = lock.acquire()) { // the file and the ledger, read as one step
+      byte[] bytes = readFile();
+      image = verify(mk, bytes);
+      check(image, bytes);
+    }
     cached = image;
     cachedStamp = stamp;
     generation++;
@@ -331,7 +425,8 @@ public final class Vault {
 
   /**
    * A number that changes whenever the vault's content may have changed (a new file was
-   * verified); callers may keep what they derived from entries while it stays the same.
+   * verified); callers may keep what they derived from entries while it stays the same. Local
+   * to this object: the file's own generation is {@link #version()}.
    */
   public synchronized long generation() throws IOException {
     readVerified();
@@ -377,9 +472,25 @@ public final class Vault {
     return parsed.image();
   }
 
-  private void write(byte[] mk, VaultImage image) throws IOException {
+  /**
+   * Writes {@code image} (the next generation after {@code from}; null when creating). With a
+   * ledger, the new generation and the file's hash are durable in it before the rename that
+   * makes the file visible, so a crash leaves either the old file (the intent is then seen
+   * as not carried out) or the new one (seen as the one intended): never a file the ledger
+   * does not know. Holds the file lock.
+   */
+  private void write(byte[] mk, VaultImage image, VaultVersion from) throws IOException {
     byte[] macInput = VaultFormat.macInput(image);
-    AtomicFiles.write(file, VaultFormat.write(macInput, fileMac(mk, macInput)));
+    byte[] bytes = VaultFormat.write(macInput, fileMac(mk, macInput));
+    VaultVersion to = VaultVersion.of(image.generation(), Sha256.of(bytes));
+    if (ledger != null) {
+      ledger.intend(from, to);
+    }
+    AtomicFiles.write(file, bytes);
+    version = to;
+    if (ledger != null) {
+      ledger.committed(to);
+    }
   }
 
   private byte[] requireUnsealed() {

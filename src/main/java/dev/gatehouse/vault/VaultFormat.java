@@ -20,20 +20,25 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The vault file layout, version 1. Frozen: a change is a new version, read alongside this
- * one. Documented in docs/vault-format.md. Three lines of UTF-8:
+ * The vault file layout, version 2; version 1 is still read. Frozen: a change is a new
+ * version, read alongside these. Documented in docs/vault-format.md. Three lines of UTF-8:
  *
  * <pre>
- * gatehouse-vault 1
+ * gatehouse-vault 2 GENERATION
  * {"slots":[...],"keyring":{...},"entries":[...]}
  * mac BASE64(HMAC-SHA256(file-mac key, line 1 + "\n" + line 2))
  * </pre>
  *
- * Parsing checks form only; the MAC (checked once the master key is known) proves the file
+ * GENERATION (decimal, from 1) grows by one with every write, under the MAC, so the file
+ * itself says how new it is. A version 1 file ({@code gatehouse-vault 1}, the same body) is
+ * generation 0; every write is version 2.
+ *
+ * <p>Parsing checks form only; the MAC (checked once the master key is known) proves the file
  * is the one Gatehouse wrote, to the bit.
  */
 final class VaultFormat {
-  static final String MAGIC = "gatehouse-vault 1";
+  static final String MAGIC_V1 = "gatehouse-vault 1";
+  static final String MAGIC_V2 = "gatehouse-vault 2 ";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Base64.Encoder B64 = Base64.getEncoder();
   private static final Base64.Decoder B64D = Base64.getDecoder();
@@ -51,7 +56,10 @@ final class VaultFormat {
   private VaultFormat() {}
 
   static byte[] macInput(VaultImage image) {
-    return (MAGIC + "\n" + body(image)).getBytes(StandardCharsets.UTF_8);
+    if (image.generation() < 1) {
+      throw new IllegalArgumentException("a version 2 vault's generation starts at 1");
+    }
+    return (MAGIC_V2 + image.generation() + "\n" + body(image)).getBytes(StandardCharsets.UTF_8);
   }
 
   static byte[] write(byte[] macInput, byte[] mac) {
@@ -97,10 +105,7 @@ final class VaultFormat {
     if (nl3 != file.length - 1) {
       throw new Damaged("not three lines");
     }
-    String magic = new String(file, 0, nl1, StandardCharsets.UTF_8);
-    if (!magic.equals(MAGIC)) {
-      throw new Damaged("not a version 1 vault");
-    }
+    long generation = generation(new String(file, 0, nl1, StandardCharsets.UTF_8));
     String macLine = new String(file, nl2 + 1, nl3 - nl2 - 1, StandardCharsets.US_ASCII);
     if (!macLine.startsWith("mac ")) {
       throw new Damaged("no mac line");
@@ -113,13 +118,28 @@ final class VaultFormat {
       throw new Damaged("body is not JSON");
     }
     try {
-      return new Parsed(image(root), Arrays.copyOf(file, nl2), mac);
+      return new Parsed(image(root, generation), Arrays.copyOf(file, nl2), mac);
     } catch (IllegalArgumentException | NullPointerException | java.time.DateTimeException e) {
       throw new Damaged("a field is missing or impossible");
     }
   }
 
-  private static VaultImage image(JsonNode root) throws Damaged {
+  /** The generation line 1 states: 0 for version 1, else a canonical decimal from 1. */
+  private static long generation(String magic) throws Damaged {
+    if (magic.equals(MAGIC_V1)) {
+      return 0;
+    }
+    if (!magic.startsWith(MAGIC_V2)) {
+      throw new Damaged("not a version 1 or 2 vault");
+    }
+    String n = magic.substring(MAGIC_V2.length());
+    if (!n.matches("[1-9][0-9]{0,17}")) {
+      throw new Damaged("the generation is not a canonical decimal");
+    }
+    return Long.parseLong(n);
+  }
+
+  private static VaultImage image(JsonNode root, long generation) throws Damaged {
     List<Slot> slots = new ArrayList<>();
     for (JsonNode s : array(root, "slots")) {
       JsonNode kdf = obj(s, "kdf");
@@ -164,7 +184,7 @@ final class VaultFormat {
         throw new Damaged("duplicate entry");
       }
     }
-    return new VaultImage(slots, active, keys, entries);
+    return new VaultImage(generation, slots, active, keys, entries);
   }
 
   private static int indexOf(byte[] b, int from) {

@@ -11,11 +11,16 @@ import java.util.TreeMap;
 /**
  * The vault file's content as stored: everything in it is either public (names, times,
  * parameters) or ciphertext. Immutable; changes make a new image.
+ *
+ * @param generation how many writes made this file (0: a version 1 file); see {@link VaultFormat}
  */
-record VaultImage(List<Slot> slots, int activeKeyId, Map<Integer, byte[]> wrappedKeys,
+record VaultImage(long generation, List<Slot> slots, int activeKeyId, Map<Integer, byte[]> wrappedKeys,
     SortedMap<String, StoredEntry> entries) {
 
   VaultImage {
+    if (generation < 0) {
+      throw new IllegalArgumentException("negative generation");
+    }
     slots = List.copyOf(slots);
     wrappedKeys = Collections.unmodifiableMap(new LinkedHashMap<>(wrappedKeys));
     entries = Collections.unmodifiableSortedMap(new TreeMap<>(entries));
@@ -51,10 +56,15 @@ record VaultImage(List<Slot> slots, int activeKeyId, Map<Integer, byte[]> wrappe
   record StoredEntry(String name, Instant created, Instant updated, byte[] ciphertext) {}
 
   VaultImage withEntries(SortedMap<String, StoredEntry> newEntries) {
-    return new VaultImage(slots, activeKeyId, wrappedKeys, newEntries);
+    return new VaultImage(generation, slots, activeKeyId, wrappedKeys, newEntries);
   }
 
   VaultImage withSlots(List<Slot> newSlots) {
-    return new VaultImage(newSlots, activeKeyId, wrappedKeys, entries);
+    return new VaultImage(generation, newSlots, activeKeyId, wrappedKeys, entries);
+  }
+
+  /** The same content as another generation, for writing. */
+  VaultImage withGeneration(long newGeneration) {
+    return new VaultImage(newGeneration, slots, activeKeyId, wrappedKeys, entries);
   }
 }
