@@ -31,7 +31,7 @@ public final class AuditVerifier {
 
   /** Everything a reader needs, built in one pass; {@code tree} only if asked for. */
   public record Scan(long entries, byte[] root, MerkleTree tree, List<byte[]> lines, byte[] rootAtCapture,
-      String problem) {}
+      VaultWrites vaultAtCapture, String problem) {}
 
   public static Result verify(Path dir, Checkpoint.Verifier key, String olderNote) throws IOException {
     Checkpoint latest = null;
@@ -61,6 +61,20 @@ public final class AuditVerifier {
     if (latest != null && !Arrays.equals(scan.rootAtCapture(), latest.root())) {
       return new Result(scan.entries(), scan.root(), latest, older, "the Merkle root at size " + latest.size()
           + " differs from the latest checkpoint's: entries before seq " + latest.size() + " were rewritten");
+    }
+    if (latest != null) {
+      String vaultProblem;
+      try {
+        VaultWrites signed = VaultWrites.fromExtensions(latest.extensions());
+        vaultProblem = signed.equals(scan.vaultAtCapture()) ? null : "states the vault as " + signed.describe()
+            + " but its entries say " + scan.vaultAtCapture().describe();
+      } catch (IllegalArgumentException e) {
+        vaultProblem = e.getMessage();
+      }
+      if (vaultProblem != null) {
+        return new Result(scan.entries(), scan.root(), latest, older, "the latest checkpoint (size " + latest.size()
+            + ") " + vaultProblem);
+      }
     }
     if (older != null) {
       MerkleTree tree = scan.tree();
@@ -100,6 +114,8 @@ public final class AuditVerifier {
   public static Scan scan(Path dir, boolean keepTree, boolean keepLines, long captureSize) throws IOException {
     CompactRange range = new CompactRange();
     byte[] captured = captureSize == 0 ? range.root() : null;
+    VaultWrites vault = VaultWrites.NONE;
+    VaultWrites vaultCaptured = VaultWrites.NONE;
     MerkleTree tree = keepTree ? new MerkleTree() : null;
     List<byte[]> lines = keepLines ? new ArrayList<>() : null;
     long expected = 0;
@@ -130,11 +146,13 @@ public final class AuditVerifier {
           problem = "seq " + r.seq() + where + ": prev does not link to seq " + (r.seq() - 1);
         }
         if (problem != null) {
-          return new Scan(expected, range.root(), tree, lines, captured, problem);
+          return new Scan(expected, range.root(), tree, lines, captured, vaultCaptured, problem);
         }
         range.append(c.leaf());
+        vault = vault.apply(r.type(), r.outcome(), r.details());
         if (range.size() == captureSize) {
           captured = range.root();
+          vaultCaptured = vault;
         }
         if (tree != null) {
           tree.append(c.leaf());
@@ -148,10 +166,10 @@ public final class AuditVerifier {
       if (start < bytes.length) {
         String torn = segment.getFileName() + " ends with a torn line of " + (bytes.length - start) + " bytes"
             + (s == segments.size() - 1 ? " (a crash mid-write; the next append moves it aside)" : "");
-        return new Scan(expected, range.root(), tree, lines, captured, "seq " + expected + ": " + torn);
+        return new Scan(expected, range.root(), tree, lines, captured, vaultCaptured, "seq " + expected + ": " + torn);
       }
     }
-    return new Scan(expected, range.root(), tree, lines, captured, null);
+    return new Scan(expected, range.root(), tree, lines, captured, vaultCaptured, null);
   }
 
   /** What one line says by itself. */

@@ -20,9 +20,11 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * A signed tree head in the C2SP formats (c2sp.org/tlog-checkpoint inside a
  * c2sp.org/signed-note): origin line, tree size, base64 RFC 6962 root, a blank line, and
  * signature lines {@code — <name> <base64(key id || Ed25519 signature)>}. The signature
- * covers the text up to and including its last newline.
+ * covers the text up to and including its last newline. Extension lines (c2sp.org's optional
+ * lines after the root) carry what the log knows of the vault's generations
+ * ({@link VaultWrites#extensions}); readers that do not know them ignore them.
  */
-public record Checkpoint(String origin, long size, byte[] root) {
+public record Checkpoint(String origin, long size, byte[] root, List<String> extensions) {
   private static final String DASH = "\u2014 ";
   private static final byte[] X509_ED25519_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
@@ -34,6 +36,16 @@ public record Checkpoint(String origin, long size, byte[] root) {
       throw new IllegalArgumentException("bad size or root");
     }
     root = root.clone();
+    extensions = List.copyOf(extensions);
+    for (String e : extensions) {
+      if (e.isEmpty() || e.chars().anyMatch(c -> c < 0x20)) {
+        throw new IllegalArgumentException("an extension line is non-empty and has no control characters");
+      }
+    }
+  }
+
+  public Checkpoint(String origin, long size, byte[] root) {
+    this(origin, size, root, List.of());
   }
 
   @Override
@@ -43,7 +55,8 @@ public record Checkpoint(String origin, long size, byte[] root) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Checkpoint c && c.origin.equals(origin) && c.size == size && Arrays.equals(c.root, root);
+    return o instanceof Checkpoint c && c.origin.equals(origin) && c.size == size && Arrays.equals(c.root, root)
+        && c.extensions.equals(extensions);
   }
 
   @Override
@@ -53,12 +66,15 @@ public record Checkpoint(String origin, long size, byte[] root) {
 
   @Override
   public String toString() {
-    return "Checkpoint[" + origin + ", " + size + ", " + Base64.getEncoder().encodeToString(root) + "]";
+    return "Checkpoint[" + origin + ", " + size + ", " + Base64.getEncoder().encodeToString(root)
+        + (extensions.isEmpty() ? "" : ", " + extensions) + "]";
   }
 
   /** The checkpoint body, each line ending in a newline. */
   public String text() {
-    return origin + "\n" + size + "\n" + Base64.getEncoder().encodeToString(root) + "\n";
+    StringBuilder text = new StringBuilder(origin + "\n" + size + "\n" + Base64.getEncoder().encodeToString(root) + "\n");
+    extensions.forEach(e -> text.append(e).append('\n'));
+    return text.toString();
   }
 
   /** The whole signed note. */
@@ -218,6 +234,10 @@ public record Checkpoint(String origin, long size, byte[] root) {
     if (root.length != 32) {
       throw new IllegalArgumentException("the root is not 32 bytes");
     }
-    return new Checkpoint(lines[0], Long.parseLong(lines[1]), root);
+    List<String> extensions = List.of(lines).subList(3, lines.length - 1);
+    if (extensions.contains("")) {
+      throw new IllegalArgumentException("an extension line is empty");
+    }
+    return new Checkpoint(lines[0], Long.parseLong(lines[1]), root, extensions);
   }
 }

@@ -53,6 +53,10 @@ import java.util.stream.Stream;
  *   <li>A torn last line (a crash mid-write) is moved aside to {@code SEGMENT.torn-MILLIS}
  *       and an {@code audit.recovered} entry says so; nothing else is ever repaired.
  *   <li>Secrets are redacted ({@link Redactor}) before an entry is built.
+ *   <li>It knows what its {@value VaultWrites#TYPE} entries say of the vault's generations
+ *       ({@link #vaultWrites}), and every checkpoint it signs states that for its size. On
+ *       opening, that state is taken from the signed checkpoint only when {@code tip.json}
+ *       matches the checkpoint's size and root; otherwise every entry is read again.
  * </ul>
  */
 public final class FileAuditLog implements AuditLog, AutoCloseable {
@@ -99,6 +103,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private Instant segmentStarted;
   private long checkpointSize;
   private Instant checkpointTime;
+  private Checkpoint latestCheckpoint; // verified, read when (re)syncing; null if none
+  private VaultWrites vaultWrites = VaultWrites.NONE; // at nextSeq
   private boolean unforced; // the open segment has bytes written but not yet forced
   private long unforcedSince; // System.nanoTime() of the first of them
   private long forces; // for tests
@@ -147,6 +153,52 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   @Override
   public void recordEventually(AuditEvent event) {
     commits.submit(redactor.redact(event), false);
+  }
+
+  /**
+   * Records a {@value VaultWrites#TYPE} entry, durably, and if {@code sign} signs a checkpoint
+   * covering it before returning (else the next checkpoint covers it). Its details
+   * (generations and SHA-256s, checked to be decimal or hex) are written as given: scrubbing
+   * a secret value that happened to appear in a digest would break the record the rollback
+   * check reads. The other fields are redacted as usual.
+   */
+  void recordVaultWrite(String actor, String outcome, Map<String, String> details, boolean sign) {
+    details.forEach((k, v) -> {
+      if (!k.matches("[a-z_0-9]+") || !v.matches("[0-9a-f]{1,64}")) {
+        throw new IllegalArgumentException("a vault.write detail is a decimal or hex value");
+      }
+    });
+    AuditEvent scrubbed = redactor.redact(new AuditEvent(VaultWrites.TYPE, actor, "vault.gh", outcome, Map.of()));
+    commits.submit(new AuditEvent(scrubbed.type(), scrubbed.actor(), scrubbed.target(), scrubbed.outcome(), details),
+        true).await();
+    if (sign) {
+      checkpoint();
+    }
+  }
+
+  /**
+   * What the log knows of the vault's generations, after catching up with what other
+   * processes appended (the entries after the last sync only).
+   *
+   * @throws RefusedException if the log cannot be read: the caller refuses to use the vault
+   */
+  public VaultWrites vaultWrites() {
+    flushLock.lock();
+    try (HomeLock.Held held = fileLock.acquire()) {
+      List<AuditEvent> recovered = new ArrayList<>();
+      sync(recovered);
+      if (!recovered.isEmpty()) {
+        write(recovered, true);
+      }
+      return vaultWrites;
+    } catch (IOException | RuntimeException e) {
+      synced = false;
+      closeSegment();
+      throw new RefusedException("the audit log in " + dir + " cannot be read (" + describe(e)
+          + "); refusing to use the vault, to fail closed", e);
+    } finally {
+      flushLock.unlock();
+    }
   }
 
   /**
@@ -258,9 +310,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     long seq = nextSeq;
     String prev = prevHash;
     CompactRange next = new CompactRange(range.size(), range.peaks());
+    VaultWrites vault = vaultWrites;
     long[] seqs = new long[events.size()];
     for (int i = 0; i < events.size(); i++) {
-      byte[] line = AuditRecord.createLine(seq, now, events.get(i), prev);
+      AuditEvent e = events.get(i);
+      vault = vault.apply(e.type(), e.outcome(), e.details());
+      byte[] line = AuditRecord.createLine(seq, now, e, prev);
       out.write(line);
       out.write('\n');
       next.append(Rfc6962.leafHash(line));
@@ -291,6 +346,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     nextSeq = seq;
     prevHash = prev;
     range = next;
+    vaultWrites = vault;
     return seqs;
   }
 
@@ -359,8 +415,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     }
     List<Path> segments = segments(dir);
     if (!synced) {
-      loadTip();
       loadCheckpoint();
+      loadTip();
     }
     int from = segment == null ? 0 : Math.max(0, segments.indexOf(segment));
     long offset = segment == null ? 0 : segmentSize;
@@ -387,6 +443,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
         range.append(Rfc6962.leafHash(line));
         nextSeq++;
         prevHash = r.hash();
+        vaultWrites = vaultWrites.apply(r.type(), r.outcome(), r.details());
       }
       segment = s;
       segmentSize = offset + start;
@@ -411,6 +468,11 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
         Map.of("bytes", Integer.toString(torn.length), "moved_to", aside.getFileName().toString()));
   }
 
+  /**
+   * Starts from {@code tip.json} when it describes the latest signed checkpoint (same size,
+   * and its peaks give the checkpoint's root), taking the vault state from the checkpoint;
+   * else from nothing, so that every entry is read again.
+   */
   private void loadTip() throws IOException {
     nextSeq = 0;
     prevHash = AuditRecord.GENESIS;
@@ -418,6 +480,10 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     segment = null;
     segmentSize = 0;
     segmentStarted = null;
+    vaultWrites = VaultWrites.NONE;
+    if (latestCheckpoint == null) {
+      return;
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(dir.resolve(TIP_FILE));
@@ -435,7 +501,13 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       if (!Files.exists(s) || Files.size(s) < off) {
         return; // a stale tip: read everything
       }
-      range = new CompactRange(n.get("size").asLong(), peaks);
+      CompactRange tip = new CompactRange(n.get("size").asLong(), peaks);
+      if (tip.size() != latestCheckpoint.size() || !java.util.Arrays.equals(tip.root(), latestCheckpoint.root())) {
+        return; // not the checkpoint's position (a crash between the two replaces, or an edit): read everything
+      }
+      VaultWrites signed = VaultWrites.fromExtensions(latestCheckpoint.extensions());
+      range = tip;
+      vaultWrites = signed;
       nextSeq = range.size();
       prevHash = n.get("last_hash").asText();
       segment = s;
@@ -443,6 +515,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       segmentStarted = Instant.parse(n.get("segment_started").asText());
     } catch (RuntimeException e) {
       range = new CompactRange(); // a damaged tip: read everything
+      vaultWrites = VaultWrites.NONE;
       nextSeq = 0;
       prevHash = AuditRecord.GENESIS;
       segment = null;
@@ -453,11 +526,13 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private void loadCheckpoint() {
     checkpointSize = 0;
     checkpointTime = clock.instant();
+    latestCheckpoint = null;
     try {
-      // Only a checkpoint this log signed sets the cadence: a forged one with a huge size
-      // would otherwise put off every checkpoint until close.
-      checkpointSize = Checkpoint.verify(Files.readString(dir.resolve(CHECKPOINT_FILE), StandardCharsets.UTF_8),
-          verifier).size();
+      // Only a checkpoint this log signed sets the cadence (a forged one with a huge size
+      // would otherwise put off every checkpoint until close) or says where to start.
+      latestCheckpoint = Checkpoint.verify(Files.readString(dir.resolve(CHECKPOINT_FILE), StandardCharsets.UTF_8),
+          verifier);
+      checkpointSize = latestCheckpoint.size();
     } catch (IOException | RuntimeException e) {
       // none yet, unreadable or not ours: the next checkpoint replaces it
     }
@@ -468,7 +543,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       return;
     }
     forceWritten(); // a signed size must never exceed what a power loss leaves
-    Checkpoint cp = new Checkpoint(verifier.name(), range.size(), range.root());
+    Checkpoint cp = new Checkpoint(verifier.name(), range.size(), range.root(), vaultWrites.extensions());
     ObjectNode tip = JSON.createObjectNode();
     tip.put("size", range.size());
     var peaks = tip.putArray("peaks");
