@@ -3,6 +3,7 @@ package dev.gatehouse;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditKeys;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.audit.AuditVaultLedger;
 import dev.gatehouse.audit.DeferredAuditLog;
 import dev.gatehouse.audit.FileAuditLog;
 import dev.gatehouse.audit.Redactor;
@@ -58,6 +59,7 @@ public final class Gatehouse implements AutoCloseable {
   private final DeferredAuditLog audit = new DeferredAuditLog();
   private final TotpService totp;
   private FileAuditLog auditLog;
+  private AuditVaultLedger ledger;
   private Redactor redactor;
   private StateDb stateDb;
   private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
@@ -91,6 +93,7 @@ public final class Gatehouse implements AutoCloseable {
       }
       g.vault.create(first, kdf);
       g.openAudit();
+      g.attachLedger();
       g.audit.record(new AuditEvent("home.init", "cli:" + System.getProperty("user.name"), dir.toString(),
           "created", Map.of("vault_opens_with", first instanceof Credential.Password ? "password" : "machine")));
       return g;
@@ -122,18 +125,56 @@ public final class Gatehouse implements AutoCloseable {
     return vault;
   }
 
-  /** Unseals the vault with {@code credential} and opens the audit log, whose keys it holds. */
+  /**
+   * Unseals the vault with {@code credential}, opens the audit log (whose keys it holds), and
+   * checks the vault file against the generations the log recorded: an older copy of
+   * {@code vault.gh} is refused (RefusedException) and the vault sealed again. Every later
+   * write and re-read of the vault goes through the same log.
+   */
   public void unseal(Credential credential) throws IOException {
     vault.unseal(credential);
     openAudit();
+    attachLedger();
+  }
+
+  /**
+   * For {@code vault accept-rollback}: unseals and opens the audit log without the rollback
+   * check, and says how the file in place stands against the log. Nothing is recorded and
+   * nothing else may be done until {@link #acceptPresentVault} (or the home is closed).
+   */
+  public AuditVaultLedger.Standing unsealForInspection(Credential credential) throws IOException {
+    vault.unseal(credential);
+    openAudit();
+    return ledger.standing(vault.unchecked());
+  }
+
+  /** After {@link #unsealForInspection}: records {@code owner}'s acceptance of {@code shown} as current. */
+  public void acceptPresentVault(dev.gatehouse.vault.VaultVersion shown, String owner) throws IOException {
+    vault.attachAccepting(ledger, shown, owner);
+    audit.open(auditLog);
+  }
+
+  /** After {@link #unsealForInspection}: the opening's usual check, as {@link #unseal} makes it. */
+  public void finishInspection() throws IOException {
+    attachLedger();
+  }
+
+  private void attachLedger() throws IOException {
+    vault.attach(ledger);
+    audit.open(auditLog); // nothing is recorded for a vault the log refuses
   }
 
   private void openAudit() throws IOException {
+    Path dir = home.file(AUDIT_DIR);
+    if (!vault.contains(AuditKeys.SIGNING_ENTRY) && !FileAuditLog.segments(dir).isEmpty()) {
+      vault.seal(); // its keys would be made anew, and the log's history orphaned
+      throw new RefusedException("vault.gh has no audit keys, but the audit log in " + dir + " exists: this vault "
+          + "is older than the log (an older copy of itself); refusing to use it. Put the newer vault.gh back");
+    }
     AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
     redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
-    auditLog = FileAuditLog.open(home.file(AUDIT_DIR), clock, redactor, keys.verifier(), keys.signingKey(),
-        config.audit());
-    audit.open(auditLog);
+    auditLog = FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit());
+    ledger = new AuditVaultLedger(auditLog, "cli:" + System.getProperty("user.name"));
   }
 
   /** Where every decision is recorded; refuses until the vault is unsealed. */

@@ -1,6 +1,7 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.audit.AuditVaultLedger;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.vault.Credential;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "vault", mixinStandardHelpOptions = true,
     description = "The encrypted vault: every secret Gatehouse holds. Nothing here ever prints a value.",
     subcommands = {VaultCommand.Add.class, VaultCommand.ListEntries.class, VaultCommand.Remove.class,
-        VaultCommand.Passwd.class, VaultCommand.Rotate.class, VaultCommand.Status.class})
+        VaultCommand.Passwd.class, VaultCommand.Rotate.class, VaultCommand.Status.class,
+        VaultCommand.AcceptRollback.class})
 final class VaultCommand implements Runnable {
   @Spec
   CommandSpec spec;
@@ -143,6 +145,51 @@ final class VaultCommand implements Runnable {
       Vault v = g.vault();
       g.vaultService().rotate(env().actor());
       out().println("Rotated: every entry is now under data key " + v.status().activeKeyId() + ".");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "accept-rollback", mixinStandardHelpOptions = true,
+      description = {"Accept the vault.gh in place as current although the audit log knows a newer one.",
+          "Opening refuses a vault older than the newest generation the audit log recorded (an older copy put "
+              + "in its place brings back revoked agent keys, removed secrets, an old password). If this copy is "
+              + "meant, a restore from backup, this shows its generation and the one the log expected, and after "
+              + "confirmation records the acceptance in the audit log. Run it as the home's owner on this host."})
+  static final class AcceptRollback extends HomeCommand {
+    @Option(names = "--yes", description = "Do not ask for confirmation.")
+    boolean yes;
+
+    @Override
+    Integer execute() throws IOException {
+      Gatehouse g = open();
+      if (!g.vault().exists()) {
+        throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init`");
+      }
+      AuditVaultLedger.Standing s;
+      try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, g.vault())) {
+        s = g.unsealForInspection(c);
+      }
+      PrintWriter out = out();
+      out.println("vault.gh is " + s.present().describe() + ".");
+      out.println("The audit log expects " + s.known().describe() + ".");
+      if (s.verdict().admitted) {
+        g.finishInspection(); // checks and reconciles like any opening
+        out.println("Nothing to accept: the vault opens as it is.");
+        return ExitCodes.OK;
+      }
+      if (!yes) {
+        if (!env().terminal().interactive()) {
+          throw new BadInputException("refusing to accept an older vault without confirmation; add --yes");
+        }
+        String answer = env().terminal().readLine("Everything changed in the vault since this copy is undone "
+            + "(removed secrets and revoked agent keys come back). Type 'accept' to make it current: ");
+        if (answer == null || !answer.strip().equals("accept")) {
+          out.println("Nothing changed.");
+          return ExitCodes.NO;
+        }
+      }
+      g.acceptPresentVault(s.present(), env().actor());
+      out.println("Accepted: " + s.present().describe() + " is the current vault; the audit log records it.");
       return ExitCodes.OK;
     }
   }
