@@ -60,6 +60,28 @@ class VaultRollbackCliTest extends CliTestBase {
   }
 
   @Test
+  void aRunningHome_likeTheDaemon_refusesAnOlderCopySwappedInUnderIt() throws Exception {
+    twoGenerations();
+    try (Gatehouse daemon = dev.gatehouse.testing.TestHome.open(home, clock, "test-password")) {
+      assertThat(daemon.vault().contains("new.secret")).isTrue();
+      assertThat(add("while.open", "value-while-open")).isZero(); // another process writes: the daemon follows
+      assertThat(daemon.vault().contains("while.open")).isTrue();
+      Path newest = temp.resolve("vault.newest");
+      Files.copy(vault, newest);
+      put(older);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> daemon.vault().contains("old.secret"))
+          .isInstanceOf(dev.gatehouse.error.RefusedException.class)
+          .hasMessageContaining("older than the audit log's record of it");
+      put(newer);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> daemon.vault().contains("new.secret"))
+          .as("newer than the pair, but older than the write made while open")
+          .isInstanceOf(dev.gatehouse.error.RefusedException.class);
+      put(newest);
+      assertThat(daemon.vault().contains("while.open")).isTrue();
+    }
+  }
+
+  @Test
   void olderCopy_acceptedByTheOwner_opensAndTheAcceptanceIsAudited() throws Exception {
     twoGenerations();
     put(older);
