@@ -92,7 +92,7 @@ public final class Gatehouse implements AutoCloseable {
         throw new BadInputException("a Gatehouse home already exists at " + dir + "; nothing was changed");
       }
       g.vault.create(first, kdf);
-      g.openAudit();
+      g.openAudit(defaultActor());
       g.attachLedger();
       g.audit.record(new AuditEvent("home.init", "cli:" + System.getProperty("user.name"), dir.toString(),
           "created", Map.of("vault_opens_with", first instanceof Credential.Password ? "password" : "machine")));
@@ -132,8 +132,13 @@ public final class Gatehouse implements AutoCloseable {
    * write and re-read of the vault goes through the same log.
    */
   public void unseal(Credential credential) throws IOException {
+    unseal(credential, defaultActor());
+  }
+
+  /** {@link #unseal(Credential)}, naming {@code actor} in the vault's generation records. */
+  public void unseal(Credential credential, String actor) throws IOException {
     vault.unseal(credential);
-    openAudit();
+    openAudit(actor);
     attachLedger();
   }
 
@@ -142,9 +147,9 @@ public final class Gatehouse implements AutoCloseable {
    * check, and says how the file in place stands against the log. Nothing is recorded and
    * nothing else may be done until {@link #acceptPresentVault} (or the home is closed).
    */
-  public AuditVaultLedger.Standing unsealForInspection(Credential credential) throws IOException {
+  public AuditVaultLedger.Standing unsealForInspection(Credential credential, String actor) throws IOException {
     vault.unseal(credential);
-    openAudit();
+    openAudit(actor);
     return ledger.standing(vault.unchecked());
   }
 
@@ -164,7 +169,11 @@ public final class Gatehouse implements AutoCloseable {
     audit.open(auditLog); // nothing is recorded for a vault the log refuses
   }
 
-  private void openAudit() throws IOException {
+  private static String defaultActor() {
+    return "cli:" + System.getProperty("user.name");
+  }
+
+  private void openAudit(String actor) throws IOException {
     Path dir = home.file(AUDIT_DIR);
     if (!vault.contains(AuditKeys.SIGNING_ENTRY) && !FileAuditLog.segments(dir).isEmpty()) {
       vault.seal(); // its keys would be made anew, and the log's history orphaned
@@ -174,7 +183,7 @@ public final class Gatehouse implements AutoCloseable {
     AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
     redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
     auditLog = FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit());
-    ledger = new AuditVaultLedger(auditLog, "cli:" + System.getProperty("user.name"));
+    ledger = new AuditVaultLedger(auditLog, actor);
   }
 
   /** Where every decision is recorded; refuses until the vault is unsealed. */

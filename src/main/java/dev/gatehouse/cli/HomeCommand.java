@@ -82,7 +82,7 @@ abstract class HomeCommand implements Callable<Integer> {
       throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init` (it keeps your settings)");
     }
     try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, vault)) {
-      g.unseal(c);
+      g.unseal(c, env().actor());
     }
     return g;
   }

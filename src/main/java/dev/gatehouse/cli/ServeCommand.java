@@ -44,7 +44,7 @@ final class ServeCommand extends HomeCommand {
     if (passwordStdin) {
       g = open();
       try (Credential c = new Credential.Password(Secrets.readStdinChars(env().stdin(), "the master password"))) {
-        g.unseal(c);
+        g.unseal(c, env().actor());
       }
     } else {
       g = openUnsealed();

@@ -167,7 +167,7 @@ final class VaultCommand implements Runnable {
       }
       AuditVaultLedger.Standing s;
       try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, g.vault())) {
-        s = g.unsealForInspection(c);
+        s = g.unsealForInspection(c, env().actor());
       }
       PrintWriter out = out();
       out.println("vault.gh is " + s.present().describe() + ".");

@@ -120,6 +120,8 @@ class VaultRollbackCliTest extends CliTestBase {
     assertThat(header).matches("gatehouse-vault 2 [1-9][0-9]*");
     String generation = header.substring("gatehouse-vault 2 ".length());
     assertThat(run("audit", "tail", "-n", "1000")).isZero();
+    assertThat(out.lines().filter(l -> l.contains("\"type\":\"vault.write\"") && l.contains("\"outcome\":\"intended\""))
+        .allMatch(l -> l.contains("\"actor\":\"cli:tester\""))).isTrue();
     assertThat(out).contains("\"type\":\"vault.write\"").contains("\"outcome\":\"intended\"")
         .contains("\"outcome\":\"committed\"")
         .contains("\"generation\":\"" + generation + "\",\"sha256\":\"" + sha + "\"");

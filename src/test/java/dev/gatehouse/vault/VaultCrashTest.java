@@ -96,7 +96,7 @@ class VaultCrashTest {
         }
       }
       try (Gatehouse g = Gatehouse.open(dir, Clock.systemUTC(), new SecureRandom())) {
-        AuditVaultLedger.Standing s = g.unsealForInspection(new Credential.Password("pw".toCharArray()));
+        AuditVaultLedger.Standing s = g.unsealForInspection(new Credential.Password("pw".toCharArray()), "cli:crash-test");
         seen.merge(s.verdict(), 1, Integer::sum);
         if (!Set.of(VaultWrites.Verdict.CURRENT, VaultWrites.Verdict.COMPLETED, VaultWrites.Verdict.NOT_CARRIED_OUT)
             .contains(s.verdict())) {
@@ -113,7 +113,8 @@ class VaultCrashTest {
         }
       }
       try (Gatehouse g = Gatehouse.open(dir, Clock.systemUTC(), new SecureRandom())) {
-        assertThat(g.unsealForInspection(new Credential.Password("pw".toCharArray())).verdict())
+        assertThat(g.unsealForInspection(new Credential.Password("pw".toCharArray()), "cli:crash-test")
+            .verdict())
             .as("after the opening reconciled, kill %d", i).isEqualTo(VaultWrites.Verdict.CURRENT);
       }
     }
