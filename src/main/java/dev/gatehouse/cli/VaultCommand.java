@@ -219,6 +219,7 @@ final class VaultCommand implements Runnable {
             + ", p=" + k.parallelism() + ")");
       }
       out.println("Entries: " + s.entries() + " (data key " + s.activeKeyId() + ")");
+      out.println("Generation: " + s.generation() + " (unverified here; every opening checks it against the audit log)");
       return ExitCodes.OK;
     }
 

@@ -91,9 +91,9 @@ public final class Vault {
   /** An entry as {@code vault list} shows it: never the value. */
   public record EntryInfo(String name, Instant created, Instant updated, int ciphertextBytes) {}
 
-  /** What can be said without unsealing (and so without verifying the file). */
+  /** What can be said without unsealing (and so without verifying the file, its generation included). */
   public record Status(boolean exists, boolean sealed, List<String> slots, Map<String, KdfParams> kdf,
-      boolean machinePin, int entries, int activeKeyId) {}
+      boolean machinePin, int entries, int activeKeyId, long generation) {}
 
   public boolean exists() {
     return Files.exists(file);
@@ -230,14 +230,14 @@ public final class Vault {
 
   public Status status() throws IOException {
     if (!Files.exists(file)) {
-      return new Status(false, true, List.of(), Map.of(), false, 0, 0);
+      return new Status(false, true, List.of(), Map.of(), false, 0, 0, 0);
     }
     VaultImage image = readUnverified();
     Map<String, KdfParams> kdf = new HashMap<>();
     image.slots().forEach(s -> kdf.put(s.type(), s.kdf()));
     boolean pin = image.slots().stream().anyMatch(s -> s instanceof MachineSlot m && m.pin());
     return new Status(true, sealed(), image.slots().stream().map(Slot::type).toList(), kdf, pin,
-        image.entries().size(), image.activeKeyId());
+        image.entries().size(), image.activeKeyId(), image.generation());
   }
 
   /** Whether this vault has a machine slot for the machine {@code seal} describes (no key derivation). */

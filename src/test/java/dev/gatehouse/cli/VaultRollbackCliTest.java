@@ -119,6 +119,8 @@ class VaultRollbackCliTest extends CliTestBase {
         .lines().findFirst().orElseThrow();
     assertThat(header).matches("gatehouse-vault 2 [1-9][0-9]*");
     String generation = header.substring("gatehouse-vault 2 ".length());
+    assertThat(run("vault", "status")).isZero();
+    assertThat(out).contains("Generation: " + generation + " (unverified here");
     assertThat(run("audit", "tail", "-n", "1000")).isZero();
     assertThat(out.lines().filter(l -> l.contains("\"type\":\"vault.write\"") && l.contains("\"outcome\":\"intended\""))
         .allMatch(l -> l.contains("\"actor\":\"cli:tester\""))).isTrue();
