@@ -60,6 +60,20 @@ class VaultRollbackCliTest extends CliTestBase {
   }
 
   @Test
+  void aVaultOlderThanTheAuditLog_withoutItsKeys_isRefused_andNoKeyIsMadeAnew() throws Exception {
+    twoGenerations();
+    Path fresh = temp.resolve("fresh.gh"); // as vault.gh was before init gave the log its keys
+    new dev.gatehouse.vault.Vault(fresh, new java.security.SecureRandom(), java.time.Clock.systemUTC())
+        .create(new dev.gatehouse.vault.Credential.Password("test-password".toCharArray()),
+            new dev.gatehouse.vault.KdfParams(8 * 1024, 1, 1));
+    put(fresh);
+    byte[] before = Files.readAllBytes(vault);
+    assertThat(run("vault", "list")).isEqualTo(1);
+    assertThat(err).contains("vault.gh has no audit keys, but the audit log in").contains("older than the log");
+    assertThat(Files.readAllBytes(vault)).isEqualTo(before);
+  }
+
+  @Test
   void aRunningHome_likeTheDaemon_refusesAnOlderCopySwappedInUnderIt() throws Exception {
     twoGenerations();
     try (Gatehouse daemon = dev.gatehouse.testing.TestHome.open(home, clock, "test-password")) {
