@@ -185,11 +185,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   public VaultWrites vaultWrites() {
     flushLock.lock();
     try (HomeLock.Held held = fileLock.acquire()) {
-      List<AuditEvent> recovered = new ArrayList<>();
-      sync(recovered);
-      if (!recovered.isEmpty()) {
-        write(recovered, true);
-      }
+      catchUp();
       return vaultWrites;
     } catch (IOException | RuntimeException e) {
       synced = false;
@@ -227,7 +223,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   public void checkpoint() {
     flushLock.lock();
     try (HomeLock.Held held = fileLock.acquire()) {
-      sync(new ArrayList<>());
+      catchUp();
       writeCheckpointIfNew();
     } catch (IOException e) {
       throw new RefusedException("the audit checkpoint cannot be written: " + e.getMessage(), e);
@@ -406,6 +402,18 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   }
 
   // ---- catching up with the disk ---------------------------------------------------------
+
+  /**
+   * {@link #sync} outside a batch: a torn tail found here is moved aside and its
+   * {@code audit.recovered} entry written and forced at once, as a batch would.
+   */
+  private void catchUp() throws IOException {
+    List<AuditEvent> recovered = new ArrayList<>();
+    sync(recovered);
+    if (!recovered.isEmpty()) {
+      write(recovered, true);
+    }
+  }
 
   /** Brings the writer state up to the files, recovering a torn tail (its event goes into {@code recovered}). */
   private void sync(List<AuditEvent> recovered) throws IOException {

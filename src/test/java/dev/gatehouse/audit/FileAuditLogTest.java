@@ -244,6 +244,22 @@ class FileAuditLogTest {
   }
 
   @Test
+  void aTornLastLine_foundByACheckpoint_isRecordedToo() throws Exception {
+    try (FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT)) {
+      log.record(AuditTesting.event("a"));
+      log.record(AuditTesting.event("b"));
+      // Another process sharing the log died mid-write; this one's next step is a checkpoint.
+      Files.write(FileAuditLog.segments(dir()).get(0), "{\"v\":1,\"seq\":2,\"ti".getBytes(StandardCharsets.US_ASCII),
+          StandardOpenOption.APPEND);
+      log.checkpoint();
+    }
+    AuditVerifier.Scan scan = AuditVerifier.scan(dir(), false, true, -1);
+    assertThat(scan.problem()).isNull();
+    assertThat(scan.lines()).hasSizeGreaterThan(2);
+    assertThat(AuditRecord.parse(scan.lines().get(2)).type()).isEqualTo("audit.recovered");
+  }
+
+  @Test
   void whenTheLogCannotBeWritten_recordThrows_failClosed() throws Exception {
     Files.createDirectories(dir().resolve(FileAuditLog.segmentName(1)).resolve("x")); // a folder where the segment goes
     FileAuditLog log = t.open(dir(), clock, FileAuditLog.Settings.DEFAULT);
