@@ -102,7 +102,7 @@ final class VaultFormat {
     int nl1 = indexOf(file, 0);
     int nl2 = nl1 < 0 ? -1 : indexOf(file, nl1 + 1);
     int nl3 = nl2 < 0 ? -1 : indexOf(file, nl2 + 1);
-    if (nl3 != file.length - 1) {
+    if (nl1 < 0 || nl3 != file.length - 1) { // nl1 < 0 with nl3 == length - 1: an empty file
       throw new Damaged("not three lines");
     }
     long generation = generation(new String(file, 0, nl1, StandardCharsets.UTF_8));
