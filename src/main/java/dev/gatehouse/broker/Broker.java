@@ -106,7 +106,7 @@ public final class Broker {
    * A refusal carried out of a stage. It names no actor: {@link #handle} audits it with the
    * caller as far as the call got, so no stage can attribute a refusal wrongly or not at all.
    */
-  private static final class Refused extends Exception {
+  static final class Refused extends Exception {
     final Problem problem;
     long retryAfterSeconds = -1;
 
@@ -313,7 +313,7 @@ public final class Broker {
   }
 
   /** The call's parameters, checked against the action: only declared ones, of their types and values. */
-  private static Map<String, JsonNode> parameters(Action action, byte[] body) throws Refused {
+  static Map<String, JsonNode> parameters(Action action, byte[] body) throws Refused {
     JsonNode n;
     try {
       n = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
@@ -380,7 +380,7 @@ public final class Broker {
     return secrets;
   }
 
-  private static Upstream.Request build(Service service, Action action, Map<String, JsonNode> params,
+  static Upstream.Request build(Service service, Action action, Map<String, JsonNode> params,
       Map<String, String> secrets) throws Refused {
     Set<String> used = new HashSet<>();
     StringBuilder path = new StringBuilder(service.baseUrl().basePath());
