@@ -171,6 +171,9 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
     if (sep < 0 || !note.endsWith("\n")) {
       throw new IllegalArgumentException("not a signed note (no blank line before the signatures)");
     }
+    if (sep + 2 == note.length()) {
+      throw new IllegalArgumentException("not a signed note (no signature lines after the blank line)");
+    }
     String text = note.substring(0, sep + 1);
     for (char c : note.toCharArray()) {
       if (c < 0x20 && c != '\n') {

@@ -87,7 +87,7 @@ class CheckpointTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"hyphen", "noBlankLine", "control", "spaceInName", "shortSig", "badSig", "otherKeyOnly",
-      "leadingZero", "shortRoot"})
+      "leadingZero", "shortRoot", "noSignatureLines"})
   void malformedOrForgedNotes_areRejected(String how) throws Exception {
     KeyPair kp = keys();
     Checkpoint.Verifier v = Checkpoint.Verifier.of("gatehouse.audit/test", Checkpoint.rawPublicKey(kp.getPublic()));
@@ -102,6 +102,8 @@ class CheckpointTest {
       case "otherKeyOnly" -> note.replace("\u2014 gatehouse.audit/test", "\u2014 other.key/x");
       case "leadingZero" -> signedBody(v, kp, v.name() + "\n08\n" + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
       case "shortRoot" -> signedBody(v, kp, v.name() + "\n8\n" + Base64.getEncoder().encodeToString(new byte[31]) + "\n");
+      // Found by AuditFuzzTest: the last blank line ends the note, and it escaped as an index error.
+      case "noSignatureLines" -> note.substring(0, note.indexOf("\n\n") + 2);
       default -> throw new IllegalStateException();
     };
     assertThatThrownBy(() -> Checkpoint.verify(bad, v)).isInstanceOf(IllegalArgumentException.class);
