@@ -239,6 +239,10 @@ public final class Catalog {
           || query.values().stream().anyMatch(v -> v.contains("{" + e.getKey() + "}")))) {
         throw declared.problem(e.getKey(), "is json and cannot fill a {hole} in the path or query");
       }
+      if (!e.getValue().required() && path.contains("{" + e.getKey() + "}")) {
+        throw declared.problem(e.getKey(), "is optional and cannot fill a {hole} in the path (every path segment"
+            + " needs a value; drop the '?')");
+      }
     }
     Action.BodyFormat body = a.choice("body", Action.BodyFormat.JSON, Action.BodyFormat.class);
     int maxKib = a.integer("max_response_kib", 1024, 1, 64 * 1024);
