@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Fuzz target for the JSON body of a broker call ({@code POST /v1/actions/SERVICE.ACTION}): the
  * parameter checks ({@code Broker.parameters}) and the upstream request built from what passes
- * them ({@code Broker.build}), i.e. everything the body reaches before the audit record and the
- * upstream call. Each input is sent to every action of a catalog that declares every parameter
- * type, a value list, path and query holes, a pass-through path, and JSON and form bodies.
+ * them ({@code Broker.build}), without a daemon, a vault or an audit log per input (the audit
+ * details made from the parameters, {@code Broker.describe}, are not covered). Each input is
+ * sent to every action of a catalog that declares every parameter type, a value list, path and
+ * query holes, a pass-through path, and JSON and form bodies.
  * Contract: a request or a refusal with a 4xx problem ({@code bad-request}, {@code bad-parameters},
  * {@code path-refused}), never another exception (which would be an HTTP 500), never a hang.
  */
