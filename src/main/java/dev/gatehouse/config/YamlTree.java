@@ -64,6 +64,15 @@ public final class YamlTree {
       throw new ConfigException(file, line, "not valid YAML: " + firstLine(e.getOriginalMessage()));
     } catch (IOException e) {
       throw new ConfigException(file, 0, "cannot be read: " + e.getMessage());
+    } catch (ConfigException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // The YAML reader's own failure on some inputs (SnakeYAML's StreamReader throws
+      // IndexOutOfBoundsException at its 1024-character buffer's end on some texts holding
+      // characters outside the BMP; found by ConfigFuzzTest and CatalogFuzzTest): still a
+      // refusal of this file, never a crash.
+      throw new ConfigException(file, 0, "not valid YAML: the YAML reader failed on it ("
+          + e.getClass().getSimpleName() + ")");
     }
   }
 
