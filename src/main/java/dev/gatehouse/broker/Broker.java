@@ -2,8 +2,11 @@ package dev.gatehouse.broker;
 
 import dev.gatehouse.config.Globs;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.guard.EgressDeniedException;
@@ -50,7 +53,11 @@ public final class Broker {
   public static final Duration NONCE_KEEP = Duration.ofMinutes(2);
   public static final String AUDIT_SEQ_HEADER = "Gatehouse-Audit-Seq";
   private static final int MAX_REDIRECTS = 3;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: one JSON value and nothing after it, no key twice (a body has one reading). */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
   /** Never forwarded from an upstream answer. */
   private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive",
       "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade",

@@ -293,6 +293,10 @@ class BrokerDaemonTest {
     assertThat(call("hdr.search", "{}").problemType()).isEqualTo("bad-parameters");
     assertThat(call("hdr.search", "{\"q\":\"a\",\"extra\":1}").problemType()).isEqualTo("bad-parameters");
     assertThat(call("hdr.search", "[1]").problemType()).isEqualTo("bad-request");
+    assertThat(call("hdr.search", "{\"q\":\"a\"} {\"q\":\"b\"}").problemType()).as("trailing content")
+        .isEqualTo("bad-request");
+    assertThat(call("hdr.search", "{\"q\":\"a\",\"q\":\"b\"}").problemType()).as("a key twice")
+        .isEqualTo("bad-request");
     assertThat(h.upstream.received).isEmpty();
   }
 
