@@ -225,8 +225,15 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
     if (lines.length < 4 || !lines[lines.length - 1].isEmpty()) {
       throw new IllegalArgumentException("a checkpoint has origin, size and root lines");
     }
-    if (!lines[1].matches("0|[1-9][0-9]{0,18}")) {
-      throw new IllegalArgumentException("the tree size is not a decimal number without leading zeros");
+    long size;
+    try {
+      size = lines[1].matches("0|[1-9][0-9]{0,18}") ? Long.parseLong(lines[1]) : -1;
+    } catch (NumberFormatException e) { // 19 digits above Long.MAX_VALUE
+      size = -1;
+    }
+    if (size < 0) {
+      throw new IllegalArgumentException("the tree size is not a decimal number without leading zeros, "
+          + "at most " + Long.MAX_VALUE);
     }
     byte[] root;
     try {
@@ -241,6 +248,6 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
     if (extensions.contains("")) {
       throw new IllegalArgumentException("an extension line is empty");
     }
-    return new Checkpoint(lines[0], Long.parseLong(lines[1]), root, extensions);
+    return new Checkpoint(lines[0], size, root, extensions);
   }
 }

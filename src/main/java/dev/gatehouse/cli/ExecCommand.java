@@ -104,7 +104,7 @@ final class ExecCommand extends HomeCommand {
       err().println("gatehouse: standard error truncated after " + r.stderr().length + " bytes");
     }
     if (r.timedOut()) {
-      err().println("gatehouse: the command ran past its timeout and was killed with its children");
+      err().println("gatehouse: the command ran past its timeout and was killed, with everything it started");
     }
     err().flush();
     return r.exitCode();

@@ -43,6 +43,14 @@ class CheckpointTest {
     assertThat(cp.size()).isEqualTo(20852163);
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"9223372036854775808", "99999999999999999999", "-1", "01"})
+  void aTreeSizeOutsideTheRange_isRefusedWithTheRule(String size) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checkpoint.parseBody(
+            "example.com/x\n" + size + "\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 9223372036854775807");
+  }
+
   /** RFC 8032 §7.1, TESTS 1-3: secret key, message, signature. */
   @ParameterizedTest
   @org.junit.jupiter.params.provider.CsvSource({
