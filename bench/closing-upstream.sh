@@ -42,20 +42,8 @@ pids+=("$!")
 gh() { "$jdk/bin/java" -jar "$jar" --home "$work/home" "$@"; }
 umask 077
 printf 'bench-master-password-%s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$work/password"
-gh init --password-file "$work/password" --kdf-memory-mib 8 --kdf-iterations 1 >/dev/null
-sed -i -E 's#^(  per_(agent|action|source)): [^ ]+#\1: 100000/second#' "$work/home/gatehouse.yaml"
-printf 'closing-bench-key' | gh vault add bench.apikey --password-file "$work/password" >/dev/null
-mkdir -p -m 700 "$work/home/services"
-cat >"$work/home/services/bench.yaml" <<YAML
-service: bench
-base_url: http://127.0.0.1:$up_port
-allow_private: ["127.0.0.1/32"]
-auth: { type: header, name: X-Api-Key, secret: bench.apikey }
-actions:
-  get: { method: GET, path: /data.json }
-YAML
-chmod 600 "$work/home/services/bench.yaml"
-gh agent add bench-bot --allow 'bench.*' --key-file "$work/agent.key" --password-file "$work/password" >/dev/null
+. bench/bench-home.sh
+bench_home "$work/home" closing-bench-key
 "$jdk/bin/java" -jar "$jar" --home "$work/home" --password-file "$work/password" serve --port "$gh_port" \
   >"$work/serve.out" 2>"$work/serve.err" &
 pids+=("$!")
