@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes every @FuzzTest of src/test/java with Jazzer, one target after the other:
-#   bench/fuzz.sh [SECONDS-PER-TARGET] [FILTER]
-# SECONDS defaults to 180; FILTER (a grep -E pattern on "Class#method") picks targets.
+#   bench/fuzz.sh [SECONDS-PER-TARGET] [FILTER] [EXECUTIONS-PER-TARGET]
+# SECONDS defaults to 180; FILTER (a grep -E pattern on "Class#method") picks targets;
+# EXECUTIONS (default: no limit) ends a target early once it has run that many inputs, so a
+# run aimed at a count reaches it even on a busy machine (give SECONDS as the upper bound).
 # Without JAZZER_FUZZ the same targets run their kept corpus as plain tests in ./mvnw verify.
 #
 # Per target: the log in target/fuzz/<Class>#<method>.log, the growing corpus in
@@ -15,7 +17,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 seconds="${1:-180}"
 filter="${2:-.}"
-[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: bench/fuzz.sh [SECONDS-PER-TARGET] [FILTER]" >&2; exit 2; }
+executions="${3:-0}"
+[[ "$seconds" =~ ^[0-9]+$ && "$executions" =~ ^[0-9]+$ ]] || {
+  echo "usage: bench/fuzz.sh [SECONDS-PER-TARGET] [FILTER] [EXECUTIONS-PER-TARGET]" >&2; exit 2; }
 
 ./mvnw -q -B -DskipTests test-compile
 mkdir -p target/fuzz
@@ -45,7 +49,7 @@ for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s (log: $log)" >&2
   status=0
   JAZZER_FUZZ=1 nice -n 10 ./mvnw -B -o test -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djazzer.max_duration="${seconds}s" -Djazzer.instrumentation_includes="$includes" \
+    -Djazzer.max_duration="${seconds}s" -Djazzer.max_executions="$executions" -Djazzer.instrumentation_includes="$includes" \
     -Djunit.jupiter.execution.timeout.mode=disabled -DargLine="-Xmx1g" >"$log" 2>&1 || status=$?
   after="$(find "$inputs" -name 'crash-*' 2>/dev/null | wc -l)"
   # libFuzzer's last status line: "#N  DONE ..." or, on a finding, the last "#N ... exec/s: E".
