@@ -21,9 +21,48 @@ import java.time.Duration;
  * unknown keys and bad values are refused as {@code FILE:LINE: problem}. A missing file means
  * the embedded defaults.
  */
-public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits) {
+public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits, Chat chat) {
   public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT,
-      Limits.DEFAULT);
+      Limits.DEFAULT, Chat.DEFAULT);
+
+  /**
+   * The chat gate (DESIGN §9).
+   *
+   * @param session how long a proved sender stays proved, from their last message
+   * @param challenge how long a code is awaited after the prompt
+   * @param gate whether a channel not named in {@code channelGates} asks for TOTP sessions
+   * @param channelGates per-channel exceptions to {@code gate}
+   * @param telegram the built-in Telegram bridge, when configured
+   */
+  public record Chat(Duration session, Duration challenge, boolean gate, java.util.Map<String, Boolean> channelGates,
+      java.util.Optional<Telegram> telegram) {
+    public static final Chat DEFAULT = new Chat(Duration.ofMinutes(30), Duration.ofSeconds(120), true,
+        java.util.Map.of(), java.util.Optional.empty());
+
+    public Chat {
+      channelGates = java.util.Map.copyOf(channelGates);
+    }
+
+    /** Whether messages on {@code channel} need a TOTP session. */
+    public boolean gateOn(String channel) {
+      return channelGates.getOrDefault(channel, gate);
+    }
+  }
+
+  /**
+   * The Telegram bridge: long-polls {@code apiUrl} with the bot token from the vault entry
+   * {@code tokenSecret}, speaks as channel {@code channel}, and hands forwarded messages to
+   * {@code command} (argv, the message as JSON on stdin) or POSTs them to the loopback
+   * {@code forwardUrl}: exactly one of the two is set.
+   */
+  public record Telegram(String channel, java.net.URI apiUrl, String tokenSecret, int pollSeconds,
+      java.util.List<String> command, java.net.URI forwardUrl) {
+    public static final java.net.URI DEFAULT_API = java.net.URI.create("https://api.telegram.org");
+
+    public Telegram {
+      command = java.util.List.copyOf(command);
+    }
+  }
 
   /** The broker's sliding-window rate limits. */
   public record Limits(Limit perAgent, Limit perAction, Limit perSource) {
@@ -68,7 +107,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
   }
 
   public static Config parse(String fileName, String text) {
-    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server", "limits");
+    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server", "limits", "chat");
     Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
     Section lockout = totp.section("lockout", "max_failures", "minutes");
     TotpPolicy d = TotpPolicy.DEFAULT;
@@ -92,7 +131,70 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         lockout.integer("max_failures", d.maxFailures(), 1, 20),
         Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings,
         server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes")),
-        limits(root.section("limits", "per_agent", "per_action", "per_source")));
+        limits(root.section("limits", "per_agent", "per_action", "per_source")),
+        chat(root.section("chat", "session_minutes", "challenge_seconds", "gate", "channels", "telegram")));
+  }
+
+  /** A channel's name, as `gatehouse channel add` takes it. */
+  public static final java.util.regex.Pattern CHANNEL_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
+  private static Chat chat(Section s) {
+    Chat d = Chat.DEFAULT;
+    java.util.Map<String, Boolean> gates = new java.util.LinkedHashMap<>();
+    Section channels = s.names("channels");
+    for (String name : channels.keys()) {
+      if (!CHANNEL_NAME.matcher(name).matches()) {
+        throw channels.problem(name, "is not a channel name (1-32 characters of a-z 0-9 _ -)");
+      }
+      gates.put(name, onOff(channels.section(name, "gate"), "gate", d.gate()));
+    }
+    return new Chat(
+        Duration.ofMinutes(s.integer("session_minutes", (int) d.session().toMinutes(), 1, 24 * 60)),
+        Duration.ofSeconds(s.integer("challenge_seconds", (int) d.challenge().toSeconds(), 30, 900)),
+        onOff(s, "gate", d.gate()), gates,
+        s.has("telegram") ? java.util.Optional.of(telegram(s.section("telegram", "channel", "api_url", "token_secret",
+            "poll_seconds", "forward"))) : java.util.Optional.empty());
+  }
+
+  private static boolean onOff(Section s, String key, boolean fallback) {
+    String v = s.string(key, fallback ? "on" : "off", t -> t.matches("on|off|true|false"), "on or off");
+    return v.equals("on") || v.equals("true");
+  }
+
+  private static Telegram telegram(Section s) {
+    String channel = s.string("channel", "telegram", v -> CHANNEL_NAME.matcher(v).matches(),
+        "a channel name (1-32 characters of a-z 0-9 _ -)");
+    String api = s.string("api_url", Telegram.DEFAULT_API.toString(), Config::isHttpUrl,
+        "an http(s) URL such as https://api.telegram.org");
+    String token = s.required("token_secret", v -> v.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}"),
+        "the name of the vault entry holding the bot token (`gatehouse vault add NAME`)");
+    int poll = s.integer("poll_seconds", 30, 1, 50);
+    Section forward = s.section("forward", "command", "url");
+    java.util.List<String> command = forward.strings("command", v -> !v.isEmpty() && v.indexOf('\0') < 0,
+        "a non-empty argument");
+    String url = forward.string("url", null, v -> isHttpUrl(v) && isLoopback(java.net.URI.create(v)),
+        "an http URL on a loopback address, e.g. http://127.0.0.1:8080/chat");
+    if (command.isEmpty() == (url == null)) {
+      throw s.problem("forward", "must name exactly one of command: [ARGV...] or url: http://127.0.0.1:PORT/...");
+    }
+    return new Telegram(channel, java.net.URI.create(api), token, poll, command,
+        url == null ? null : java.net.URI.create(url));
+  }
+
+  private static boolean isHttpUrl(String v) {
+    try {
+      java.net.URI u = new java.net.URI(v);
+      return (u.getScheme() != null && (u.getScheme().equals("http") || u.getScheme().equals("https")))
+          && u.getHost() != null && u.getRawUserInfo() == null && u.getRawFragment() == null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
+  }
+
+  private static boolean isLoopback(java.net.URI u) {
+    String h = u.getHost();
+    return u.getScheme().equals("http")
+        && (h.equals("localhost") || h.equals("[::1]") || h.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}"));
   }
 
   private static Limits limits(Section s) {
