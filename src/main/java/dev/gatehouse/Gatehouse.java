@@ -8,6 +8,8 @@ import dev.gatehouse.audit.DeferredAuditLog;
 import dev.gatehouse.audit.FileAuditLog;
 import dev.gatehouse.audit.Redactor;
 import dev.gatehouse.broker.AgentRegistry;
+import dev.gatehouse.broker.Authenticator;
+import dev.gatehouse.broker.Principal;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.broker.NonceStore;
@@ -63,6 +65,8 @@ public final class Gatehouse implements AutoCloseable {
   private Redactor redactor;
   private StateDb stateDb;
   private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
+  private final RateLimiter limiter;
+  private Authenticator authenticator; // guarded by this
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
     this.home = home;
@@ -70,6 +74,7 @@ public final class Gatehouse implements AutoCloseable {
     this.clock = clock;
     this.random = random;
     this.vault = new Vault(home.file(VAULT_FILE), random, clock);
+    this.limiter = new RateLimiter(clock, 100_000);
     this.totp = new TotpService(
         new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)),
         new FileAttemptStore(home.file(OTP_STATE_FILE)),
@@ -237,20 +242,34 @@ public final class Gatehouse implements AutoCloseable {
     });
   }
 
+  /** Chat channels' adapter keys (in the vault), changes audited. */
+  public AgentRegistry channels() {
+    return new AgentRegistry(Principal.Kind.CHANNEL, vault, audit, clock, random, config.server().rotateOverlap());
+  }
+
+  /**
+   * The signature, freshness and replay checks every signed endpoint shares: one replay memory
+   * and one rate limiter for the home, whichever endpoint a request is for.
+   */
+  public synchronized Authenticator authenticator() throws IOException {
+    if (authenticator == null) {
+      try {
+        stateDb().checkpointInBackground(Duration.ofSeconds(1)); // no call waits for SQLite's fsync
+      } catch (java.sql.SQLException e) {
+        throw new IOException(home.file(StateDb.FILE) + " cannot be opened a second time: " + e.getMessage(), e);
+      }
+      NonceStore nonces = new NonceStore(stateDb(), Broker.NONCE_KEEP);
+      nonceStores.add(nonces);
+      authenticator = new Authenticator(agents(), channels(), nonces, limiter, config.limits().perSource(), clock);
+    }
+    return authenticator;
+  }
+
   /** The broker over the given catalog holder, sending through {@code upstream}. */
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     Config.Limits l = config.limits();
-    try {
-      stateDb().checkpointInBackground(Duration.ofSeconds(1)); // no call waits for SQLite's fsync
-    } catch (java.sql.SQLException e) {
-      throw new IOException(home.file(StateDb.FILE) + " cannot be opened a second time: " + e.getMessage(), e);
-    }
-    NonceStore nonces = new NonceStore(stateDb(), Broker.NONCE_KEEP);
-    synchronized (this) {
-      nonceStores.add(nonces);
-    }
-    return new Broker(agents(), nonces, catalog, vault, audit, upstream,
-        new Broker.RateLimits(new RateLimiter(clock, 100_000), l.perAgent(), l.perAction(), l.perSource()), clock);
+    return new Broker(authenticator(), catalog, vault, audit, upstream, new Broker.RateLimits(l.perAgent(),
+        l.perAction()), clock);
   }
 
   /** The privileged-exec gate over {@code exec.yaml}, the TOTP core and {@code state.db}. */
@@ -270,6 +289,7 @@ public final class Gatehouse implements AutoCloseable {
       synchronized (this) {
         nonceStores.forEach(NonceStore::close); // their queued rows go in before state.db closes
         nonceStores.clear();
+        authenticator = null;
         if (stateDb != null) {
           stateDb.close();
           stateDb = null;

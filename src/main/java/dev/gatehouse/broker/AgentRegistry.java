@@ -29,9 +29,14 @@ import java.util.regex.Pattern;
  * outside the vault ever holds an agent key except the one file {@link #add} writes for the
  * agent. Every change is audited first. Lookups read the vault each time, so a revocation or
  * rotation made by another process counts at the next request.
+ *
+ * <p>Chat channels' adapter keys are kept the same way ({@code gatehouse.channel.NAME}, by a
+ * registry of {@link Principal.Kind#CHANNEL}); a name is unique across agents and channels,
+ * so a key id names at most one principal.
  */
 public final class AgentRegistry {
   public static final String ENTRY_PREFIX = "gatehouse.agent.";
+  public static final String CHANNEL_PREFIX = "gatehouse.channel.";
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
   public static final Pattern ALLOW = Pattern.compile("[a-z0-9*][a-z0-9._*-]{0,127}");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,9 +46,21 @@ public final class AgentRegistry {
   private final Clock clock;
   private final SecureRandom random;
   private final Duration overlap;
+  private final Principal.Kind kind;
+  private final String prefix;
+  private final String otherPrefix;
 
-  /** @param overlap how long a rotated-out key is still accepted */
+  /** The agents' registry; {@code overlap} is how long a rotated-out key is still accepted. */
   public AgentRegistry(Vault vault, AuditLog audit, Clock clock, SecureRandom random, Duration overlap) {
+    this(Principal.Kind.AGENT, vault, audit, clock, random, overlap);
+  }
+
+  /** The registry of principals of {@code kind}: agents, or chat channels' adapters. */
+  public AgentRegistry(Principal.Kind kind, Vault vault, AuditLog audit, Clock clock, SecureRandom random,
+      Duration overlap) {
+    this.kind = kind;
+    this.prefix = kind == Principal.Kind.AGENT ? ENTRY_PREFIX : CHANNEL_PREFIX;
+    this.otherPrefix = kind == Principal.Kind.AGENT ? CHANNEL_PREFIX : ENTRY_PREFIX;
     this.vault = vault;
     this.audit = audit;
     this.clock = clock;
@@ -59,12 +76,16 @@ public final class AgentRegistry {
         throw new BadInputException("--allow '" + glob + "' is not an action glob (service.action, * for any part)");
       }
     }
-    if (vault.contains(ENTRY_PREFIX + name)) {
-      throw new BadInputException("agent '" + name + "' already exists; `gatehouse agent rotate " + name
-          + "` gives it a new key");
+    if (vault.contains(prefix + name)) {
+      throw new BadInputException(kind.noun() + " '" + name + "' already exists; `gatehouse " + kind.noun()
+          + " rotate " + name + "` gives it a new key");
+    }
+    if (vault.contains(otherPrefix + name)) {
+      throw new BadInputException("'" + name + "' is already the name of " + (kind == Principal.Kind.AGENT
+          ? "a chat channel" : "an agent") + "; agents and channels need different names");
     }
     Agent agent = new Agent(name, newKeyId(name), newKey(), allow, clock.instant(), Optional.empty());
-    audit.record(new AuditEvent("agent.add", actor, name, "added", Map.of("keyid", agent.keyId(),
+    audit.record(new AuditEvent(kind.noun() + ".add", actor, name, "added", Map.of("keyid", agent.keyId(),
         "allow", String.join(",", allow))));
     store(agent, false);
     return agent;
@@ -90,13 +111,13 @@ public final class AgentRegistry {
     Agent old = find(name).orElseThrow(() -> unknown(name));
     Agent agent = new Agent(name, newKeyId(name), newKey(), old.allow(), old.created(),
         Optional.of(new Agent.PreviousKey(old.keyId(), old.key(), clock.instant().plus(overlap))));
-    audit.record(new AuditEvent("agent.rotate", actor, name, "rotated", Map.of("keyid", agent.keyId(),
+    audit.record(new AuditEvent(kind.noun() + ".rotate", actor, name, "rotated", Map.of("keyid", agent.keyId(),
         "retired_keyid", old.keyId(), "old_key_accepted_until", agent.previous().orElseThrow().until().toString())));
     store(agent, true);
     try {
       publish.publish(agent);
     } catch (IOException | RuntimeException e) {
-      audit.record(new AuditEvent("agent.rotate", actor, name, "undone", Map.of("keyid", agent.keyId(),
+      audit.record(new AuditEvent(kind.noun() + ".rotate", actor, name, "undone", Map.of("keyid", agent.keyId(),
           "kept_keyid", old.keyId())));
       store(old, true);
       throw e;
@@ -107,18 +128,18 @@ public final class AgentRegistry {
   /** Removes agent {@code name}: its keys stop working at once. */
   public void revoke(String name, String actor) throws IOException {
     checkName(name);
-    if (!vault.contains(ENTRY_PREFIX + name)) {
+    if (!vault.contains(prefix + name)) {
       throw unknown(name);
     }
-    audit.record(new AuditEvent("agent.revoke", actor, name, "revoked", Map.of()));
-    vault.remove(ENTRY_PREFIX + name);
+    audit.record(new AuditEvent(kind.noun() + ".revoke", actor, name, "revoked", Map.of()));
+    vault.remove(prefix + name);
   }
 
   public List<Agent> list() throws IOException {
     List<Agent> agents = new ArrayList<>();
     for (Vault.EntryInfo e : vault.list()) {
-      if (e.name().startsWith(ENTRY_PREFIX)) {
-        find(e.name().substring(ENTRY_PREFIX.length())).ifPresent(agents::add);
+      if (e.name().startsWith(prefix)) {
+        find(e.name().substring(prefix.length())).ifPresent(agents::add);
       }
     }
     return agents;
@@ -154,7 +175,7 @@ public final class AgentRegistry {
   }
 
   private Optional<Agent> read(String name) throws IOException {
-    Optional<SecretValue> v = vault.reveal(ENTRY_PREFIX + name, SecretAccess.get());
+    Optional<SecretValue> v = vault.reveal(prefix + name, SecretAccess.get());
     if (v.isEmpty()) {
       return Optional.empty();
     }
@@ -187,7 +208,7 @@ public final class AgentRegistry {
         .put("key", Base64.getEncoder().encodeToString(p.key())).put("until", p.until().toString()));
     byte[] json = JSON.writeValueAsBytes(n);
     try {
-      vault.put(ENTRY_PREFIX + agent.name(), json, replace);
+      vault.put(prefix + agent.name(), json, replace);
     } finally {
       Arrays.fill(json, (byte) 0);
     }
@@ -205,14 +226,15 @@ public final class AgentRegistry {
     return key;
   }
 
-  private static void checkName(String name) {
+  private void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new BadInputException("an agent name is 1-32 characters of a-z 0-9 _ -, starting with a letter or digit"
+      throw new BadInputException("a" + (kind == Principal.Kind.AGENT ? "n agent" : " channel") + " name is 1-32 characters of a-z 0-9 _ -, starting with a letter or digit"
           + " (got '" + name + "')");
     }
   }
 
-  private static NotConfiguredException unknown(String name) {
-    return new NotConfiguredException("there is no agent '" + name + "' (`gatehouse agent list` shows them)");
+  private NotConfiguredException unknown(String name) {
+    return new NotConfiguredException("there is no " + kind.noun() + " '" + name + "' (`gatehouse " + kind.noun()
+        + " list` shows them)");
   }
 }

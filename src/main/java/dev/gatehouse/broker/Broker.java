@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Broker {
   public static final String ACTION_PREFIX = "/v1/actions/";
   /** How far {@code created} may be from the gateway's clock, either way. */
-  public static final Duration SKEW = Duration.ofSeconds(30);
+  public static final Duration SKEW = Authenticator.SKEW;
   /** Nonces are kept longer than any signature can be accepted. */
   public static final Duration NONCE_KEEP = Duration.ofMinutes(2);
   public static final String AUDIT_SEQ_HEADER = "Gatehouse-Audit-Seq";
@@ -77,8 +77,7 @@ public final class Broker {
   /** The answer to send back. */
   public record Answer(int status, Map<String, String> headers, byte[] body) {}
 
-  private final AgentRegistry agents;
-  private final NonceStore nonces;
+  private final Authenticator authenticator;
   private final AtomicReference<Catalog> catalog;
   private final Vault vault;
   private final AuditLog audit;
@@ -96,10 +95,9 @@ public final class Broker {
     }
   }
 
-  public Broker(AgentRegistry agents, NonceStore nonces, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
+  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
       Upstream upstream, RateLimits limits, Clock clock) {
-    this.agents = agents;
-    this.nonces = nonces;
+    this.authenticator = authenticator;
     this.catalog = catalog;
     this.vault = vault;
     this.audit = audit;
@@ -109,36 +107,21 @@ public final class Broker {
     this.limits = limits;
   }
 
-  /**
-   * A refusal carried out of a stage. It names no actor: {@link #handle} audits it with the
-   * caller as far as the call got, so no stage can attribute a refusal wrongly or not at all.
-   */
-  static final class Refused extends Exception {
-    final Problem problem;
-    long retryAfterSeconds = -1;
-
-    Refused(Problem.Kind kind, String detail) {
-      super(kind.slug, null, false, false);
-      this.problem = new Problem(kind, detail);
-    }
-  }
-
-  /** The limits each call is held to, and the limiter that counts them. */
-  public record RateLimits(RateLimiter limiter, Limit perAgent, Limit perAction, Limit perSource) {}
+  /** The limits each call is held to beyond its source's (which the {@link Authenticator} holds). */
+  public record RateLimits(Limit perAgent, Limit perAction) {}
 
   public Answer handle(Call call) {
     String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
     Instant started = clock.instant();
     Catalog cat = catalog.get(); // one snapshot for the whole call, whatever a reload does meanwhile
-    Signer signer;
+    Authenticator.Signed signed;
     try {
-      limit(List.of(new RateLimiter.Check("source", call.remote(), limits.perSource())));
-      signer = verifySignature(call);
+      signed = authenticator.authenticate(call);
     } catch (Refused r) {
       return refuseUnauthenticated(r, call, actionName);
     }
-    // The signature verified: from here on every refusal, whichever stage makes it, is this agent's.
-    Agent agent = signer.agent();
+    // The signature verified: from here on every refusal, whichever stage makes it, is this signer's.
+    Agent agent = signed.principal().agent();
     NonceStore.Recording nonce;
     Action action;
     Map<String, JsonNode> params;
@@ -146,16 +129,16 @@ public final class Broker {
     Map<String, String> secrets;
     Upstream.Request request;
     try {
-      nonce = admit(signer, call);
+      nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
       action = authorize(cat, agent, actionName);
-      limit(List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
+      authenticator.limit(List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
           new RateLimiter.Check("action", action.fullName(), limits.perAction())));
       params = parameters(action, call.body());
       service = cat.services().get(action.service());
       secrets = credentials(service);
       request = build(service, action, params, secrets);
     } catch (Refused r) {
-      return refuse(r, call, actionName, agent);
+      return refuse(r, call, actionName, signed.principal().actor());
     }
     long seq;
     try {
@@ -184,8 +167,8 @@ public final class Broker {
       });
       outcome = response.truncated() ? "too-large" : "answered";
     } catch (RefusedRedirect r) {
-      return finish(seq, agent, action, started, request.retries(), r.refused.problem.kind().slug, -1, 0,
-          answer(r.refused.problem, seq));
+      return finish(seq, agent, action, started, request.retries(), r.refused.problem().kind().slug, -1, 0,
+          answer(r.refused.problem(), seq));
     } catch (Sessions.LoginFailed e) {
       return finish(seq, agent, action, started, request.retries(), "login-refused", -1, 0,
           answer(new Problem(Problem.Kind.UPSTREAM, "the service refused Gatehouse's login"), seq));
@@ -229,84 +212,6 @@ public final class Broker {
   }
 
   // ---- layers ------------------------------------------------------------------------------
-
-  /** The agent whose key verified a call's signature, and what it signed. */
-  private record Signer(Agent agent, ParsedSignature signature, Instant checkedAt) {
-    Signer {
-      java.util.Objects.requireNonNull(agent);
-    }
-  }
-
-  /** Signature: the key id names a current key of a known agent, and its HMAC verifies. */
-  private Signer verifySignature(Call call) throws Refused {
-    String input = call.headers().get("signature-input");
-    String signature = call.headers().get("signature");
-    if (input == null || signature == null) {
-      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED,
-          "sign the request (RFC 9421, hmac-sha256); see docs/signing.md");
-    }
-    ParsedSignature sig;
-    try {
-      sig = MessageSignatures.parse(input, signature);
-    } catch (SignatureException e) {
-      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, e.getMessage());
-    }
-    Instant now = clock.instant();
-    Optional<Agent> agent;
-    try {
-      agent = agents.byKeyId(sig.keyId());
-    } catch (IOException | RuntimeException e) {
-      throw new Refused(Problem.Kind.SEALED, null);
-    }
-    Optional<byte[]> key = agent.flatMap(a -> a.keyFor(sig.keyId(), now));
-    if (key.isEmpty()) {
-      throw new Refused(Problem.Kind.UNAUTHENTICATED, null);
-    }
-    byte[] k = key.get();
-    try {
-      MessageSignatures.verify(sig, new SignedRequest(call.method(), call.authority(), call.path(), call.rawQuery(),
-          call.headers()), k);
-    } catch (SignatureException e) {
-      throw new Refused(Problem.Kind.UNAUTHENTICATED, null);
-    } finally {
-      java.util.Arrays.fill(k, (byte) 0);
-    }
-    return new Signer(agent.get(), sig, now);
-  }
-
-  /**
-   * Freshness, body digest and replay of a call whose signature verified; returns its nonce's
-   * record being made (awaited before the call goes out).
-   */
-  private NonceStore.Recording admit(Signer signer, Call call) throws Refused {
-    ParsedSignature sig = signer.signature();
-    Instant now = signer.checkedAt();
-    Instant created = Instant.ofEpochSecond(sig.created());
-    if (Duration.between(created, now).abs().compareTo(SKEW) > 0) {
-      throw new Refused(Problem.Kind.STALE, "created must be within " + SKEW.toSeconds() + " s of the gateway's clock");
-    }
-    if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
-      throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:");
-    }
-    Optional<NonceStore.Recording> recording;
-    try {
-      recording = nonces.use(sig.keyId(), sig.nonce(), now, signer.agent().name());
-    } catch (java.sql.SQLException e) {
-      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
-    }
-    if (recording.isEmpty()) {
-      throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request");
-    }
-    return recording.get();
-  }
-
-  private void limit(List<RateLimiter.Check> checks) throws Refused {
-    if (limits.limiter().tryAcquire(checks) instanceof RateLimiter.Limited l) {
-      Refused r = new Refused(Problem.Kind.RATE_LIMITED, "over the " + l.scope() + " limit of " + l.limit());
-      r.retryAfterSeconds = Math.max(1, l.retryAfter().toSeconds());
-      throw r;
-    }
-  }
 
   private Action authorize(Catalog cat, Agent agent, String actionName) throws Refused {
     Optional<Action> action = cat.action(actionName);
@@ -522,7 +427,7 @@ public final class Broker {
     final Refused refused;
 
     RefusedRedirect(Refused refused) {
-      super(refused.problem.kind().slug);
+      super(refused.problem().kind().slug);
       this.refused = refused;
     }
   }
@@ -596,27 +501,31 @@ public final class Broker {
     return refuse(r, call, actionName, "unauthenticated");
   }
 
-  /** A refusal of a call {@code agent} signed: the evidence names who tried. */
-  private Answer refuse(Refused r, Call call, String actionName, Agent agent) {
-    return refuse(r, call, actionName, "agent:" + agent.name());
+  /** A refusal of a call signed by {@code actor}: the evidence names who tried. */
+  private Answer refuse(Refused r, Call call, String actionName, String actor) {
+    return refusal(audit, "broker.call", r, call, safe(actionName), actor);
   }
 
-  private Answer refuse(Refused r, Call call, String actionName, String actor) {
+  /**
+   * Records refusal {@code r} of {@code call} as a {@code denied} entry of {@code eventType}
+   * and answers it as problem+json; the refusal stands even if it cannot be recorded.
+   */
+  public static Answer refusal(AuditLog audit, String eventType, Refused r, Call call, String subject, String actor) {
     long seq = -1;
     try {
       Map<String, String> details = new TreeMap<>();
-      details.put("reason", r.problem.kind().slug);
+      details.put("reason", r.problem().kind().slug);
       details.put("remote", call.remote());
-      if (r.problem.detail() != null && r.problem.kind() == Problem.Kind.RATE_LIMITED) {
-        details.put("limit", r.problem.detail());
+      if (r.problem().detail() != null && r.problem().kind() == Problem.Kind.RATE_LIMITED) {
+        details.put("limit", r.problem().detail());
       }
-      seq = audit.record(new AuditEvent("broker.call", actor, safe(actionName), "denied", details));
+      seq = audit.record(new AuditEvent(eventType, actor, subject, "denied", details));
     } catch (RuntimeException e) {
       // the refusal stands either way
     }
-    Answer a = answer(r.problem, seq);
-    if (r.retryAfterSeconds > 0) {
-      a.headers().put("Retry-After", Long.toString(r.retryAfterSeconds));
+    Answer a = answer(r.problem(), seq);
+    if (r.retryAfterSeconds() > 0) {
+      a.headers().put("Retry-After", Long.toString(r.retryAfterSeconds()));
     }
     return a;
   }
@@ -642,7 +551,8 @@ public final class Broker {
     return answer;
   }
 
-  private static Answer answer(Problem p, long seq) {
+  /** {@code p} as problem+json, naming audit entry {@code seq} when there is one. */
+  public static Answer answer(Problem p, long seq) {
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.put("Content-Type", "application/problem+json");
     if (seq >= 0) {

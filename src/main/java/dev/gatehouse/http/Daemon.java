@@ -1,6 +1,11 @@
 package dev.gatehouse.http;
 
 import dev.gatehouse.broker.Broker;
+import dev.gatehouse.broker.Principal;
+import dev.gatehouse.chat.GateEndpoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 import dev.gatehouse.broker.Problem;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
@@ -17,16 +22,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face of the broker: {@code POST /v1/actions/{service}.{action}} and
- * {@code GET /v1/health}, on loopback only. Request bodies are capped, handlers run on
- * virtual threads, and stopping drains the calls in flight. Nothing here decides anything:
- * {@link Broker} does.
+ * The daemon's HTTP face, on loopback only: the routes of {@link #table}, each with the one
+ * kind of principal it serves. Request bodies are capped, handlers run on virtual threads,
+ * and stopping drains the calls in flight. Nothing here decides anything: the endpoints
+ * ({@link Broker}, {@link GateEndpoint}) do.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("gatehouse.daemon");
 
   /** What {@code /v1/health} reports; nothing secret. */
   public record Health(boolean sealed, boolean auditWritable, boolean catalogLoaded, int services, int actions) {}
+
+  /**
+   * One route: {@code method} and {@code path} (a trailing {@code *} matches any rest), the
+   * kind of principal whose signature it accepts ({@code null}: none, it answers anyone), and
+   * what answers it.
+   */
+  public record Route(String method, String path, Principal.Kind principal,
+      Function<Broker.Call, Broker.Answer> handler) {}
+
+  /**
+   * Every route the daemon serves, in one place: the routing below and the test that walks
+   * every route with every kind of key read this same table. {@code gate} may be null (no
+   * chat gate: its route is absent).
+   */
+  public static List<Route> table(Broker broker, GateEndpoint gate, Supplier<Health> health) {
+    List<Route> routes = new ArrayList<>();
+    routes.add(new Route("GET", "/v1/health", null, call -> health(health.get())));
+    routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", Principal.Kind.AGENT, broker::handle));
+    if (gate != null) {
+      routes.add(new Route("POST", GateEndpoint.PATH, Principal.Kind.CHANNEL, gate::handle));
+    }
+    return List.copyOf(routes);
+  }
 
   private final WebServer server;
 
@@ -41,6 +69,11 @@ public final class Daemon implements AutoCloseable {
    *     authentication, which such an address needs, are not configured
    */
   public static Daemon start(InetAddress bind, int port, int maxBodyBytes, Broker broker, Supplier<Health> health) {
+    return start(bind, port, maxBodyBytes, table(broker, null, health));
+  }
+
+  /** Starts listening on {@code bind}:{@code port} (0 = any free port), serving {@code routes}. */
+  public static Daemon start(InetAddress bind, int port, int maxBodyBytes, List<Route> routes) {
     if (!bind.isLoopbackAddress()) {
       throw new IllegalArgumentException("refusing to listen on " + bind.getHostAddress() + ": a non-loopback address"
           + " needs TLS 1.3 (server.tls) and owner authentication, and neither is configured (this version has"
@@ -54,10 +87,13 @@ public final class Daemon implements AutoCloseable {
         .idleConnectionTimeout(Duration.ofMinutes(2))
         .shutdownGracePeriod(Duration.ofSeconds(10))
         .shutdownHook(false)
-        .routing(r -> r
-            .get("/v1/health", (req, res) -> health(res, health.get()))
-            .post(Broker.ACTION_PREFIX + "*", (req, res) -> call(req, res, broker))
-            .any((req, res) -> problem(res, new Problem(Problem.Kind.NOT_FOUND, null))))
+        .routing(r -> {
+          for (Route route : routes) {
+            r.route(io.helidon.http.Method.create(route.method()), route.path(),
+                (req, res) -> call(req, res, route.handler()));
+          }
+          r.any((req, res) -> problem(res, new Problem(Problem.Kind.NOT_FOUND, null)));
+        })
         .build()
         .start();
     return new Daemon(server);
@@ -73,7 +109,7 @@ public final class Daemon implements AutoCloseable {
     server.stop();
   }
 
-  private static void call(ServerRequest req, ServerResponse res, Broker broker) {
+  private static void call(ServerRequest req, ServerResponse res, Function<Broker.Call, Broker.Answer> handler) {
     Map<String, String> headers = new TreeMap<>();
     req.headers().forEach(h -> headers.merge(h.name().toLowerCase(java.util.Locale.ROOT),
         String.join(", ", h.allValues()), (a, b) -> a + ", " + b));
@@ -83,7 +119,7 @@ public final class Daemon implements AutoCloseable {
         rawQuery == null || rawQuery.isEmpty() ? null : rawQuery, headers, body,
         req.remotePeer().host());
     long started = System.nanoTime();
-    Broker.Answer answer = broker.handle(call);
+    Broker.Answer answer = handler.apply(call);
     if (LOG.isDebugEnabled()) { // the audit log has every call; this line is for debugging
       LOG.debug("call action={} status={} ms={} audit_seq={}", safe(call.path()), answer.status(),
           (System.nanoTime() - started) / 1_000_000, answer.headers().getOrDefault(Broker.AUDIT_SEQ_HEADER, "-"));
@@ -112,14 +148,14 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  private static void health(ServerResponse res, Health h) {
+  private static Broker.Answer health(Health h) {
     boolean ok = !h.sealed() && h.auditWritable() && h.catalogLoaded();
     String json = "{\"status\":\"" + (ok ? "ok" : "degraded") + "\",\"sealed\":" + h.sealed() + ",\"audit_writable\":"
         + h.auditWritable() + ",\"catalog_loaded\":" + h.catalogLoaded() + ",\"services\":" + h.services()
         + ",\"actions\":" + h.actions() + "}";
-    res.status(ok ? 200 : 503);
-    res.header("Content-Type", "application/json");
-    res.send(json.getBytes(StandardCharsets.UTF_8));
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    headers.put("Content-Type", "application/json");
+    return new Broker.Answer(ok ? 200 : 503, headers, json.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A refusal made here rather than by the broker (no audit entry, so no audit_seq). */

@@ -55,9 +55,9 @@ class ActionParametersFuzzTest {
         Upstream.Request request = Broker.build(SERVICE, action, params, SECRETS);
         assertThat(request.uri().getHost()).isEqualTo("127.0.0.1");
         assertThat(request.uri().getRawPath()).startsWith("/base/");
-      } catch (Broker.Refused r) {
-        assertThat(r.problem.kind()).isIn(CLEAN);
-        assertThat(r.problem.status()).isBetween(400, 499);
+      } catch (Refused r) {
+        assertThat(r.problem().kind()).isIn(CLEAN);
+        assertThat(r.problem().status()).isBetween(400, 499);
       }
     }
   }

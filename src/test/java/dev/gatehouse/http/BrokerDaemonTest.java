@@ -448,10 +448,9 @@ class BrokerDaemonTest {
       throw new dev.gatehouse.error.RefusedException("disk full");
     };
     var l = dev.gatehouse.config.Config.Limits.DEFAULT;
-    Broker broker = new Broker(h.g.agents(), new NonceStore(h.g.stateDb(), Broker.NONCE_KEEP), h.catalog(),
-        h.g.vault(), broken, new GuardedUpstream(new EgressGuard(HostResolver.system())),
-        new Broker.RateLimits(new dev.gatehouse.guard.RateLimiter(h.clock, 1000), l.perAgent(), l.perAction(),
-            l.perSource()), h.clock);
+    Broker broker = new Broker(h.g.authenticator(), h.catalog(), h.g.vault(), broken,
+        new GuardedUpstream(new EgressGuard(HostResolver.system())), new Broker.RateLimits(l.perAgent(), l.perAction()),
+        h.clock);
     h.startDaemon(broker, () -> new Daemon.Health(false, false, true, 4, 12)); // in place of the running one
 
     Sent s = call("hdr.search", "{\"q\":\"a\"}");

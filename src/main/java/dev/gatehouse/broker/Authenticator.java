@@ -1,0 +1,144 @@
+package dev.gatehouse.broker;
+
+import dev.gatehouse.guard.Limit;
+import dev.gatehouse.guard.RateLimiter;
+import dev.gatehouse.identity.ContentDigest;
+import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.identity.ParsedSignature;
+import dev.gatehouse.identity.SignatureException;
+import dev.gatehouse.identity.SignedRequest;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The identity and input layers every signed endpoint shares (DESIGN §2, §4): the source's
+ * rate limit, the RFC 9421 signature by a current key of a known principal of the kind the
+ * endpoint serves, then freshness, body digest and replay. One instance is shared by all
+ * endpoints, so a nonce spent on one is spent on all.
+ */
+public final class Authenticator {
+  /** How far {@code created} may be from the gateway's clock, either way. */
+  public static final Duration SKEW = Duration.ofSeconds(30);
+
+  /** A request whose signature verified: who signed it, and what they signed. */
+  public record Signed(Principal principal, ParsedSignature signature, Instant checkedAt) {}
+
+  private final AgentRegistry agents;
+  private final AgentRegistry channels;
+  private final NonceStore nonces;
+  private final RateLimiter limiter;
+  private final Limit perSource;
+  private final Clock clock;
+
+  public Authenticator(AgentRegistry agents, AgentRegistry channels, NonceStore nonces, RateLimiter limiter,
+      Limit perSource, Clock clock) {
+    this.agents = agents;
+    this.channels = channels;
+    this.nonces = nonces;
+    this.limiter = limiter;
+    this.perSource = perSource;
+    this.clock = clock;
+  }
+
+  /**
+   * The source's limit, then the signature: the key id names a current key of a known
+   * principal, and its HMAC verifies. A principal of another kind than {@code serves} is
+   * refused as {@link Problem.Kind#FORBIDDEN} (its key is real, so the refusal is its own).
+   *
+   * @throws Refused before any signature verified: the caller is unknown
+   */
+  public Signed authenticate(Broker.Call call) throws Refused {
+    limit(List.of(new RateLimiter.Check("source", call.remote(), perSource)));
+    String input = call.headers().get("signature-input");
+    String signature = call.headers().get("signature");
+    if (input == null || signature == null) {
+      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, "sign the request (RFC 9421, hmac-sha256); see docs/signing.md");
+    }
+    ParsedSignature sig;
+    try {
+      sig = MessageSignatures.parse(input, signature);
+    } catch (SignatureException e) {
+      throw new Refused(Problem.Kind.SIGNATURE_MALFORMED, e.getMessage());
+    }
+    Instant now = clock.instant();
+    Optional<Principal> principal;
+    try {
+      // Names are unique across agents and channels, so at most one of the two knows the key id.
+      principal = agents.byKeyId(sig.keyId()).map(a -> new Principal(Principal.Kind.AGENT, a))
+          .or(() -> lookup(channels, sig.keyId()).map(c -> new Principal(Principal.Kind.CHANNEL, c)));
+    } catch (IOException | RuntimeException e) {
+      throw new Refused(Problem.Kind.SEALED, null);
+    }
+    Optional<byte[]> key = principal.flatMap(p -> p.agent().keyFor(sig.keyId(), now));
+    if (key.isEmpty()) {
+      throw new Refused(Problem.Kind.UNAUTHENTICATED, null);
+    }
+    byte[] k = key.get();
+    try {
+      MessageSignatures.verify(sig, new SignedRequest(call.method(), call.authority(), call.path(), call.rawQuery(),
+          call.headers()), k);
+    } catch (SignatureException e) {
+      throw new Refused(Problem.Kind.UNAUTHENTICATED, null);
+    } finally {
+      Arrays.fill(k, (byte) 0);
+    }
+    return new Signed(principal.get(), sig, now);
+  }
+
+  /**
+   * For a request whose signature verified: it must come from a principal of kind
+   * {@code serves}, be fresh, carry its body's digest, and use a nonce not seen before.
+   * Returns the nonce's record being made (await it before the request has any effect).
+   */
+  public NonceStore.Recording admit(Signed signed, Broker.Call call, Principal.Kind serves) throws Refused {
+    if (signed.principal().kind() != serves) {
+      throw new Refused(Problem.Kind.FORBIDDEN, "a " + signed.principal().kind().noun() + " key cannot call this"
+          + " endpoint; it is for " + serves.noun() + " keys");
+    }
+    ParsedSignature sig = signed.signature();
+    Instant now = signed.checkedAt();
+    Instant created = Instant.ofEpochSecond(sig.created());
+    if (Duration.between(created, now).abs().compareTo(SKEW) > 0) {
+      throw new Refused(Problem.Kind.STALE, "created must be within " + SKEW.toSeconds() + " s of the gateway's clock");
+    }
+    if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
+      throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:");
+    }
+    Optional<NonceStore.Recording> recording;
+    try {
+      recording = nonces.use(sig.keyId(), sig.nonce(), now, usageName(signed.principal()));
+    } catch (java.sql.SQLException e) {
+      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
+    }
+    if (recording.isEmpty()) {
+      throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request");
+    }
+    return recording.get();
+  }
+
+  /** Holds {@code checks} against the shared limiter. */
+  public void limit(List<RateLimiter.Check> checks) throws Refused {
+    if (limiter.tryAcquire(checks) instanceof RateLimiter.Limited l) {
+      throw new Refused(Problem.Kind.RATE_LIMITED, "over the " + l.scope() + " limit of " + l.limit(),
+          Math.max(1, l.retryAfter().toSeconds()));
+    }
+  }
+
+  private static Optional<Agent> lookup(AgentRegistry registry, String keyId) {
+    try {
+      return registry.byKeyId(keyId);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The name under which a key's last use is kept (agents by name, channels apart from them). */
+  private static String usageName(Principal p) {
+    return p.kind() == Principal.Kind.AGENT ? p.name() : p.actor();
+  }
+}
