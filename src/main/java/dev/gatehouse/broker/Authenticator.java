@@ -47,8 +47,7 @@ public final class Authenticator {
 
   /**
    * The source's limit, then the signature: the key id names a current key of a known
-   * principal, and its HMAC verifies. A principal of another kind than {@code serves} is
-   * refused as {@link Problem.Kind#FORBIDDEN} (its key is real, so the refusal is its own).
+   * principal, and its HMAC verifies.
    *
    * @throws Refused before any signature verified: the caller is unknown
    */
@@ -92,12 +91,14 @@ public final class Authenticator {
 
   /**
    * For a request whose signature verified: it must come from a principal of kind
-   * {@code serves}, be fresh, carry its body's digest, and use a nonce not seen before.
+   * {@code serves} (another kind is refused as {@link Problem.Kind#WRONG_PRINCIPAL}: its key is
+   * real, so the refusal is its own), be fresh, carry its body's digest, and use a nonce not
+   * seen before.
    * Returns the nonce's record being made (await it before the request has any effect).
    */
   public NonceStore.Recording admit(Signed signed, Broker.Call call, Principal.Kind serves) throws Refused {
     if (signed.principal().kind() != serves) {
-      throw new Refused(Problem.Kind.FORBIDDEN, "a " + signed.principal().kind().noun() + " key cannot call this"
+      throw new Refused(Problem.Kind.WRONG_PRINCIPAL, "a " + signed.principal().kind().noun() + " key cannot call this"
           + " endpoint; it is for " + serves.noun() + " keys");
     }
     ParsedSignature sig = signed.signature();

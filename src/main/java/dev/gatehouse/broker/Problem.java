@@ -18,6 +18,7 @@ public record Problem(Kind kind, String detail) {
     BAD_PARAMETERS(400, "bad-parameters", "The parameters do not match the action"),
     PATH_REFUSED(403, "path-refused", "The path is not one this action may reach"),
     FORBIDDEN(403, "action-forbidden", "This agent may not call this action"),
+    WRONG_PRINCIPAL(403, "wrong-key-kind", "This key is not for this endpoint"),
     UNKNOWN_ACTION(404, "unknown-action", "No such action in the catalog"),
     NOT_FOUND(404, "not-found", "No such endpoint"),
     RATE_LIMITED(429, "rate-limited", "Too many requests; retry after the time in Retry-After"),

@@ -36,7 +36,13 @@ public final class AgentCalls {
   /** The full form: a chosen nonce, and a body sent that may differ from the one signed. */
   public static HttpResponse<String> call(int port, String action, String signedBody, String keyId, byte[] key,
       Instant created, String nonce, String sentBody) throws IOException, InterruptedException {
-    URI uri = URI.create("http://127.0.0.1:" + port + "/v1/actions/" + action);
+    return post(port, "/v1/actions/" + action, signedBody, keyId, key, created, nonce, sentBody);
+  }
+
+  /** A signed POST of {@code sentBody} to {@code path}, its signature over {@code signedBody}. */
+  public static HttpResponse<String> post(int port, String path, String signedBody, String keyId, byte[] key,
+      Instant created, String nonce, String sentBody) throws IOException, InterruptedException {
+    URI uri = URI.create("http://127.0.0.1:" + port + path);
     Map<String, String> signed = MessageSignatures.sign("POST", uri, signedBody.getBytes(StandardCharsets.UTF_8), keyId,
         key, created.getEpochSecond(), nonce);
     HttpRequest.Builder req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(sentBody))
