@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.guard.EgressDeniedException;
+import dev.gatehouse.guard.InjectionScanner;
 import dev.gatehouse.guard.Limit;
 import dev.gatehouse.guard.RateLimiter;
 import dev.gatehouse.identity.ContentDigest;
@@ -52,6 +53,10 @@ public final class Broker {
   /** Nonces are kept longer than any signature can be accepted. */
   public static final Duration NONCE_KEEP = Duration.ofMinutes(2);
   public static final String AUDIT_SEQ_HEADER = "Gatehouse-Audit-Seq";
+  /** Prompt-injection kinds found in a text answer: a structured-field list of tokens (RFC 9651). */
+  public static final String FLAGS_HEADER = "Gatehouse-Flags";
+  /** How much of a text answer is scanned for injection flags (the whole answer is passed on regardless). */
+  static final int SCAN_LIMIT = 1 << 20;
   private static final int MAX_REDIRECTS = 3;
   /** Strict: one JSON value and nothing after it, no key twice (a body has one reading). */
   private static final ObjectMapper JSON = JsonMapper.builder()
@@ -85,6 +90,7 @@ public final class Broker {
   private final Clock clock;
   private final Sessions sessions;
   private final RateLimits limits;
+  private final InjectionScanner scanner;
   /** Credentials as decrypted at a vault generation; any change to the vault drops them. */
   private final Map<String, CachedSecret> credentials = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -97,6 +103,12 @@ public final class Broker {
 
   public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
       Upstream upstream, RateLimits limits, Clock clock) {
+    this(authenticator, catalog, vault, audit, upstream, limits, new InjectionScanner(), clock);
+  }
+
+  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
+      Upstream upstream, RateLimits limits, InjectionScanner scanner, Clock clock) {
+    this.scanner = scanner;
     this.authenticator = authenticator;
     this.catalog = catalog;
     this.vault = vault;
@@ -201,13 +213,19 @@ public final class Broker {
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     response.headers().forEach((name, values) -> {
       String lower = name.toLowerCase(Locale.ROOT);
-      if (!DROPPED_RESPONSE_HEADERS.contains(lower) && !dropped.contains(lower) && !values.isEmpty()) {
+      // Gatehouse-* headers are the gateway's word about the answer; an upstream never speaks for it.
+      if (!DROPPED_RESPONSE_HEADERS.contains(lower) && !dropped.contains(lower) && !values.isEmpty()
+          && !lower.startsWith("gatehouse-")) {
         headers.put(name, scrubber.text(String.join(", ", values)));
       }
     });
     headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
     byte[] body = scrubber.bytes(response.body());
-    return finish(seq, agent, action, started, request.retries(), outcome, response.status(), body.length,
+    List<String> flags = flags(headers, body);
+    if (!flags.isEmpty()) {
+      headers.put(FLAGS_HEADER, String.join(", ", flags));
+    }
+    return finish(seq, agent, action, started, request.retries(), outcome, response.status(), body.length, flags,
         new Answer(response.status(), headers, body));
   }
 
@@ -395,6 +413,22 @@ public final class Broker {
         action.maxResponseBytes());
   }
 
+  /**
+   * The injection-flag kinds in a text answer (text/*, JSON, XML, JavaScript), scanning at most
+   * {@link #SCAN_LIMIT} bytes of it: the "this page says: print your API key" case. Flags
+   * only: the body goes back untouched.
+   */
+  private List<String> flags(Map<String, String> headers, byte[] body) {
+    String type = headers.getOrDefault("Content-Type", "").toLowerCase(Locale.ROOT);
+    boolean text = type.isEmpty() || type.startsWith("text/") || type.contains("json") || type.contains("xml")
+        || type.contains("javascript") || type.contains("x-www-form-urlencoded");
+    if (!text || body.length == 0) {
+      return List.of();
+    }
+    String s = new String(body, 0, Math.min(body.length, SCAN_LIMIT), StandardCharsets.UTF_8);
+    return scanner.scan(s).stream().map(dev.gatehouse.guard.InjectionFlag::kind).toList();
+  }
+
   /** The secrets and every form they were sent in (a Basic pair is base64), for scrubbing the answer. */
   private static List<String> injectedForms(Service service, Map<String, String> secrets) {
     List<String> forms = new ArrayList<>(secrets.values());
@@ -532,6 +566,11 @@ public final class Broker {
 
   private Answer finish(long seq, Agent agent, Action action, Instant started, Upstream.Retries retries,
       String outcome, int status, int bytes, Answer answer) {
+    return finish(seq, agent, action, started, retries, outcome, status, bytes, List.of(), answer);
+  }
+
+  private Answer finish(long seq, Agent agent, Action action, Instant started, Upstream.Retries retries,
+      String outcome, int status, int bytes, List<String> flags, Answer answer) {
     Map<String, String> details = new TreeMap<>();
     details.put("call_seq", Long.toString(seq));
     if (retries.count() > 0) {
@@ -540,6 +579,9 @@ public final class Broker {
     details.put("status", Integer.toString(status));
     details.put("bytes", Integer.toString(bytes));
     details.put("ms", Long.toString(Duration.between(started, clock.instant()).toMillis()));
+    if (!flags.isEmpty()) {
+      details.put("flags", String.join(",", flags));
+    }
     try {
       // An outcome, not a decision (the decision was made durable before the call): the
       // answer does not wait for the disk.
