@@ -20,6 +20,61 @@ class ConfigTest {
   }
 
   @Test
+  void theDefaultFilesChatExample_uncommented_isValid() {
+    String text = new String(Config.defaultFileContent(), StandardCharsets.UTF_8);
+    String example = text.substring(text.indexOf("# chat:")).lines().map(l -> l.replaceFirst("^# ?", ""))
+        .collect(java.util.stream.Collectors.joining("\n"));
+    Config.Chat chat = Config.parse("gatehouse.yaml", example).chat();
+    assertThat(chat.session()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(chat.gateOn("family-discord")).isFalse();
+    assertThat(chat.gateOn("telegram")).isTrue();
+    assertThat(chat.telegram().orElseThrow().command()).containsExactly("/usr/local/bin/ask-my-agent");
+    assertThat(chat.telegram().orElseThrow().apiUrl()).isEqualTo(Config.Telegram.DEFAULT_API);
+  }
+
+  @Test
+  void chatValuesAreRead() {
+    Config.Chat chat = Config.parse("g.yaml", """
+        chat:
+          session_minutes: 5
+          challenge_seconds: 60
+          gate: off
+          channels: { tg: { gate: on } }
+          telegram:
+            token_secret: bot.token
+            api_url: http://127.0.0.1:8081
+            poll_seconds: 2
+            channel: tg
+            forward: { url: "http://127.0.0.1:9000/chat" }
+        """).chat();
+    assertThat(chat.session()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(chat.challenge()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(chat.gateOn("other")).isFalse();
+    assertThat(chat.gateOn("tg")).isTrue();
+    Config.Telegram t = chat.telegram().orElseThrow();
+    assertThat(t.tokenSecret()).isEqualTo("bot.token");
+    assertThat(t.forwardUrl()).hasToString("http://127.0.0.1:9000/chat");
+    assertThat(t.command()).isEmpty();
+    assertThat(t.pollSeconds()).isEqualTo(2);
+    assertThat(t.channel()).isEqualTo("tg");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "chat: { session_minutes: 0 }|g.yaml:1: chat.session_minutes must be a whole number from 1 to 1440",
+      "chat: { gate: maybe }|chat.gate must be on or off",
+      "chat: { channels: { Bad!: { gate: off } } }|is not a channel name",
+      "chat: { telegram: { forward: { command: [x] } } }|chat.telegram.token_secret is required",
+      "chat: { telegram: { token_secret: t } }|must name exactly one of command",
+      "chat: { telegram: { token_secret: t, forward: { command: [x], url: 'http://127.0.0.1:1/' } } }|exactly one",
+      "chat: { telegram: { token_secret: t, forward: { url: 'http://example.com/chat' } } }|on a loopback address",
+      "chat: { telegram: { token_secret: t, api_url: 'ftp://x', forward: { command: [x] } } }|an http(s) URL",
+      "chat: { telegram: { token_secret: t, forward: { command: [x] }, extra: 1 } }|unknown key 'chat.telegram.extra'"})
+  void badChatValues_areRefused_namingTheKey(String yaml, String message) {
+    assertThatThrownBy(() -> Config.parse("g.yaml", yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+  }
+
+  @Test
   void valuesAreRead() {
     Config c = Config.parse("g.yaml", """
         totp:
