@@ -278,6 +278,11 @@ public final class Gatehouse implements AutoCloseable {
         new Approvals(stateDb(), random, Duration.ofSeconds(120)), new CommandRunner(), audit, clock);
   }
 
+  /** Chat sender pairing in {@code state.db}, changes audited. */
+  public dev.gatehouse.chat.PairingStore pairing() throws IOException {
+    return new dev.gatehouse.chat.PairingStore(stateDb(), audit, clock, random);
+  }
+
   /** Writes a final audit checkpoint, closes state.db and seals the vault. */
   @Override
   public void close() {

@@ -46,7 +46,21 @@ public final class StateDb implements AutoCloseable {
           "CREATE TABLE nonce_log (seen_at INTEGER NOT NULL, keyid TEXT NOT NULL, nonce TEXT NOT NULL)",
           "CREATE INDEX nonce_log_seen_at ON nonce_log (seen_at)",
           "INSERT INTO nonce_log (seen_at, keyid, nonce) SELECT seen_at, keyid, nonce FROM nonces ORDER BY seen_at",
-          "DROP TABLE nonces"});
+          "DROP TABLE nonces"},
+      new String[] {
+          // Chat pairing (chat.PairingStore). At most one pending code per (channel, sender): the
+          // unique key makes a second one impossible even if two writers raced past the check.
+          "CREATE TABLE pairing_pending (code TEXT PRIMARY KEY, channel TEXT NOT NULL, sender TEXT NOT NULL,"
+              + " sender_name TEXT, ref TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+              + " UNIQUE (channel, sender))",
+          "CREATE INDEX pairing_pending_channel ON pairing_pending (channel, expires_at)",
+          "CREATE INDEX pairing_pending_expires ON pairing_pending (expires_at)",
+          "CREATE TABLE pairing_allowed (channel TEXT NOT NULL, sender TEXT NOT NULL, sender_name TEXT,"
+              + " approved_at INTEGER NOT NULL, approved_by TEXT NOT NULL, PRIMARY KEY (channel, sender)) WITHOUT ROWID",
+          // When codes were issued, for the per-sender rate limit; rows older than its window are deleted.
+          "CREATE TABLE pairing_issued (channel TEXT NOT NULL, sender TEXT NOT NULL, issued_at INTEGER NOT NULL)",
+          "CREATE INDEX pairing_issued_sender ON pairing_issued (channel, sender, issued_at)",
+          "CREATE INDEX pairing_issued_at ON pairing_issued (issued_at)"});
 
   /** A unit of work on the connection, inside a transaction. */
   public interface Work<T> {
@@ -124,9 +138,23 @@ public final class StateDb implements AutoCloseable {
 
   /** Runs {@code work} in one immediate transaction (the write lock taken up front). */
   public <T> T transaction(Work<T> work) throws SQLException {
+    return run("BEGIN IMMEDIATE", work);
+  }
+
+  /**
+   * Runs {@code work}, which only reads, in one deferred transaction: it sees one consistent
+   * snapshot and, the journal being WAL, never waits for another process's writer (only for
+   * this connection's other users). A write inside it may fail with SQLITE_BUSY: use
+   * {@link #transaction} for anything that writes.
+   */
+  public <T> T read(Work<T> work) throws SQLException {
+    return run("BEGIN DEFERRED", work);
+  }
+
+  private <T> T run(String begin, Work<T> work) throws SQLException {
     lock.lock();
     try {
-      prepared("BEGIN IMMEDIATE").execute();
+      prepared(begin).execute();
       try {
         T result = work.run(connection);
         prepared("COMMIT").execute();

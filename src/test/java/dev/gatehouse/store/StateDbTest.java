@@ -66,4 +66,47 @@ class StateDbTest {
     db.close();
     assertThatThrownBy(() -> insert(db, "a")).isInstanceOf(SQLException.class);
   }
+
+  @Test
+  void read_seesCommittedRowsOnly_andDoesNotWaitForAnotherConnectionsWriter() throws Exception {
+    Path file = temp.resolve(StateDb.FILE);
+    try (StateDb db = StateDb.open(file); StateDb other = StateDb.open(file)) {
+      insert(db, "a");
+      java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+      Thread writer = Thread.ofPlatform().start(() -> {
+        try {
+          other.transaction(c -> {
+            try (var s = c.prepareStatement("INSERT INTO agent_usage (name, last_used) VALUES ('b', 1)")) {
+              s.executeUpdate();
+            }
+            writing.countDown();
+            try {
+              done.await();
+            } catch (InterruptedException e) {
+              throw new SQLException(e);
+            }
+            return null;
+          });
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      writing.await();
+      // A write transaction here would wait for the writer's lock (busy_timeout), then fail.
+      int seen;
+      try {
+        seen = db.read(c -> {
+          try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM agent_usage")) {
+            return rs.getInt(1);
+          }
+        });
+      } finally {
+        done.countDown();
+        writer.join();
+      }
+      assertThat(seen).isEqualTo(1);
+      assertThat(agents(db)).isEqualTo(2);
+    }
+  }
 }
