@@ -72,6 +72,14 @@ public final class PairingStore implements Pairing {
   static final int REJECT_FROM = 256 - 256 % ALPHABET.length();
   private static final int EXPIRE_BATCH = 100;
 
+  // The per-message queries: each an index search, never a table scan (PairingStoreTest pins that).
+  static final String IS_ALLOWED = "SELECT 1 FROM pairing_allowed WHERE channel = ? AND sender = ?";
+  static final String OWN_PENDING =
+      "SELECT code, expires_at FROM pairing_pending WHERE channel = ? AND sender = ? AND expires_at > ?";
+  static final String PENDING_ON_CHANNEL = "SELECT count(*) FROM pairing_pending WHERE channel = ? AND expires_at > ?";
+  static final String ISSUED_TO_SENDER =
+      "SELECT count(*) FROM pairing_issued WHERE channel = ? AND sender = ? AND issued_at > ?";
+
   /** A pending request. The code is a bearer credential for its hour: {@link #toString()} leaves it out. */
   public record Pending(String channel, String sender, String senderName, String code, Instant created,
       Instant expires) {
@@ -109,7 +117,7 @@ public final class PairingStore implements Pairing {
     }
     try {
       return db.read(c -> {
-        PreparedStatement s = db.prepared("SELECT 1 FROM pairing_allowed WHERE channel = ? AND sender = ?");
+        PreparedStatement s = db.prepared(IS_ALLOWED);
         s.setString(1, channel);
         s.setString(2, sender);
         try (ResultSet rs = s.executeQuery()) {
@@ -139,8 +147,7 @@ public final class PairingStore implements Pairing {
     long nowMs = now.toEpochMilli();
     try {
       return db.transaction(c -> {
-        PreparedStatement own = db.prepared(
-            "SELECT code, expires_at FROM pairing_pending WHERE channel = ? AND sender = ? AND expires_at > ?");
+        PreparedStatement own = db.prepared(OWN_PENDING);
         own.setString(1, channel);
         own.setString(2, sender);
         own.setLong(3, nowMs);
@@ -149,8 +156,7 @@ public final class PairingStore implements Pairing {
             return new Code(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), false);
           }
         }
-        PreparedStatement pending = db.prepared(
-            "SELECT count(*) FROM pairing_pending WHERE channel = ? AND expires_at > ?");
+        PreparedStatement pending = db.prepared(PENDING_ON_CHANNEL);
         pending.setString(1, channel);
         pending.setLong(2, nowMs);
         try (ResultSet rs = pending.executeQuery()) {
@@ -159,8 +165,7 @@ public final class PairingStore implements Pairing {
           }
         }
         long windowStart = nowMs - perSender.window().toMillis();
-        PreparedStatement issued = db.prepared(
-            "SELECT count(*) FROM pairing_issued WHERE channel = ? AND sender = ? AND issued_at > ?");
+        PreparedStatement issued = db.prepared(ISSUED_TO_SENDER);
         issued.setString(1, channel);
         issued.setString(2, sender);
         issued.setLong(3, windowStart);

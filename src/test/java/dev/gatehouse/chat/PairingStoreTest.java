@@ -490,4 +490,27 @@ class PairingStoreTest {
     assertThat(events("pair.approve").size() + events("pair.deny").size()).isEqualTo(1);
     assertThat(store.isAllowed("telegram", "1001")).isEqualTo(events("pair.approve").size() == 1);
   }
+
+  @Test
+  void thePerMessageQueries_searchAnIndex_neverScanATable() throws Exception {
+    StateDb db = opened.get(0);
+    for (String sql : List.of(PairingStore.IS_ALLOWED, PairingStore.OWN_PENDING, PairingStore.PENDING_ON_CHANNEL,
+        PairingStore.ISSUED_TO_SENDER)) {
+      String plan = db.read(c -> {
+        StringBuilder b = new StringBuilder();
+        try (var s = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+          for (int i = 1; i <= s.getParameterMetaData().getParameterCount(); i++) {
+            s.setString(i, "x");
+          }
+          try (var rs = s.executeQuery()) {
+            while (rs.next()) {
+              b.append(rs.getString("detail")).append('\n');
+            }
+          }
+        }
+        return b.toString();
+      });
+      assertThat(plan).as(sql).contains("SEARCH").doesNotContain("SCAN");
+    }
+  }
 }
