@@ -183,15 +183,19 @@ public final class PairingStore implements Pairing {
 
   private Code issue(Connection c, String channel, String sender, String name, Instant now, long windowStart)
       throws SQLException {
+    Object[] stale = null; // the sender's expired code (the caller found no valid one): it holds the slot
     try (PreparedStatement s = c.prepareStatement(
         "SELECT code, ref, expires_at FROM pairing_pending WHERE channel = ? AND sender = ?")) {
       s.setString(1, channel);
       s.setString(2, sender);
       try (ResultSet rs = s.executeQuery()) {
-        if (rs.next()) { // expired (the caller found no valid one): it holds the (channel, sender) slot
-          expire(c, rs.getString(1), channel, sender, rs.getString(2), rs.getLong(3));
+        if (rs.next()) {
+          stale = new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)};
         }
       }
+    }
+    if (stale != null) {
+      expire(c, (String) stale[0], channel, sender, (String) stale[1], (Long) stale[2]);
     }
     expireDue(c, now);
     try (PreparedStatement s = c.prepareStatement("DELETE FROM pairing_issued WHERE issued_at <= ?")) {
