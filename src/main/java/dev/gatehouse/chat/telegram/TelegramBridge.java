@@ -176,6 +176,12 @@ public final class TelegramBridge implements AutoCloseable {
     return running;
   }
 
+  /** Whether the polling thread has ended (or never started). */
+  private boolean stopped() {
+    Thread t = thread;
+    return t == null || !t.isAlive();
+  }
+
   private void run() {
     try {
       while (running && cycle()) {
@@ -420,21 +426,26 @@ public final class TelegramBridge implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (!stop(Duration.ofSeconds(10))) {
+      LOG.warn("telegram bridge: the polling thread did not end within 10 s");
+    }
+    api.close();
+  }
+
+  /** {@link #close}'s first part: whether the polling thread ended within {@code wait}. */
+  boolean stop(Duration wait) {
     running = false;
     stopping.complete(null);
     api.stopPolling();
     Thread t = thread;
     if (t != null) {
       try {
-        t.join(Duration.ofSeconds(10));
+        t.join(wait);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      if (t.isAlive()) {
-        LOG.warn("telegram bridge: the polling thread did not end within 10 s");
-      }
     }
-    api.close();
+    return stopped();
   }
 
   @Override
