@@ -283,6 +283,17 @@ public final class Gatehouse implements AutoCloseable {
     return new dev.gatehouse.chat.PairingStore(stateDb(), audit, clock, random);
   }
 
+  /**
+   * Starts the Telegram bridge of {@code chat.telegram} over {@code gate} (empty when that
+   * section is absent); it polls until closed, which must happen before this home is closed.
+   */
+  public java.util.Optional<dev.gatehouse.chat.telegram.TelegramBridge> startTelegramBridge(dev.gatehouse.chat.Gate gate)
+      throws IOException {
+    var telegram = config.chat().telegram();
+    return telegram.isEmpty() ? java.util.Optional.empty()
+        : java.util.Optional.of(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault, home.dir()));
+  }
+
   /** Writes a final audit checkpoint, closes state.db and seals the vault. */
   @Override
   public void close() {

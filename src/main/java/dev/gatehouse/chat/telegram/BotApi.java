@@ -90,7 +90,11 @@ final class BotApi implements AutoCloseable {
     }
     body.put("timeout", timeout.toSeconds());
     body.putArray("allowed_updates").add("message");
-    JsonNode result = call(poller, "getUpdates", body, timeout.plus(CALL_TIMEOUT));
+    return updates(call(poller, "getUpdates", body, timeout.plus(CALL_TIMEOUT)));
+  }
+
+  /** The updates of a getUpdates {@code result}. */
+  static List<Update> updates(JsonNode result) throws BotApiException {
     if (!result.isArray()) {
       throw new BotApiException(BotApiException.Kind.NETWORK, "getUpdates answered without a list of updates", 0);
     }
@@ -179,6 +183,15 @@ final class BotApi implements AutoCloseable {
       throw new BotApiException(BotApiException.Kind.NETWORK,
           method + " failed: " + e.getClass().getSimpleName(), 0);
     }
+    return result(method, status, bytes, this::redact);
+  }
+
+  /**
+   * The {@code result} of a successful answer ({@code 200} and {@code "ok": true}), else the
+   * failure as a {@link BotApiException}, its text passed through {@code redact}.
+   */
+  static JsonNode result(String method, int status, byte[] bytes, java.util.function.UnaryOperator<String> redact)
+      throws BotApiException {
     if (bytes.length > MAX_RESPONSE_BYTES) {
       throw new BotApiException(BotApiException.Kind.NETWORK, method + " answered more than "
           + MAX_RESPONSE_BYTES + " bytes", 0);
@@ -189,11 +202,14 @@ final class BotApi implements AutoCloseable {
     } catch (IOException e) {
       answer = null;
     }
+    if (answer != null && !answer.isObject()) {
+      answer = null;
+    }
     if (answer != null && answer.path("ok").asBoolean(false) && status == 200) {
       return answer.path("result");
     }
-    String description = answer == null ? "" : redact(answer.path("description").asText(""));
-    description = description.length() > 200 ? description.substring(0, 200) + "..." : description;
+    String description = answer == null ? "" : redact.apply(answer.path("description").asText(""));
+    description = description.length() > 200 ? description.substring(0, 200) + "..." : description; // after: a cut token would pass
     int code = answer != null && answer.path("error_code").canConvertToInt() ? answer.get("error_code").asInt() : status;
     String what = method + " answered HTTP " + status + (description.isEmpty() ? "" : " (" + description + ")");
     if (code == 401 || code == 404 && status == 404) {
@@ -201,9 +217,9 @@ final class BotApi implements AutoCloseable {
     }
     if (code == 429) {
       long after = answer == null ? 0 : answer.path("parameters").path("retry_after").asLong(0);
-      throw new BotApiException(BotApiException.Kind.RETRY_AFTER, what, Math.max(1, after));
+      throw new BotApiException(BotApiException.Kind.RETRY_AFTER, what, Math.min(3600, Math.max(1, after)));
     }
-    if (status >= 500 || answer == null || code == 409) {
+    if (status >= 500 || answer == null || code == 409 || status == 200) {
       throw new BotApiException(BotApiException.Kind.NETWORK, what, 0); // the service, not the request: try again
     }
     throw new BotApiException(BotApiException.Kind.REFUSED, what, 0);

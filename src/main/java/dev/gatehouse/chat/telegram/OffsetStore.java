@@ -51,13 +51,19 @@ final class OffsetStore {
     } catch (NoSuchFileException e) {
       return new State(0, null);
     }
+    return parse(bytes);
+  }
+
+  /** {@link #load} of the file's {@code bytes}. */
+  State parse(byte[] bytes) throws IOException {
     JsonNode n;
     try {
       n = BotApi.JSON.readTree(bytes);
     } catch (IOException e) {
       throw new IOException(file + " is not valid JSON; move it aside to start from what Telegram holds");
     }
-    if (n == null || !n.path("bot_id").canConvertToLong() || !n.path("next_offset").canConvertToLong()) {
+    if (n == null || !n.path("bot_id").canConvertToLong() || !n.path("next_offset").canConvertToLong()
+        || n.get("next_offset").asLong() < 0) {
       throw new IOException(file + " lacks bot_id or next_offset; move it aside to start from what Telegram holds");
     }
     if (n.get("bot_id").asLong() != botId) {
