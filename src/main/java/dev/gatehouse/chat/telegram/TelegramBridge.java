@@ -65,6 +65,9 @@ public final class TelegramBridge implements AutoCloseable {
   private static final Pattern BRIDGE_COMMAND = Pattern.compile("/(start|help)(@[A-Za-z0-9_]{1,64})?(\\s.*)?",
       Pattern.DOTALL);
 
+  /** DESIGN §9's code shape: 6 to 8 digits, spaces and dashes allowed. */
+  private static final Pattern CODE_SHAPED = Pattern.compile("[\\s-]*(?:[0-9][\\s-]*){6,8}");
+
   static final String START_TEXT = "Gatehouse guards this bot, and you are paired with it. Send a message; when your "
       + "session has lapsed you will be asked for a code from the owner's authenticator app first. /help says more.";
   static final String HELP_TEXT = "Messages to this bot reach an assistant through Gatehouse. A new sender gets a "
@@ -318,6 +321,9 @@ public final class TelegramBridge implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("telegram: the gate could not decide about a message from sender {} ({}); nothing was passed on",
           sender, api.redact(e.getMessage()));
+      if (CODE_SHAPED.matcher(m.text()).matches()) { // it may be a code: it goes, decided or not
+        deliver(() -> api.deleteMessage(m.chatId(), m.messageId()), "the deletion of a code message");
+      }
       deliver(() -> api.sendMessage(m.chatId(), UNAVAILABLE_TEXT), "a reply");
       return;
     }

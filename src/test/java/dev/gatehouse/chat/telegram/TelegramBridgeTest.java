@@ -263,14 +263,17 @@ class TelegramBridgeTest {
   }
 
   @Test
-  void gateThatCannotDecide_forwardsNothing_andTellsTheSender() throws Exception {
+  void gateThatCannotDecide_forwardsNothing_deletesWhatLooksLikeACode_andTellsTheSender() throws Exception {
     api.text(42, "Ann", null, "boom");
+    long code = api.nextMessageId();
+    api.text(42, "Ann", null, "000 000");
     api.text(42, "Ann", null, "next");
 
     bridge().cycle();
 
     assertThat(api.sent()).containsExactly(new FakeBotApi.Sent(42, TelegramBridge.UNAVAILABLE_TEXT),
-        new FakeBotApi.Sent(42, "agent answered #1"));
+        new FakeBotApi.Sent(42, TelegramBridge.UNAVAILABLE_TEXT), new FakeBotApi.Sent(42, "agent answered #1"));
+    assertThat(api.deleted()).containsExactly(new FakeBotApi.Deleted(42, code));
     assertThat(forwarded()).extracting(n -> n.get("text").asText()).containsExactly("next");
     assertThat(logText()).contains("nothing was passed on");
   }
