@@ -65,8 +65,12 @@ final class BotApi implements AutoCloseable {
   /** One incoming text message (other updates carry {@code message == null}). */
   record Update(long updateId, Message message) {}
 
-  /** The fields of a Bot API Message the bridge reads. {@code text} is null for a non-text message. */
-  record Message(long messageId, long chatId, long fromId, String firstName, String username, String text) {
+  /**
+   * The fields of a Bot API Message the bridge reads. {@code text} is null for a non-text
+   * message; {@code privateChat} says whether it came in the sender's one-to-one chat with the bot.
+   */
+  record Message(long messageId, long chatId, boolean privateChat, long fromId, String firstName, String username,
+      String text) {
     @Override
     public String toString() {
       return "Message[" + messageId + " in chat " + chatId + " from " + fromId + ", "
@@ -114,7 +118,8 @@ final class BotApi implements AutoCloseable {
       return null; // not a message a person sent in a chat (or not one this bridge understands)
     }
     JsonNode from = m.get("from");
-    return new Message(m.get("message_id").asLong(), m.get("chat").get("id").asLong(), from.get("id").asLong(),
+    return new Message(m.get("message_id").asLong(), m.get("chat").get("id").asLong(),
+        m.get("chat").path("type").asText("").equals("private"), from.get("id").asLong(),
         from.path("first_name").isTextual() ? from.get("first_name").asText() : null,
         from.path("username").isTextual() ? from.get("username").asText() : null,
         m.path("text").isTextual() ? m.get("text").asText() : null);

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * message goes as JSON {@code {"channel","sender","sender_name","text","flags"}}; nothing else
  * of Gatehouse (no token, no key) goes with it.
  */
-interface Forwarder {
+interface Forwarder extends AutoCloseable {
   /** At most this much of an answer is kept (the rest is cut, and the sender told). */
   int MAX_ANSWER_BYTES = 64 * 1024;
   /** How long an agent may take to answer. */
@@ -38,6 +38,10 @@ interface Forwarder {
   /** @throws InterruptedException if the bridge is stopping (a command is killed first) */
   Answer forward(String channel, String sender, String senderName, String text, List<InjectionFlag> flags)
       throws InterruptedException;
+
+  /** Releases what the forwarder holds (a running command is ended by interrupting its caller). */
+  @Override
+  default void close() {}
 
   static byte[] json(String channel, String sender, String senderName, String text, List<InjectionFlag> flags) {
     ObjectNode n = BotApi.JSON.createObjectNode();
@@ -170,6 +174,11 @@ interface Forwarder {
       } catch (IOException e) {
         return Answer.failed(e.getClass().getSimpleName());
       }
+    }
+
+    @Override
+    public void close() {
+      http.shutdownNow();
     }
 
     @Override

@@ -97,7 +97,7 @@ public final class TelegramBridge implements AutoCloseable {
   private final java.util.concurrent.CompletableFuture<Void> stopping = new java.util.concurrent.CompletableFuture<>();
   private final Sleeper sleeper;
   private volatile boolean running = true;
-  private Thread thread;
+  private volatile Thread thread;
   // Touched by the polling thread only:
   private boolean resumed;
   private long nextOffset;
@@ -289,8 +289,11 @@ public final class TelegramBridge implements AutoCloseable {
       return; // handled before (an update delivered again)
     }
     BotApi.Message m = u.message();
-    if (m == null || m.text() == null) {
-      nextOffset = u.updateId() + 1; // not a text message: nothing to do but confirm it
+    if (m == null || m.text() == null || !m.privateChat()) {
+      if (m != null && !m.privateChat()) {
+        LOG.debug("telegram: a message in group chat {} is not handled (private chats only)", m.chatId());
+      }
+      nextOffset = u.updateId() + 1; // nothing to do but confirm it
       return;
     }
     nextOffset = u.updateId() + 1;
@@ -436,6 +439,7 @@ public final class TelegramBridge implements AutoCloseable {
       LOG.warn("telegram bridge: the polling thread did not end within 10 s");
     }
     api.close();
+    forwarder.close();
   }
 
   /** {@link #close}'s first part: whether the polling thread ended within {@code wait}. */

@@ -121,6 +121,14 @@ final class FakeBotApi implements AutoCloseable {
     return add(m);
   }
 
+  /** Queues a text message from user {@code from} in the group chat {@code group}. */
+  synchronized long groupText(long group, long from, String text) {
+    ObjectNode m = message(from, "Ann", null);
+    m.putObject("chat").put("id", group).put("type", "supergroup").put("title", "Family");
+    m.put("text", text);
+    return add(m);
+  }
+
   /** Queues a photo (a message without text). */
   synchronized long photo(long from) {
     ObjectNode m = message(from, "Ann", null);

@@ -263,6 +263,18 @@ class TelegramBridgeTest {
   }
 
   @Test
+  void groupMessage_isNotHandled_butConfirmed() throws Exception {
+    long group = api.groupText(-100123, 42, "hello group");
+    api.text(42, "Ann", null, "hello me");
+
+    bridge().cycle();
+
+    assertThat(gate.seen()).extracting(GateMessage::text).containsExactly("hello me");
+    assertThat(api.sent()).extracting(FakeBotApi.Sent::chatId).containsExactly(42L);
+    assertThat(new OffsetStore(state, 7301234567L).load().nextOffset()).isEqualTo(group + 2);
+  }
+
+  @Test
   void gateThatCannotDecide_forwardsNothing_deletesWhatLooksLikeACode_andTellsTheSender() throws Exception {
     api.text(42, "Ann", null, "boom");
     long code = api.nextMessageId();
