@@ -65,7 +65,9 @@ interface Forwarder extends AutoCloseable {
    * Runs {@code argv} (no shell) with the message on standard input; its standard output is the
    * answer. Its environment is only {@link #PASSED_ENV} of the daemon's own; its working folder
    * is {@code $HOME} (else {@code /}); its standard error is discarded (never sent to the chat).
-   * Past {@code timeout}, or when the bridge stops, it and its descendants are killed.
+   * Past {@code timeout}, or when the bridge stops, it and its descendants are killed. (What it
+   * leaves running after it exits is no longer its descendant and is not tracked: unlike
+   * {@code gatehouse exec}, the agent does not get a cgroup of its own.)
    */
   record Command(List<String> argv, Duration timeout, Map<String, String> daemonEnv) implements Forwarder {
     static final List<String> PASSED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ");
@@ -125,8 +127,7 @@ interface Forwarder extends AutoCloseable {
           return Answer.failed("no answer within " + timeout.toSeconds() + " s");
         }
         writer.join();
-        reader.join(Duration.ofSeconds(5)); // a descendant holding stdout open does not hold the chat up
-        kill(p); // whatever it left running
+        reader.join(Duration.ofSeconds(5)); // a process it left holding stdout open does not hold the chat up
         if (p.exitValue() != 0) {
           return Answer.failed("exit code " + p.exitValue());
         }

@@ -510,22 +510,28 @@ class TelegramBridgeTest {
   }
 
   @Test
-  void start_readsTheTokenFromTheVault() throws Exception {
+  void start_throughTheHome_readsConfigAndTheTokenFromTheVault() throws Exception {
     Path home = TestHome.create(dir);
     try (Gatehouse g = TestHome.open(home, Clock.systemUTC())) {
-      Config.Telegram cfg = config(null);
-      assertThatThrownBy(() -> TelegramBridge.start(cfg, gate, g.vault(), home))
+      assertThat(g.startTelegramBridge(gate)).isEmpty(); // no chat.telegram section
+    }
+    Path config = home.resolve("gatehouse.yaml");
+    Files.writeString(config, Files.readString(config).replace("\nchat:\n", "\nchat:\n  telegram:\n"
+        + "    token_secret: telegram.token\n    api_url: " + api.url() + "\n    poll_seconds: 1\n"
+        + "    forward: {command: [\"" + agent + "\"]}\n"));
+    try (Gatehouse g = TestHome.open(home, Clock.systemUTC())) {
+      assertThatThrownBy(() -> g.startTelegramBridge(gate))
           .isInstanceOf(NotConfiguredException.class).hasMessageContaining("'telegram.token'")
           .hasMessageContaining("gatehouse vault add telegram.token");
 
       g.vault().put("telegram.token", "not-a-token-but-a-secret-all-the-same".getBytes(StandardCharsets.UTF_8), false);
-      assertThatThrownBy(() -> TelegramBridge.start(cfg, gate, g.vault(), home))
+      assertThatThrownBy(() -> g.startTelegramBridge(gate))
           .isInstanceOf(BadInputException.class).hasMessageContaining("'telegram.token'")
           .hasMessageNotContaining("not-a-token-but-a-secret-all-the-same");
 
       g.vault().put("telegram.token", (TOKEN + "\n").getBytes(StandardCharsets.UTF_8), true);
       api.text(42, "Ann", null, "hi");
-      TelegramBridge b = TelegramBridge.start(cfg, gate, g.vault(), home);
+      TelegramBridge b = g.startTelegramBridge(gate).orElseThrow();
       bridges.add(b);
       await(() -> !api.sent().isEmpty(), "no answer was sent");
       b.close();
