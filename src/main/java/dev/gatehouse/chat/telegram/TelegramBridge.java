@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * <p>Guarantees:
  *
  * <ul>
- *   <li>Messages are handled one at a time, in the order Telegram numbers them.
+ *   <li>Messages are handled one at a time, in the order Telegram numbers them. Only text
+ *       messages in private chats are handled: in a group, the agent's answers (and a code,
+ *       which a bot may not be allowed to delete there) would be shown to every member.
  *   <li><b>At most once, and never silently lost.</b> An update is marked in progress
  *       durably before the gate sees it, and done durably after ({@link OffsetStore}). A
  *       restart (or crash) resumes after the last update done. An update that was in
@@ -42,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *       as a wrong one toward the lockout); a message that is visibly not answered costs the
  *       owner one resend.
  *   <li>A code message ({@code delete_message}) is deleted before anything else is done
- *       about it, and whatever fails for one message (the agent, a send) does not stop the
- *       next one from being handled.
+ *       about it (a code-shaped message is deleted too when the gate cannot decide), and
+ *       whatever fails for one message (the agent, a send) does not stop the next one from
+ *       being handled.
  *   <li>{@code /start} and {@code /help} (also as {@code /help@botname}) are the bridge's own
  *       commands: they go to the gate with {@code invokes_agent: false} (so pairing applies,
  *       not the TOTP session) and are answered by the bridge, never forwarded. Every other
