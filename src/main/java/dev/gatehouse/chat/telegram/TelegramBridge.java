@@ -159,6 +159,10 @@ public final class TelegramBridge implements AutoCloseable {
   /** A bridge that polls only when {@link #cycle} is called (for tests and for {@link #start}). */
   static TelegramBridge create(Config.Telegram cfg, Gate gate, String token, Path stateFile, Map<String, String> env,
       Sleeper sleeper, Duration forwardTimeout) {
+    if (!cfg.apiUrl().getScheme().equals("https") && !loopback(cfg.apiUrl().getHost())) {
+      throw new BadInputException("chat.telegram.api_url " + cfg.apiUrl() + ": plain http is accepted on a loopback"
+          + " address only, since the bot token travels in every URL; use https");
+    }
     BotApi api;
     try {
       api = new BotApi(cfg.apiUrl(), token, httpClient(), httpClient());
@@ -169,6 +173,10 @@ public final class TelegramBridge implements AutoCloseable {
     Forwarder forwarder = cfg.forwardUrl() != null ? new Forwarder.Url(cfg.forwardUrl(), forwardTimeout, httpClient())
         : new Forwarder.Command(cfg.command(), forwardTimeout, env);
     return new TelegramBridge(cfg, gate, api, forwarder, stateFile, sleeper);
+  }
+
+  private static boolean loopback(String host) {
+    return host != null && (host.equals("localhost") || host.equals("[::1]") || host.startsWith("127."));
   }
 
   /** HTTP/1.1 (what the Bot API speaks; no h2c upgrade round trip), redirects never followed. */

@@ -542,6 +542,16 @@ class TelegramBridgeTest {
   }
 
   @Test
+  void plainHttpApiUrl_offLoopback_isRefused() {
+    Config.Telegram cfg = new Config.Telegram("telegram", URI.create("http://api.telegram.org"), "telegram.token", 30,
+        List.of(agent.toString()), null);
+
+    assertThatThrownBy(() -> TelegramBridge.create(cfg, gate, TOKEN, state, daemonEnv, sleeper, Duration.ofMinutes(1)))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("chat.telegram.api_url")
+        .hasMessageContaining("use https");
+  }
+
+  @Test
   void token_isNowhereTheBridgeWrites() throws Exception {
     List<Throwable> thrown = new ArrayList<>();
     api.text(42, "Ann", "ann", "hello");
