@@ -66,6 +66,7 @@ public final class Gatehouse implements AutoCloseable {
   private StateDb stateDb;
   private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
   private final RateLimiter limiter;
+  private final dev.gatehouse.guard.InjectionScanner scanner = new dev.gatehouse.guard.InjectionScanner();
   private Authenticator authenticator; // guarded by this
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
@@ -269,13 +270,18 @@ public final class Gatehouse implements AutoCloseable {
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     Config.Limits l = config.limits();
     return new Broker(authenticator(), catalog, vault, audit, upstream, new Broker.RateLimits(l.perAgent(),
-        l.perAction()), clock);
+        l.perAction()), scanner, clock);
   }
 
   /** The privileged-exec gate over {@code exec.yaml}, the TOTP core and {@code state.db}. */
   public ExecGate execGate() throws IOException {
     return new ExecGate(ExecPolicy.load(home.file(ExecPolicy.FILE)), totp,
         new Approvals(stateDb(), random, Duration.ofSeconds(120)), new CommandRunner(), audit, clock);
+  }
+
+  /** The chat gate over pairing, the TOTP core and {@code chat:} of the config (sessions in memory). */
+  public dev.gatehouse.chat.ChatGate chatGate() throws IOException {
+    return new dev.gatehouse.chat.ChatGate(pairing(), totp, scanner, audit, clock, config::chat);
   }
 
   /** Chat sender pairing in {@code state.db}, changes audited. */

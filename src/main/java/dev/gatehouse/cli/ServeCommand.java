@@ -3,6 +3,10 @@ package dev.gatehouse.cli;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
+import dev.gatehouse.chat.ChatGate;
+import dev.gatehouse.chat.GateEndpoint;
+import dev.gatehouse.chat.telegram.TelegramBridge;
+import java.util.Optional;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.guard.EgressGuard;
@@ -52,23 +56,33 @@ final class ServeCommand extends HomeCommand {
     Gatehouse home = g;
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
     Broker broker = g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system())));
+    ChatGate gate = g.chatGate();
     var server = home.config().server();
     InetAddress bind = InetAddress.getByName(server.bind());
     Daemon daemon;
     try {
-      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), broker,
+      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), Daemon.table(broker,
+          new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
-              catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount()));
+              catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage());
     } catch (RuntimeException e) {
       throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
           + " (" + rootMessage(e) + ")");
     }
+    Optional<TelegramBridge> bridge;
+    try {
+      bridge = g.startTelegramBridge(gate);
+    } catch (IOException | RuntimeException e) {
+      daemon.close();
+      throw e;
+    }
     Path pidFile = home.home().file(Gatehouse.PID_FILE);
     AtomicFiles.write(pidFile, (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      bridge.ifPresent(TelegramBridge::close); // before the home: a decision in flight still records
       daemon.close();
       try {
         Files.deleteIfExists(pidFile);
@@ -85,6 +99,8 @@ final class ServeCommand extends HomeCommand {
     }
     out().println("gatehouse: listening on http://" + server.bind() + ":" + daemon.port() + " ("
         + catalog.get().services().size() + " services, " + catalog.get().actionCount() + " actions); Ctrl-C stops");
+    bridge.ifPresent(b -> out().println("gatehouse: the Telegram bridge is polling as channel "
+        + home.config().chat().telegram().orElseThrow().channel()));
     out().flush();
     stopped.await();
     return ExitCodes.OK;

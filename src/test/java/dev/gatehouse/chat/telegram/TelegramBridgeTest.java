@@ -516,9 +516,9 @@ class TelegramBridgeTest {
       assertThat(g.startTelegramBridge(gate)).isEmpty(); // no chat.telegram section
     }
     Path config = home.resolve("gatehouse.yaml");
-    Files.writeString(config, Files.readString(config).replace("\nchat:\n", "\nchat:\n  telegram:\n"
+    Files.writeString(config, Files.readString(config) + "\nchat:\n  telegram:\n"
         + "    token_secret: telegram.token\n    api_url: " + api.url() + "\n    poll_seconds: 1\n"
-        + "    forward: {command: [\"" + agent + "\"]}\n"));
+        + "    forward: {command: [\"" + agent + "\"]}\n");
     try (Gatehouse g = TestHome.open(home, Clock.systemUTC())) {
       assertThatThrownBy(() -> g.startTelegramBridge(gate))
           .isInstanceOf(NotConfiguredException.class).hasMessageContaining("'telegram.token'")
