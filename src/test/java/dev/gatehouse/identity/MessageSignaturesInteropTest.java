@@ -29,9 +29,7 @@ import org.junit.jupiter.api.Test;
  * failed under CI=true); a failed npm install always fails the test.
  */
 class MessageSignaturesInteropTest {
-  private static final String PACKAGE = "http-message-signatures";
-  private static final String VERSION = "1.0.6";
-  private static final Path PREFIX = Path.of("target", "npm").toAbsolutePath();
+  private static final Path PREFIX = dev.gatehouse.testing.HttpSigLibrary.PREFIX;
   private static final Path SCRIPT = Path.of("src", "test", "js", "sig-interop.mjs").toAbsolutePath();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] KEY = Base64.getDecoder().decode("q83vEjRWeJC6ze8SNFZ4kLrN7xI0VniQus3vEjRWeJA=");
@@ -44,19 +42,7 @@ class MessageSignaturesInteropTest {
 
   @BeforeAll
   static void installLibrary() throws Exception {
-    Path pkg = PREFIX.resolve("node_modules").resolve(PACKAGE).resolve("package.json");
-    if (Files.exists(pkg) && JSON.readTree(pkg.toFile()).path("version").asText().equals(VERSION)) {
-      DebianPackages.require("node", "nodejs");
-      return;
-    }
-    DebianPackages.require("node", "nodejs"); // Node.js 18 or newer
-    DebianPackages.require("npm", "npm");
-    Files.createDirectories(PREFIX);
-    Result r = run(List.of("npm", "install", "--prefix", PREFIX.toString(), "--no-audit", "--no-fund",
-        PACKAGE + "@" + VERSION), null, 300);
-    if (r.exit != 0 || !Files.exists(pkg)) {
-      fail("npm install " + PACKAGE + "@" + VERSION + " failed (exit " + r.exit + "): " + r.stderr);
-    }
+    dev.gatehouse.testing.HttpSigLibrary.install();
   }
 
   private record Result(int exit, String stdout, String stderr) {}
