@@ -148,9 +148,21 @@ class InjectionCorpusTest {
     assertThat(f.precision()).as("precision on the held-out part").isGreaterThanOrEqualTo(MIN_PRECISION);
   }
 
+  /**
+   * The fresh part was written after the rules were frozen and is never tuned on; it is
+   * reported, not held to the goal (docs/injection.md gives its figures and why they are lower).
+   */
+  @Test
+  void freshPart_isReported() throws IOException {
+    Figures f = measure("fresh");
+    System.out.println(table(f));
+    assertThat(f.attacks()).isGreaterThanOrEqualTo(60);
+    assertThat(f.benign()).isGreaterThanOrEqualTo(60);
+  }
+
   @Test
   void corpus_coversEveryKindWithBothParts() throws IOException {
-    for (String part : List.of("tune", "heldout")) {
+    for (String part : List.of("tune", "heldout", "fresh")) {
       List<String> kinds = load("attacks-" + part + ".jsonl").stream().map(Entry::kind).distinct().toList();
       assertThat(kinds).as(part).containsExactlyInAnyOrderElementsOf(InjectionScanner.KINDS);
     }

@@ -332,4 +332,28 @@ at, ah = split(attacks)
 bt, bh = split_benign(benign)
 write("attacks-tune.jsonl", at); write("attacks-heldout.jsonl", ah)
 write("benign-tune.jsonl", bt); write("benign-heldout.jsonl", bh)
+
+# The fresh part: written after the rules were frozen, never tuned on (fresh_written.py).
+from fresh_written import FRESH_ATTACKS, FRESH_ENCODED_PAYLOADS, FRESH_HIDDEN, FRESH_CONFUSABLE, FRESH_BENIGN
+fresh = [(k, t, "written:fresh") for k, t in FRESH_ATTACKS]
+for i, payload in enumerate(FRESH_ENCODED_PAYLOADS):
+    for j, (name, enc) in enumerate([ENCODINGS[0], ENCODINGS[2], ENCODINGS[5]]):
+        fresh.append(("encoded_instructions", ["Summary of the attachment: {}", "{}", "ref={}"][(i + j) % 3].format(enc(payload)),
+                      "derived:fresh-" + name))
+for i, h in enumerate(FRESH_HIDDEN):
+    fresh.append(("invisible_characters", "Meeting moved to 3pm." + tags(h), "derived:fresh-tag-characters"))
+    fresh.append(("invisible_characters", "See the notes below. " + zw_inside(h), "derived:fresh-zero-width"))
+    fresh.append(("invisible_characters", "Filename: summary\u202Efdp.js", "written:fresh-bidi") if i == 0
+                 else ("invisible_characters", "Signed by \u2066admin\u2069 \u202Eresu\u202C", "written:fresh-bidi"))
+    fresh.append(("invisible_characters", "\u2764" + vs_smuggle(h) + " thanks!", "derived:fresh-variation-selectors"))
+for i, c in enumerate(FRESH_CONFUSABLE):
+    r = random.Random(500 + i)
+    words = c.split(" ")
+    for k in r.sample([k for k, w in enumerate(words) if len(w) >= 5 and any(ch in HOMO for ch in w)], 2):
+        w = list(words[k]); m = r.choice([m for m, ch in enumerate(w) if ch in HOMO]); w[m] = r.choice(HOMO[w[m]])
+        words[k] = "".join(w)
+    fresh.append(("confusables", " ".join(words), "derived:fresh-homoglyphs"))
+write("attacks-fresh.jsonl", fresh)
+write("benign-fresh.jsonl", [("benign", t, "written:fresh") for t in FRESH_BENIGN])
+print(f"fresh: attacks {len(fresh)}, benign {len(FRESH_BENIGN)}")
 print(f"attacks {len(attacks)} (tune {len(at)}, held-out {len(ah)}); benign {len(benign)} (tune {len(bt)}, held-out {len(bh)})")
