@@ -46,6 +46,8 @@ final class EncodedText {
   private static final Pattern ROT13_ASKED = Pattern.compile("(?i)\\brot[- ]?13\\b|\\bcaesar\\b");
   private static final Pattern REVERSE_ASKED = Pattern.compile(
       "(?i)\\b(?:backwards?|reversed?|in reverse|right to left|al rev[eé]s|à l'envers|rückwärts|задом наперёд|задом наперед)\\b");
+  private static final String[] ROT13_ANCHORS = {"rot", "caesar"};
+  private static final String[] REVERSE_ANCHORS = {"backward", "revers", "right to left", "al rev", "l'envers", "rückwärts", "задом"};
   private static final Pattern LEET_WORD = Pattern.compile("\\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[013457@$])[a-z0-9@$]{3,}\\b");
 
   /** The hidden texts in {@code text}, in order of appearance, at most {@link #MAX_CANDIDATES}. */
@@ -58,13 +60,16 @@ final class EncodedText {
     whole(text, PERCENT, 3, "percent-encoding", out, EncodedText::percent);
     whole(text, U_ESCAPE, 3, "unicode escapes", out, EncodedText::unicodeEscapes);
     whole(text, ENTITY, 3, "html entities", out, EncodedText::entities);
-    if (ROT13_ASKED.matcher(text).find()) {
+    String lower = text.toLowerCase(Locale.ROOT);
+    if (InjectionRules.mayMatch(ROT13_ANCHORS, lower) && ROT13_ASKED.matcher(text).find()) {
       add(out, "rot13", rot13(text));
     }
-    if (REVERSE_ASKED.matcher(text).find()) {
+    if (InjectionRules.mayMatch(REVERSE_ANCHORS, lower) && REVERSE_ASKED.matcher(text).find()) {
       add(out, "reversed text", new StringBuilder(text).reverse().toString());
     }
-    String lower = text.toLowerCase(Locale.ROOT);
+    if (text.chars().filter(c -> (c >= '0' && c <= '9') || c == '@' || c == '$').limit(3).count() < 3) {
+      return out;
+    }
     Matcher leet = LEET_WORD.matcher(lower);
     int leetWords = 0;
     while (leet.find() && leetWords < 3) {

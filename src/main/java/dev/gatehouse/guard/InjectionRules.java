@@ -21,8 +21,142 @@ import java.util.regex.Pattern;
 final class InjectionRules {
   private InjectionRules() {}
 
-  /** One phrase rule: the kind it flags, a short name for the detail, and its pattern. */
-  record Rule(String kind, String name, Pattern pattern) {}
+  /**
+   * One phrase rule: the kind it flags, a short name for the detail, its pattern, and the
+   * literals one of which every match starts with (null when there are none to name).
+   */
+  record Rule(String kind, String name, Pattern pattern, String[] anchors) {
+    Rule(String kind, String name, Pattern pattern) {
+      this(kind, name, pattern, InjectionRules.anchors(pattern.pattern()));
+    }
+
+    /** False only when the pattern cannot match {@code text}: a cheap test before the regex runs. */
+    boolean mayMatch(String text) {
+      return InjectionRules.mayMatch(anchors, text);
+    }
+  }
+
+  static boolean mayMatch(String[] anchors, String text) {
+    if (anchors == null) {
+      return true;
+    }
+    for (String a : anchors) {
+      if (text.contains(a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The literal prefixes that every match of {@code regex} starts with: for each top-level
+   * alternative, its leading literal, or the leading literals of its first group's
+   * alternatives. Null when some alternative starts with no literal (then the rule always runs).
+   */
+  static String[] anchors(String regex) {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (String branch : splitTop(regex)) {
+      String b = stripBoundary(branch);
+      if (b.startsWith("(?:")) {
+        int close = closing(b, 0);
+        if (close < 0) {
+          return null;
+        }
+        boolean optional = close + 1 < b.length() && "?*{".indexOf(b.charAt(close + 1)) >= 0;
+        if (optional) {
+          return null;
+        }
+        for (String alt : splitTop(b.substring(3, close))) {
+          String prefix = literalPrefix(stripBoundary(alt));
+          if (prefix.isEmpty()) {
+            return null;
+          }
+          out.add(prefix);
+        }
+      } else {
+        String prefix = literalPrefix(b);
+        if (prefix.isEmpty()) {
+          return null;
+        }
+        out.add(prefix);
+      }
+    }
+    return out.isEmpty() ? null : out.toArray(String[]::new);
+  }
+
+  private static String stripBoundary(String s) {
+    while (s.startsWith("(?<!") || s.startsWith("(?<=")) {
+      int close = closing(s, 0);
+      if (close < 0) {
+        return s;
+      }
+      s = s.substring(close + 1);
+    }
+    return s.startsWith("\\b") ? s.substring(2) : s;
+  }
+
+  private static String literalPrefix(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ("[](){}?*+|\\.^$".indexOf(c) >= 0) {
+        if ((c == '?' || c == '*' || c == '{') && b.length() > 0) {
+          b.setLength(b.length() - 1);
+        }
+        break;
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+
+  /** Splits on the {@code |} that are outside groups and classes. */
+  private static List<String> splitTop(String regex) {
+    List<String> parts = new ArrayList<>();
+    int depth = 0;
+    boolean inClass = false;
+    int start = 0;
+    for (int i = 0; i < regex.length(); i++) {
+      char c = regex.charAt(i);
+      if (c == '\\') {
+        i++;
+      } else if (inClass) {
+        inClass = c != ']';
+      } else if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')') {
+        depth--;
+      } else if (c == '|' && depth == 0) {
+        parts.add(regex.substring(start, i));
+        start = i + 1;
+      }
+    }
+    parts.add(regex.substring(start));
+    return parts;
+  }
+
+  /** The index of the parenthesis closing the group opened at {@code open}, or -1. */
+  private static int closing(String regex, int open) {
+    int depth = 0;
+    boolean inClass = false;
+    for (int i = open; i < regex.length(); i++) {
+      char c = regex.charAt(i);
+      if (c == '\\') {
+        i++;
+      } else if (inClass) {
+        inClass = c != ']';
+      } else if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
 
   /** A bounded gap inside one sentence. */
   static String gap(int n) {
@@ -67,12 +201,13 @@ final class InjectionRules {
     SECRET.add(new Rule(InjectionScanner.SECRET_REQUEST, lang, p(regex)));
   }
 
-  private static void delimiter(String name, String regex) {
-    DELIMITER.add(new Rule(InjectionScanner.DELIMITER_INJECTION, name, p(regex)));
+  private static void delimiter(String name, String regex, String... anchors) {
+    DELIMITER.add(new Rule(InjectionScanner.DELIMITER_INJECTION, name, p(regex), anchors));
   }
 
-  private static void template(String name, String regex) {
-    TEMPLATE.add(new Rule(InjectionScanner.TEMPLATE_TOKEN, name, p(regex)));
+  private static void template(String name, String regex, String... anchors) {
+    TEMPLATE.add(anchors.length == 0 ? new Rule(InjectionScanner.TEMPLATE_TOKEN, name, p(regex))
+        : new Rule(InjectionScanner.TEMPLATE_TOKEN, name, p(regex), anchors));
   }
 
   // ---- instruction_override -------------------------------------------------------------
@@ -122,13 +257,13 @@ final class InjectionRules {
             + "|d'origine|qu'on (?:t'|vous )a donn[ée]es|re[çc]ues|donn[ée]es",
         "instructions?|consignes|r[èe]gles|directives|indications|ordres|restrictions|le prompt|ce qui pr[ée]c[èe]de", true));
     override("de", vqn("ignoriere|ignorier|ignorieren sie|ignoriert|vergiss|vergessen sie|vergesst|missachte|missachten sie"
-            + "|[üu]berschreibe|[üu]berschreiben sie|befolge nicht|befolgen sie nicht|setze dich [üu]ber|verwirf|verwerfen sie",
+            + "|überschreibe|uberschreibe|überschreiben sie|uberschreiben sie|befolge nicht|befolgen sie nicht|setze dich [üu]ber|verwirf|verwerfen sie",
         "vorherigen?|vorigen?|bisherigen?|obigen?|alle|alles|deine|ihre|eure|system\\w*|urspr[üu]nglichen?|fr[üu]heren?"
             + "|vorher|zuvor|oben",
         "anweisung(?:en)?|instruktionen|regeln|vorgaben|befehle|anordnungen|richtlinien|systemanweisungen|einschr[äa]nkungen"
             + "|alles,? was (?:man )?dir|prompt|systemprompt", true));
     override("pt", vqn("ignore|ignora|ignorem|esque[çc]a|esquece|esque[çc]am|desconsidere|desconsidera|descarte|descarta"
-            + "|n[ãa]o siga|deixe de seguir|desobede[çc]a",
+            + "|não siga|nao siga|deixe de seguir|desobede[çc]a",
         "anteriores|pr[ée]vias|acima|todas|todos|suas|seus|tuas|teus|do sistema|originais|iniciais|que te deram"
             + "|que lhe deram|recebidas|que voc[êe] recebeu",
         "instru[çc][õo]es|regras|orienta[çc][õo]es|diretrizes|comandos|ordens|restri[çc][õo]es|o que foi dito|prompt", true));
@@ -212,6 +347,7 @@ final class InjectionRules {
           + "|(?:今から|これから|以後)[、,]?\\s*(?:あなた|君|お前)は|として振る舞|になりきって|のふりをして"
           + "|지금부터 너는|이제 너는|너는 이제|\\bvanaf nu ben je|\\bje bent nu|\\bdoe alsof je"
           + "|\\bod teraz jeste[śs]|\\bteraz jeste[śs]|\\budawaj,? [żz]e jeste[śs]|\\bartık\\b|şu andan itibaren|bundan sonra");
+  static final String[] PERSONA_ANCHORS = anchors(PERSONA.pattern());
 
   /** A mode that jailbreaks name: developer mode, DAN mode, god mode. */
   static final Pattern MODE = p(
@@ -221,6 +357,7 @@ final class InjectionRules {
           + "|\\bmodalit[àa] (?:sviluppatore|dio|senza restrizioni)|режим разработчика|режим бога|режим без ограничений"
           + "|开发者模式|開發者模式|越狱模式|越獄模式|上帝模式|開発者モード|脱獄モード|ゴッドモード|개발자 모드|\\bontwikkelaarsmodus"
           + "|\\btryb dewelopera");
+  static final String[] MODE_ANCHORS = anchors(MODE.pattern());
 
   static {
     role("en", "\\bdo anything now\\b|\\b(?:you are|you're|respond (?:only )?as|act as|become|called|named|play|as) dan\\b"
@@ -239,10 +376,10 @@ final class InjectionRules {
 
   static {
     template("special token", "<\\|[a-z0-9_▁/. -]{1,40}\\|>");
-    template("[INST]", "\\[/?inst\\]");
+    template("[INST]", "\\[/?inst\\]", "inst]");
     template("<<SYS>>", "<</?sys>>");
     template("turn marker", "<(?:start|end)_of_turn>");
-    template("### role:", "(?:^|\\n)\\s*#{2,4}\\s*(?:system|instruction|instructions|input|response|human|assistant|user)\\s*:");
+    template("### role:", "(?:^|\\n)\\s*#{2,4}\\s*(?:system|instruction|instructions|input|response|human|assistant|user)\\s*:", "##");
   }
 
   /** Human:/Assistant: turns: only when both appear at line starts. */
@@ -257,14 +394,15 @@ final class InjectionRules {
     delimiter("end-of-input marker", FENCE + "(?:end of (?:the )?(?:user(?:'s)? |untrusted |external |tool |original |your )?"
         + "(?:input|prompt|message|context|document|text|data|conversation|query|request|email|transcript|content"
         + "|instructions|output|results?|user data|user)\\b|end (?:user|untrusted|human) (?:input|message|data|content)\\b"
-        + "|(?:user|input|message|prompt) ends\\b)");
+        + "|(?:user|input|message|prompt) ends\\b)", "end");
     delimiter("end-of-input marker", "\\b(?:the )?user(?:'s)? (?:input|message|query|request|data|content|text) "
         + "(?:ends|is over|has ended|stops) here\\b|\\beverything (?:below|after this|that follows) (?:is|comes) from the "
-        + "(?:system|admin\\w*|operator|developer)\\b");
+        + "(?:system|admin\\w*|operator|developer)\\b", "user", "everything");
     delimiter("end-of-input marker", FENCE + "(?:fin (?:de la |del |de l'|du )?(?:entrada|mensaje|message|entr[ée]e|input|prompt)"
         + "|ende (?:der|des) (?:benutzer)?(?:eingabe|nachricht|dokuments|prompts)|fim da (?:entrada|mensagem)"
         + "|fine (?:dell'|del )(?:input|messaggio)|конец (?:ввода|сообщения|документа|запроса)"
-        + "|(?:用户)?输入结束|(?:用戶)?輸入結束|消息结束|入力はここまで|入力終了|ユーザー入力の終わり|입력 끝|einde (?:van de )?invoer)");
+        + "|(?:用户)?输入结束|(?:用戶)?輸入結束|消息结束|入力はここまで|入力終了|ユーザー入力の終わり|입력 끝|einde (?:van de )?invoer)",
+        "fin", "ende", "fim", "конец", "输入结束", "輸入結束", "消息结束", "入力", "ユーザー入力", "입력 끝", "einde");
   }
 
   /** Closing tags of the parts a prompt is built from; flagged when the text never opened them. */
@@ -300,7 +438,7 @@ final class InjectionRules {
         + "|repite)\\b" + gap(25) + "\\b(?:tu|tus|el|la|las|los|su|sus)\\s+(?:\\S+\\s+){0,2}?(?:prompt del sistema"
         + "|prompt de sistema|instrucciones (?:del sistema|iniciales|originales)|contrase[ñn]as?|claves? (?:de )?api"
         + "|api keys?|credenciales|tokens?)");
-    secret("fr", "\\b(?:affiche|montre|montre-moi|donne-moi|donne|dis-moi|r[ée]v[èe]le|r[ée]p[èe]te|imprime|quel est"
+    secret("fr", "\\b(?:affiche|montre|montre-moi|donne-moi|donne|dis-moi|révèle|revele|répète|repete|imprime|quel est"
         + "|quelle est|partage)\\b" + gap(25) + "\\b(?:ton|ta|tes|le|la|les|votre|vos)\\s+(?:\\S+\\s+){0,2}?"
         + "(?:prompt syst[èe]me|prompt|instructions (?:syst[èe]me|initiales)|mot de passe|mots de passe|cl[ée]s? api"
         + "|identifiants|jetons?|secrets?)");

@@ -126,7 +126,7 @@ public final class InjectionScanner {
       return;
     }
     for (InjectionRules.Rule r : rules) {
-      if (r.pattern().matcher(folded).find()) {
+      if (r.mayMatch(folded) && r.pattern().matcher(folded).find()) {
         found.put(r.kind(), detail.apply(r));
         return;
       }
@@ -135,13 +135,13 @@ public final class InjectionScanner {
 
   private static String roleSwitch(String folded) {
     for (InjectionRules.Rule r : InjectionRules.ROLE) {
-      if (r.pattern().matcher(folded).find()) {
+      if (r.mayMatch(folded) && r.pattern().matcher(folded).find()) {
         return "persona switch (" + r.name() + ")";
       }
     }
     Matcher persona = InjectionRules.PERSONA.matcher(folded);
     Matcher unrestricted = InjectionRules.UNRESTRICTED.matcher(folded);
-    while (persona.find()) {
+    while (InjectionRules.mayMatch(InjectionRules.PERSONA_ANCHORS, folded) && persona.find()) {
       int from = persona.start();
       unrestricted.region(from, Math.min(folded.length(), persona.end() + 120));
       if (unrestricted.find()) {
@@ -149,7 +149,8 @@ public final class InjectionScanner {
       }
     }
     unrestricted.reset();
-    if (InjectionRules.MODE.matcher(folded).find() && unrestricted.find()) {
+    if (InjectionRules.mayMatch(InjectionRules.MODE_ANCHORS, folded) && InjectionRules.MODE.matcher(folded).find()
+        && unrestricted.find()) {
       return "jailbreak mode";
     }
     return null;
@@ -157,6 +158,9 @@ public final class InjectionScanner {
 
   private static String templateToken(String folded) {
     for (InjectionRules.Rule r : InjectionRules.TEMPLATE) {
+      if (!r.mayMatch(folded)) {
+        continue;
+      }
       Matcher m = r.pattern().matcher(folded);
       if (m.find()) {
         String token = m.group().strip();
