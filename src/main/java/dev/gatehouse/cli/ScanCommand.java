@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         "With --lines, each input line is one JSON string, or an object with a string \"text\", and each output line "
             + "is that line's result, in order. The first malformed line stops the run: the results before it are "
             + "printed, the error names the line number.",
-        "Only the first 1 MiB characters of a text are scanned. A flag is a signal, not a verdict: see docs/injection.md.",
+        "Only the first 1,048,576 characters of a text are scanned. A flag is a signal, not a verdict: see docs/injection.md.",
         "Exit: 0 clean (always 0 with --lines when every line was read), 1 flagged, 2 malformed input."})
 final class ScanCommand extends HomeCommand {
   /** Bytes read from standard input for one text; what follows is read and ignored (only MAX_CHARS are scanned). */

@@ -51,17 +51,33 @@ public final class InjectionScanner {
 
   /** The flags for {@code text}, at most one per kind, in a stable order; empty when clean. */
   public List<InjectionFlag> scan(String text) {
-    if (text == null || text.isEmpty()) {
-      return List.of();
-    }
     Map<String, String> found = new LinkedHashMap<>();
     try {
-      String bounded = text.length() > MAX_CHARS ? text.substring(0, safeCut(text, MAX_CHARS)) : text;
-      scanInto(bounded, 0, new int[] {MAX_DECODED_CHARS}, found);
+      collect(text, found);
     } catch (RuntimeException | StackOverflowError e) {
       // A rule that fails on some input must not turn a scan into an error for the caller;
-      // the flags found until then stand.
+      // the flags found until then stand. (The fuzz target calls scanStrict, so such a
+      // failure is found, not hidden.)
     }
+    return flags(found);
+  }
+
+  /** {@link #scan} without its safety net: what the fuzz target and the tests call. */
+  List<InjectionFlag> scanStrict(String text) {
+    Map<String, String> found = new LinkedHashMap<>();
+    collect(text, found);
+    return flags(found);
+  }
+
+  private static void collect(String text, Map<String, String> found) {
+    if (text == null || text.isEmpty()) {
+      return;
+    }
+    String bounded = text.length() > MAX_CHARS ? text.substring(0, safeCut(text, MAX_CHARS)) : text;
+    scanInto(bounded, 0, new int[] {MAX_DECODED_CHARS}, found);
+  }
+
+  private static List<InjectionFlag> flags(Map<String, String> found) {
     List<InjectionFlag> flags = new ArrayList<>(found.size());
     for (String kind : KINDS) {
       String detail = found.get(kind);
