@@ -4,8 +4,8 @@ import com.ibm.icu.lang.UScript;
 import com.ibm.icu.text.SpoofChecker;
 
 /**
- * Words that mix Latin letters with look-alike letters of another script ("pаypal" with a
- * Cyrillic а): the spoofing that confusables means here. Whether a letter looks like a Latin
+ * Words that mix Latin letters with look-alike letters of another script ("paypal" whose a is
+ * the Cyrillic U+0430): the spoofing that confusables means here. Whether a letter looks like a Latin
  * one is Unicode's answer (UTS #39 confusables data, through ICU's {@link SpoofChecker}
  * skeletons), not a table of ours.
  *
@@ -95,7 +95,7 @@ final class Confusables {
       if (!isLatin(skeleton)) {
         return null;
       }
-      // Keep the case the writer chose, so "Ρaypal" reads as "Paypal".
+      // Keep the case the writer chose (a Greek capital Rho reads as a capital P).
       b.append(Character.isUpperCase(c) ? skeleton : skeleton.toLowerCase(java.util.Locale.ROOT));
     }
     return b.toString();

@@ -9,7 +9,7 @@ import java.util.List;
  * selectors used to carry data.
  *
  * <p>What is legitimate is left alone: tag characters that spell a subdivision flag after
- * U+1F3F4 (🏴󠁧󠁢󠁥󠁮󠁧󠁿), a zero-width joiner inside an emoji sequence or next to a letter of a script
+ * U+1F3F4 (the flags of England, Scotland, Wales), a zero-width joiner inside an emoji sequence or next to a letter of a script
  * that needs joiners (Persian, Hindi, ...), left-to-right and right-to-left marks, one
  * variation selector after an emoji or a Han ideograph, a byte order mark at the start, and
  * soft hyphens.
