@@ -157,7 +157,8 @@ public final class InjectionScanner {
     }
     Matcher persona = InjectionRules.PERSONA.matcher(folded);
     Matcher unrestricted = InjectionRules.UNRESTRICTED.matcher(folded);
-    while (InjectionRules.mayMatch(InjectionRules.PERSONA_ANCHORS, folded) && persona.find()) {
+    boolean personaPossible = InjectionRules.mayMatch(InjectionRules.PERSONA_ANCHORS, folded);
+    while (personaPossible && persona.find()) {
       int from = persona.start();
       unrestricted.region(from, Math.min(folded.length(), persona.end() + 120));
       if (unrestricted.find()) {
