@@ -49,9 +49,9 @@ public final class Daemon implements AutoCloseable {
   public static List<Route> table(Broker broker, GateEndpoint gate, Supplier<Health> health) {
     List<Route> routes = new ArrayList<>();
     routes.add(new Route("GET", "/v1/health", null, call -> health(health.get())));
-    routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", Principal.Kind.AGENT, broker::handle));
+    routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", Principal.Kind.AGENT, call -> broker.handle(call)));
     if (gate != null) {
-      routes.add(new Route("POST", GateEndpoint.PATH, Principal.Kind.CHANNEL, gate::handle));
+      routes.add(new Route("POST", GateEndpoint.PATH, Principal.Kind.CHANNEL, call -> gate.handle(call)));
     }
     return List.copyOf(routes);
   }
