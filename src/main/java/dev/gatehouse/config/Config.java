@@ -21,9 +21,53 @@ import java.time.Duration;
  * unknown keys and bad values are refused as {@code FILE:LINE: problem}. A missing file means
  * the embedded defaults.
  */
-public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits, Chat chat) {
+public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits, Chat chat,
+    TrustSettings trust, java.util.List<NotifySink> notifications) {
   public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT,
-      Limits.DEFAULT, Chat.DEFAULT);
+      Limits.DEFAULT, Chat.DEFAULT, TrustSettings.DEFAULT, java.util.List.of());
+
+  public Config {
+    notifications = java.util.List.copyOf(notifications);
+  }
+
+  /**
+   * Trust levels (DESIGN §10).
+   *
+   * @param approvalMinutes how long an approval waits for the owner (and then counts as denied)
+   * @param demoteAfter this many pieces of evidence against agents in one domain within
+   *     {@code demoteWindow} lower it one level
+   * @param approveWithCode domains whose approvals need a fresh TOTP code
+   */
+  public record TrustSettings(int approvalMinutes, int demoteAfter, Duration demoteWindow,
+      java.util.Set<dev.gatehouse.trust.Domain> approveWithCode) {
+    public static final TrustSettings DEFAULT = new TrustSettings(15, 3, Duration.ofMinutes(10),
+        java.util.EnumSet.of(dev.gatehouse.trust.Domain.SHELL, dev.gatehouse.trust.Domain.SYSTEM,
+            dev.gatehouse.trust.Domain.FINANCE));
+
+    public TrustSettings {
+      approveWithCode = java.util.Set.copyOf(approveWithCode);
+    }
+  }
+
+  /** Where owner notifications go (DESIGN §10): {@code notify:} is a list of these. */
+  public sealed interface NotifySink {}
+
+  /** A signed JSON POST; {@code secret} names the vault entry of the HMAC key; the URL passes the egress guard. */
+  public record WebhookSink(java.net.URI url, String secret, java.util.List<String> allowPrivate) implements NotifySink {
+    public WebhookSink {
+      allowPrivate = java.util.List.copyOf(allowPrivate);
+    }
+  }
+
+  /** A program (argv, no shell) given the notification as JSON on stdin, time-limited. */
+  public record CommandSink(java.util.List<String> argv) implements NotifySink {
+    public CommandSink {
+      argv = java.util.List.copyOf(argv);
+    }
+  }
+
+  /** The Telegram bridge's bot, to the owner's chat. */
+  public record TelegramSink(long chatId) implements NotifySink {}
 
   /**
    * The chat gate (DESIGN §9).
@@ -107,7 +151,8 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
   }
 
   public static Config parse(String fileName, String text) {
-    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server", "limits", "chat");
+    Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server", "limits", "chat",
+        "trust", "notify");
     Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
     Section lockout = totp.section("lockout", "max_failures", "minutes");
     TotpPolicy d = TotpPolicy.DEFAULT;
@@ -132,7 +177,64 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings,
         server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes")),
         limits(root.section("limits", "per_agent", "per_action", "per_source")),
-        chat(root.section("chat", "session_minutes", "challenge_seconds", "gate", "channels", "telegram")));
+        chat(root.section("chat", "session_minutes", "challenge_seconds", "gate", "channels", "telegram")),
+        trust(root.section("trust", "approval_minutes", "demote_after", "approve_with_code")),
+        notify(root));
+  }
+
+  private static TrustSettings trust(Section s) {
+    TrustSettings d = TrustSettings.DEFAULT;
+    int minutes = s.integer("approval_minutes", d.approvalMinutes(), 1, 1440);
+    int demote = d.demoteAfter();
+    Duration window = d.demoteWindow();
+    String text = s.string("demote_after", null, v -> v.matches("[0-9]{1,3} within [0-9]{1,4} minutes?"),
+        "a rule such as \"3 within 10 minutes\" (refusals or denials in one domain that lower it one level)");
+    if (text != null) {
+      String[] parts = text.split(" ");
+      demote = Integer.parseInt(parts[0]);
+      window = Duration.ofMinutes(Integer.parseInt(parts[2]));
+      if (demote < 1 || window.isZero()) {
+        throw s.problem("demote_after", "needs at least 1 within at least 1 minute");
+      }
+    }
+    java.util.Set<dev.gatehouse.trust.Domain> withCode = d.approveWithCode();
+    if (s.has("approve_with_code")) {
+      withCode = java.util.EnumSet.noneOf(dev.gatehouse.trust.Domain.class);
+      for (String name : s.strings("approve_with_code", v -> dev.gatehouse.trust.Domain.parse(v).isPresent(),
+          "a domain: " + dev.gatehouse.trust.Domain.names())) {
+        withCode.add(dev.gatehouse.trust.Domain.parse(name).orElseThrow());
+      }
+    }
+    return new TrustSettings(minutes, demote, window, withCode);
+  }
+
+  private static java.util.List<NotifySink> notify(Section root) {
+    java.util.List<Section> items = root.sectionList("notify", "type", "url", "secret", "allow_private", "argv",
+        "chat_id");
+    java.util.List<NotifySink> sinks = new java.util.ArrayList<>();
+    for (Section item : items) {
+      String type = item.required("type", v -> v.matches("webhook|command|telegram"), "webhook, command or telegram");
+      switch (type) {
+        case "webhook" -> {
+          String url = item.required("url", Config::isHttpUrl, "an http(s) URL");
+          String secret = item.required("secret", v -> v.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}"),
+              "the name of the vault entry with the HMAC key (`gatehouse vault add NAME`)");
+          sinks.add(new WebhookSink(java.net.URI.create(url), secret, item.strings("allow_private",
+              v -> v.matches("[0-9a-fA-F.:]+/[0-9]{1,3}"), "a CIDR such as 192.168.1.0/24")));
+        }
+        case "command" -> {
+          java.util.List<String> argv = item.strings("argv", v -> !v.isEmpty() && v.indexOf('\0') < 0,
+              "a non-empty argument");
+          if (argv.isEmpty()) {
+            throw item.problem("argv", "is required: [PROGRAM, ARG...]");
+          }
+          sinks.add(new CommandSink(argv));
+        }
+        default -> sinks.add(new TelegramSink(Long.parseLong(item.required("chat_id", v -> v.matches("-?[0-9]{1,18}"),
+            "the owner's numeric Telegram chat id"))));
+      }
+    }
+    return sinks;
   }
 
   /** A channel's name, as `gatehouse channel add` takes it. */

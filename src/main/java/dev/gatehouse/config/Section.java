@@ -124,6 +124,28 @@ public final class Section {
     return node.entries().containsKey(key);
   }
 
+  /** A list of mappings under {@code key}, each with only {@code knownKeys}; empty when absent. */
+  public java.util.List<Section> sectionList(String key, String... knownKeys) {
+    Entry e = node.entries().get(key);
+    if (e == null || (e.value() instanceof Scalar sc && sc.text() == null)) {
+      return java.util.List.of();
+    }
+    if (!(e.value() instanceof YamlTree.ListNode list)) {
+      throw new ConfigException(file, e.keyLine(), qualified(key) + " must be a list of mappings, e.g. - { type: ... }");
+    }
+    java.util.List<Section> out = new java.util.ArrayList<>();
+    for (int i = 0; i < list.items().size(); i++) {
+      Node item = list.items().get(i);
+      if (!(item instanceof MapNode map)) {
+        throw new ConfigException(file, item.line(), "each item of " + qualified(key) + " must be a mapping");
+      }
+      Section s = new Section(file, qualified(key) + "[" + i + "]", map);
+      s.refuseUnknown(knownKeys);
+      out.add(s);
+    }
+    return out;
+  }
+
   /** A list of single values under {@code key}; empty when absent. */
   public java.util.List<String> strings(String key, Predicate<String> valid, String requirement) {
     Entry e = node.entries().get(key);

@@ -22,7 +22,8 @@ class ConfigTest {
   @Test
   void theDefaultFilesChatExample_uncommented_isValid() {
     String text = new String(Config.defaultFileContent(), StandardCharsets.UTF_8);
-    String example = text.substring(text.indexOf("# chat:")).lines().map(l -> l.replaceFirst("^# ?", ""))
+    String chatPart = text.substring(text.indexOf("# chat:"));
+    String example = chatPart.substring(0, chatPart.indexOf("\n\n")).lines().map(l -> l.replaceFirst("^# ?", ""))
         .collect(java.util.stream.Collectors.joining("\n"));
     Config.Chat chat = Config.parse("gatehouse.yaml", example).chat();
     assertThat(chat.session()).isEqualTo(Duration.ofMinutes(30));
@@ -30,6 +31,48 @@ class ConfigTest {
     assertThat(chat.gateOn("telegram")).isTrue();
     assertThat(chat.telegram().orElseThrow().command()).containsExactly("/usr/local/bin/ask-my-agent");
     assertThat(chat.telegram().orElseThrow().apiUrl()).isEqualTo(Config.Telegram.DEFAULT_API);
+  }
+
+  @Test
+  void theDefaultFilesTrustAndNotifyExamples_uncommented_areValid() {
+    String text = new String(Config.defaultFileContent(), StandardCharsets.UTF_8);
+    String example = text.substring(text.indexOf("# trust:")).lines().filter(l -> l.startsWith("# ") || l.equals("#"))
+        .map(l -> l.replaceFirst("^# ?", "")).filter(l -> !l.startsWith("Where ") && !l.startsWith("lockouts"))
+        .collect(java.util.stream.Collectors.joining("\n"));
+    Config c = Config.parse("gatehouse.yaml", example);
+    assertThat(c.trust()).isEqualTo(Config.TrustSettings.DEFAULT);
+    assertThat(c.notifications()).containsExactly(
+        new Config.WebhookSink(java.net.URI.create("https://example.org/hook"), "notify.hmac", java.util.List.of()),
+        new Config.CommandSink(java.util.List.of("/usr/local/bin/notify-me")), new Config.TelegramSink(123456789));
+  }
+
+  @Test
+  void trustValuesAreRead() {
+    Config c = Config.parse("g.yaml", """
+        trust: { approval_minutes: 5, demote_after: 2 within 30 minutes, approve_with_code: [files] }
+        notify:
+          - { type: webhook, url: "http://192.168.1.5:8080/h", secret: hook.key, allow_private: [192.168.1.0/24] }
+        """);
+    assertThat(c.trust().approvalMinutes()).isEqualTo(5);
+    assertThat(c.trust().demoteAfter()).isEqualTo(2);
+    assertThat(c.trust().demoteWindow()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(c.trust().approveWithCode()).containsExactly(dev.gatehouse.trust.Domain.FILES);
+    assertThat(((Config.WebhookSink) c.notifications().get(0)).allowPrivate()).containsExactly("192.168.1.0/24");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "trust: { approval_minutes: 0 }|trust.approval_minutes must be a whole number from 1 to 1440",
+      "trust: { demote_after: often }|trust.demote_after must be a rule such as",
+      "trust: { approve_with_code: [money] }|must be a domain: messaging",
+      "notify: { type: webhook }|notify must be a list of mappings",
+      "notify: [ { type: pigeon } ]|notify[0].type must be webhook, command or telegram",
+      "notify: [ { type: webhook, url: 'https://x.org/' } ]|notify[0].secret is required",
+      "notify: [ { type: command } ]|notify[0].argv is required",
+      "notify: [ { type: telegram, chat_id: abc } ]|notify[0].chat_id must be",
+      "notify: [ { type: command, argv: [x], extra: 1 } ]|unknown key 'notify[0].extra'"})
+  void badTrustAndNotifyValues_areRefused_namingTheKey(String yaml, String message) {
+    assertThatThrownBy(() -> Config.parse("g.yaml", yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
   }
 
   @Test
