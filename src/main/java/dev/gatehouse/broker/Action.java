@@ -14,7 +14,7 @@ import java.util.Map;
  * @param params every parameter the caller may send, with its type; holes are required
  */
 public record Action(String service, String name, String method, String path, Map<String, String> query,
-    List<String> allowPaths, Map<String, Param> params, int maxResponseBytes, Duration timeout, String domain,
+    List<String> allowPaths, Map<String, Param> params, int maxResponseBytes, Duration timeout, dev.gatehouse.trust.Domain domain,
     BodyFormat body) {
 
   /** {@code json} may carry any JSON value (object, array); it is sent as is, and never fills a hole. */

@@ -247,7 +247,9 @@ public final class Catalog {
     Action.BodyFormat body = a.choice("body", Action.BodyFormat.JSON, Action.BodyFormat.class);
     int maxKib = a.integer("max_response_kib", 1024, 1, 64 * 1024);
     int timeout = a.integer("timeout_seconds", 30, 1, 600);
-    String domain = a.string("domain", "integrations", v -> v.matches("[a-z][a-z0-9_-]{0,31}"), "a domain name");
+    dev.gatehouse.trust.Domain domain = dev.gatehouse.trust.Domain.parse(a.string("domain",
+        dev.gatehouse.trust.Domain.DEFAULT.wire(), v -> dev.gatehouse.trust.Domain.parse(v).isPresent(),
+        "a trust domain: " + dev.gatehouse.trust.Domain.names())).orElseThrow();
     return new Action(service, name, method, path, query, allowPaths, params, maxKib * 1024,
         Duration.ofSeconds(timeout), domain, body);
   }

@@ -43,6 +43,9 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class MessageSignatures {
   /** The components every Gatehouse request signature covers. */
+  /** Header fields a signature may cover beyond the required ones (a header that carries meaning must be covered). */
+  public static final int MAX_EXTRA_COMPONENTS = 8;
+
   public static final List<String> REQUIRED_COMPONENTS =
       List.of("@method", "@authority", "@path", "@query", "content-digest");
 
@@ -135,10 +138,13 @@ public final class MessageSignatures {
     if (params.alg() != null && !params.alg().equals(ALG)) {
       throw new SignatureException(Reason.UNSUPPORTED_ALG, "only alg=\"hmac-sha256\" is accepted");
     }
-    if (params.components().size() != REQUIRED_COMPONENTS.size()
-        || !params.components().containsAll(REQUIRED_COMPONENTS)) {
+    if (!params.components().containsAll(REQUIRED_COMPONENTS)
+        || params.components().size() > REQUIRED_COMPONENTS.size() + MAX_EXTRA_COMPONENTS
+        || params.components().stream().anyMatch(c -> c.startsWith("@") && !REQUIRED_COMPONENTS.contains(c))
+        || new HashSet<>(params.components()).size() != params.components().size()) {
       throw new SignatureException(Reason.WRONG_COMPONENTS,
-          "the signature must cover exactly \"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\"");
+          "the signature must cover \"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\", each once,"
+              + " and may cover up to " + MAX_EXTRA_COMPONENTS + " more header fields (such as gatehouse-approval)");
     }
     List<String> missing = new ArrayList<>();
     if (params.created() == null) {

@@ -225,7 +225,9 @@ class MessageSignaturesTest {
   @ValueSource(strings = {
       "(\"@method\" \"@authority\" \"@path\" \"@query\")",
       "(\"@method\" \"@authority\" \"@path\" \"content-digest\")",
-      "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"content-type\")",
+      "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"@request-target\")",
+      "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\")",
+      "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"gatehouse-approval\" \"gatehouse-approval\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"@path\")",
       "(\"@method\" \"@authority\" \"@path\" \"@path\" \"content-digest\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\";sf)",
@@ -234,6 +236,13 @@ class MessageSignaturesTest {
   })
   void parse_wrongComponents_areRefused(String components) {
     assertRefused(Reason.WRONG_COMPONENTS, "sig1=" + components + PARAMS, sigValue());
+  }
+
+  @Test
+  void parse_moreHeaderFields_areAccepted_andCovered() throws Exception {
+    ParsedSignature sig = MessageSignatures.parse("sig1=(\"@method\" \"@authority\" \"@path\" \"@query\" "
+        + "\"content-digest\" \"gatehouse-approval\")" + PARAMS, sigValue());
+    assertThat(sig.components()).endsWith("gatehouse-approval");
   }
 
   @ParameterizedTest
