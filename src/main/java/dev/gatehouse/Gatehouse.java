@@ -266,11 +266,23 @@ public final class Gatehouse implements AutoCloseable {
     return authenticator;
   }
 
+  /** Trust levels, the approvals queue and owner notifications, as the broker uses them. */
+  public Broker.TrustParts trustParts() throws IOException {
+    // PLACEHOLDER until the trust store and the approvals queue land (issue 15).
+    return new Broker.TrustParts(new dev.gatehouse.trust.Trust() {
+      public dev.gatehouse.trust.Level level(dev.gatehouse.trust.Domain d) {
+        return dev.gatehouse.trust.Level.FULL;
+      }
+
+      public void evidence(dev.gatehouse.trust.Domain d, String agent, String kind) { }
+    }, null, dev.gatehouse.notify.Notifier.NONE);
+  }
+
   /** The broker over the given catalog holder, sending through {@code upstream}. */
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     Config.Limits l = config.limits();
     return new Broker(authenticator(), catalog, vault, audit, upstream, new Broker.RateLimits(l.perAgent(),
-        l.perAction()), scanner, clock);
+        l.perAction()), scanner, trustParts(), clock);
   }
 
   /** The privileged-exec gate over {@code exec.yaml}, the TOTP core and {@code state.db}. */

@@ -11,6 +11,10 @@ import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.guard.EgressDeniedException;
 import dev.gatehouse.guard.InjectionScanner;
+import dev.gatehouse.notify.Notification;
+import dev.gatehouse.notify.Notifier;
+import dev.gatehouse.trust.ActionApprovals;
+import dev.gatehouse.trust.Trust;
 import dev.gatehouse.guard.Limit;
 import dev.gatehouse.guard.RateLimiter;
 import dev.gatehouse.identity.ContentDigest;
@@ -48,6 +52,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Broker {
   public static final String ACTION_PREFIX = "/v1/actions/";
+  /** Where an agent polls an approval: {@code GET /v1/approvals/ID}. */
+  public static final String APPROVALS_PREFIX = "/v1/approvals/";
   /** How far {@code created} may be from the gateway's clock, either way. */
   public static final Duration SKEW = Authenticator.SKEW;
   /** Nonces are kept longer than any signature can be accepted. */
@@ -91,6 +97,11 @@ public final class Broker {
   private final Sessions sessions;
   private final RateLimits limits;
   private final InjectionScanner scanner;
+  private final TrustStage trustStage;
+  private final Trust trust;
+  private final Notifier notifier;
+  /** Policy refusals that count as evidence against the agent in the action's domain (DESIGN §10). */
+  private static final Set<Problem.Kind> EVIDENCE = Set.of(Problem.Kind.PATH_REFUSED, Problem.Kind.BAD_PARAMETERS);
   /** Credentials as decrypted at a vault generation; any change to the vault drops them. */
   private final Map<String, CachedSecret> credentials = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -101,14 +112,15 @@ public final class Broker {
     }
   }
 
-  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
-      Upstream upstream, RateLimits limits, Clock clock) {
-    this(authenticator, catalog, vault, audit, upstream, limits, new InjectionScanner(), clock);
-  }
+  /** The trust layer's parts: levels, the approvals queue, and where the owner is told. */
+  public record TrustParts(Trust trust, ActionApprovals approvals, Notifier notifier) {}
 
   public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
-      Upstream upstream, RateLimits limits, InjectionScanner scanner, Clock clock) {
+      Upstream upstream, RateLimits limits, InjectionScanner scanner, TrustParts trustParts, Clock clock) {
     this.scanner = scanner;
+    this.trust = trustParts.trust();
+    this.trustStage = new TrustStage(trustParts.trust(), trustParts.approvals());
+    this.notifier = trustParts.notifier();
     this.authenticator = authenticator;
     this.catalog = catalog;
     this.vault = vault;
@@ -135,27 +147,43 @@ public final class Broker {
     // The signature verified: from here on every refusal, whichever stage makes it, is this signer's.
     Agent agent = signed.principal().agent();
     NonceStore.Recording nonce;
-    Action action;
+    Action called = null;
     Map<String, JsonNode> params;
     Service service;
+    TrustStage.Decision decision;
     Map<String, String> secrets;
     Upstream.Request request;
     try {
       nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
-      action = authorize(cat, agent, actionName);
+      called = authorize(cat, agent, actionName);
       authenticator.limit(List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
-          new RateLimiter.Check("action", action.fullName(), limits.perAction())));
-      params = parameters(action, call.body());
-      service = cat.services().get(action.service());
+          new RateLimiter.Check("action", called.fullName(), limits.perAction())));
+      params = parameters(called, call.body());
+      service = cat.services().get(called.service());
+      decision = trustStage.decide(signed.principal(), signed.signature(), call, called, params,
+          build(service, called, params, TrustStage.placeholders(service)));
+      if (!(decision instanceof TrustStage.Run)) {
+        return answerUndone(decision, nonce, call, called, signed.principal().actor());
+      }
       secrets = credentials(service);
-      request = build(service, action, params, secrets);
+      request = build(service, called, params, secrets);
     } catch (Refused r) {
+      if (called != null && EVIDENCE.contains(r.problem().kind())) {
+        evidence(called, agent, r.problem().kind().slug);
+      }
       return refuse(r, call, actionName, signed.principal().actor());
     }
+    TrustStage.Run run = (TrustStage.Run) decision;
+    Action action = called; // the action of this call, from here on settled
     long seq;
     try {
+      Map<String, String> details = describe(params, call);
+      details.put("trust", Integer.toString(run.level().number()));
+      if (run.approval() != null) {
+        details.put("approval", run.approval());
+      }
       seq = audit.record(new AuditEvent("broker.call", "agent:" + agent.name(), action.fullName(), "allowed",
-          describe(params, call)));
+          details));
     } catch (RuntimeException e) {
       return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
     }
@@ -185,6 +213,7 @@ public final class Broker {
       return finish(seq, agent, action, started, request.retries(), "login-refused", -1, 0,
           answer(new Problem(Problem.Kind.UPSTREAM, "the service refused Gatehouse's login"), seq));
     } catch (EgressDeniedException e) {
+      evidence(action, agent, "egress-denied");
       return finish(seq, agent, action, started, request.retries(), "egress-denied", -1, 0,
           answer(new Problem(Problem.Kind.EGRESS_DENIED, "the service's address is not allowed"), seq));
     } catch (java.net.http.HttpTimeoutException | java.net.SocketTimeoutException e) {
@@ -221,9 +250,18 @@ public final class Broker {
     });
     headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
     byte[] body = scrubber.bytes(response.body());
+    if (new Scrubber(secrets.values()).bytes(response.body()) != response.body()) {
+      evidence(action, agent, "secret-echo"); // the answer held the credential itself; scrubbed
+    }
     List<String> flags = flags(headers, body);
     if (!flags.isEmpty()) {
       headers.put(FLAGS_HEADER, String.join(", ", flags));
+    }
+    if (run.report()) {
+      notifier.notify(new Notification("action.reported", clock.instant(), "agent " + agent.name() + " ran "
+          + action.fullName() + " (act-and-report): status " + response.status(), Map.of("agent", agent.name(),
+          "action", action.fullName(), "domain", action.domain().wire(), "status",
+          Integer.toString(response.status()), "audit_seq", Long.toString(seq))));
     }
     return finish(seq, agent, action, started, request.retries(), outcome, response.status(), body.length, flags,
         new Answer(response.status(), headers, body));
@@ -529,6 +567,64 @@ public final class Broker {
   }
 
   // ---- answers and records -----------------------------------------------------------------
+
+  /** Evidence against {@code agent} in the action's domain; never fails the call. */
+  private void evidence(Action action, Agent agent, String kind) {
+    try {
+      trust.evidence(action.domain(), agent.name(), kind);
+    } catch (RuntimeException e) {
+      // the refusal or the answer stands either way; the store reports its own failures
+    }
+  }
+
+  /**
+   * The answer to a call trust did not let run: described (403 trust-inform with {@code would})
+   * or waiting for the owner (202 with the approval); audited, after the nonce is on record.
+   */
+  private Answer answerUndone(TrustStage.Decision decision, NonceStore.Recording nonce, Call call, Action action,
+      String actor) {
+    try {
+      nonce.await();
+    } catch (java.sql.SQLException e) {
+      return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), -1);
+    }
+    Map<String, String> details = new TreeMap<>();
+    details.put("remote", call.remote());
+    details.put("domain", action.domain().wire());
+    long seq;
+    try {
+      if (decision instanceof TrustStage.AwaitApproval a) {
+        details.put("approval", a.approval().id());
+        seq = audit.record(new AuditEvent("broker.call", actor, action.fullName(), "pending", details));
+      } else {
+        seq = audit.record(new AuditEvent("broker.call", actor, action.fullName(), "described", details));
+      }
+    } catch (RuntimeException e) {
+      return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
+    }
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
+    var n = JSON.createObjectNode();
+    if (decision instanceof TrustStage.AwaitApproval a) {
+      n.put("approval", a.approval().id());
+      n.put("status", a.approval().status().wire());
+      n.put("expires", a.approval().expires().toString());
+      n.put("poll", APPROVALS_PREFIX + a.approval().id());
+      headers.put("Content-Type", "application/json");
+      headers.put("Location", APPROVALS_PREFIX + a.approval().id());
+      return new Answer(202, headers, n.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    Problem p = new Problem(Problem.Kind.TRUST_INFORM, "level 1 (inform) in the domain '" + action.domain().wire()
+        + "': this is what would have been done; nothing ran");
+    try {
+      n = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(p.json(seq));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    n.set("would", ((TrustStage.Describe) decision).would());
+    headers.put("Content-Type", "application/problem+json");
+    return new Answer(p.status(), headers, n.toString().getBytes(StandardCharsets.UTF_8));
+  }
 
   /** A refusal before any signature verified: the caller is unknown, whatever key id it claimed. */
   private Answer refuseUnauthenticated(Refused r, Call call, String actionName) {

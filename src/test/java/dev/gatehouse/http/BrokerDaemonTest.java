@@ -473,7 +473,7 @@ class BrokerDaemonTest {
     var l = dev.gatehouse.config.Config.Limits.DEFAULT;
     Broker broker = new Broker(h.g.authenticator(), h.catalog(), h.g.vault(), broken,
         new GuardedUpstream(new EgressGuard(HostResolver.system())), new Broker.RateLimits(l.perAgent(), l.perAction()),
-        h.clock);
+        new dev.gatehouse.guard.InjectionScanner(), h.g.trustParts(), h.clock);
     h.startDaemon(broker, () -> new Daemon.Health(false, false, true, 4, 12)); // in place of the running one
 
     Sent s = call("hdr.search", "{\"q\":\"a\"}");
