@@ -51,6 +51,10 @@ final class CallCommand extends HomeCommand {
   @Option(names = "--data", paramLabel = "JSON", description = "Parameters as one JSON object.")
   String data;
 
+  @Option(names = "--approval", paramLabel = "ID",
+      description = "Send the call again under the owner's approval ID (the Gatehouse-Approval header, covered by the signature).")
+  String approval;
+
   @Option(names = "--key-file", paramLabel = "PATH", description = "The agent key file.")
   Path keyFile;
 
@@ -102,8 +106,12 @@ final class CallCommand extends HomeCommand {
     env().random().nextBytes(nonceBytes);
     Map<String, String> signed;
     try {
+      if (approval != null && !approval.matches("[A-Za-z0-9_-]{1,64}")) {
+        throw new BadInputException("--approval takes the id the daemon answered (letters, digits, - and _)");
+      }
       signed = MessageSignatures.sign("POST", uri, bytes, key.path("keyid").asText(), secret,
-          env().clock().instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(nonceBytes));
+          env().clock().instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(nonceBytes),
+          approval == null ? Map.of() : Map.of("gatehouse-approval", approval));
     } finally {
       Arrays.fill(secret, (byte) 0);
     }
@@ -123,10 +131,20 @@ final class CallCommand extends HomeCommand {
       err().println("gatehouse: " + p.path("title").asText("refused")
           + (p.hasNonNull("detail") ? ": " + p.get("detail").asText() : "") + " (" + status + ", "
           + p.path("type").asText() + ")");
+      if (p.has("would")) { // trust level inform: what would have been done, for the agent to report
+        out().println(p.get("would").toString());
+        out().flush();
+      }
     } else {
       out().flush();
       out().print(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
       out().flush();
+    }
+    if (status == 202) {
+      JsonNode pending = JSON.readTree(response.body());
+      err().println("gatehouse: waiting for the owner's approval " + pending.path("approval").asText()
+          + " (until " + pending.path("expires").asText() + "); once approved, send the same call again with"
+          + " --approval " + pending.path("approval").asText());
     }
     if (status >= 200 && status < 300) {
       return ExitCodes.OK;

@@ -71,7 +71,22 @@ public final class MessageSignatures {
    */
   public static Map<String, String> sign(String method, URI uri, byte[] body, String keyId, byte[] key, long created,
       String nonce) {
+    return sign(method, uri, body, keyId, key, created, nonce, Map.of());
+  }
+
+  /**
+   * {@link #sign(String, URI, byte[], String, byte[], long, String)}, covering also the header
+   * fields {@code covered} (lower-case name to value, sent as given), such as
+   * {@code gatehouse-approval}.
+   */
+  public static Map<String, String> sign(String method, URI uri, byte[] body, String keyId, byte[] key, long created,
+      String nonce, Map<String, String> covered) {
     Objects.requireNonNull(body, "body");
+    if (covered.size() > MAX_EXTRA_COMPONENTS || covered.keySet().stream()
+        .anyMatch(n -> n.startsWith("@") || REQUIRED_COMPONENTS.contains(n) || !SignatureParams.isComponentName(n))) {
+      throw new IllegalArgumentException("covered headers must be at most " + MAX_EXTRA_COMPONENTS
+          + " lower-case header names beyond the required components");
+    }
     requireKey(key);
     if (method == null || method.isEmpty() || !SignatureParams.isComponentName(method.toLowerCase(Locale.ROOT))
         || method.startsWith("@")) {
@@ -83,10 +98,14 @@ public final class MessageSignatures {
     requirePrintable(keyId, "keyId");
     requirePrintable(nonce, "nonce");
     String contentDigest = ContentDigest.sha256(body);
-    SignedRequest request = SignedRequest.of(method, uri, Map.of("content-digest", contentDigest));
+    Map<String, String> signedHeaders = new LinkedHashMap<>(covered);
+    signedHeaders.put("content-digest", contentDigest);
+    SignedRequest request = SignedRequest.of(method, uri, signedHeaders);
+    List<String> components = new ArrayList<>(REQUIRED_COMPONENTS);
+    components.addAll(covered.keySet());
     StringBuilder params = new StringBuilder("(");
-    for (int i = 0; i < REQUIRED_COMPONENTS.size(); i++) {
-      params.append(i == 0 ? "" : " ").append(StructuredFields.serializeString(REQUIRED_COMPONENTS.get(i)));
+    for (int i = 0; i < components.size(); i++) {
+      params.append(i == 0 ? "" : " ").append(StructuredFields.serializeString(components.get(i)));
     }
     params.append(");created=").append(StructuredFields.serializeInteger(created))
         .append(";nonce=").append(StructuredFields.serializeString(nonce))
@@ -95,11 +114,12 @@ public final class MessageSignatures {
     String paramsText = params.toString();
     byte[] base;
     try {
-      base = signatureBase(REQUIRED_COMPONENTS, paramsText, request);
+      base = signatureBase(components, paramsText, request);
     } catch (SignatureException e) {
       throw new IllegalArgumentException("the request cannot be signed: " + e.getMessage());
     }
     Map<String, String> headers = new LinkedHashMap<>();
+    covered.forEach(headers::put);
     headers.put("Signature-Input", LABEL + "=" + paramsText);
     headers.put("Signature", LABEL + "=:" + Base64.getEncoder().encodeToString(hmac(key, base)) + ":");
     headers.put("Content-Digest", contentDigest);
