@@ -102,6 +102,7 @@ public final class Gatehouse implements AutoCloseable {
       g.attachLedger();
       g.audit.record(new AuditEvent("home.init", "cli:" + System.getProperty("user.name"), dir.toString(),
           "created", Map.of("vault_opens_with", first instanceof Credential.Password ? "password" : "machine")));
+      g.trust().initializeNew(defaultActor()); // restrictive by default: every domain at 0 (DESIGN §10)
       return g;
     } catch (IOException e) {
       throw new BadInputException("cannot create a home at " + dir + ": " + describe(e), e);
@@ -299,6 +300,11 @@ public final class Gatehouse implements AutoCloseable {
   /** Chat sender pairing in {@code state.db}, changes audited. */
   public dev.gatehouse.chat.PairingStore pairing() throws IOException {
     return new dev.gatehouse.chat.PairingStore(stateDb(), audit, clock, random);
+  }
+
+  /** Trust levels per domain in {@code state.db}, changes audited. */
+  public dev.gatehouse.trust.TrustStore trust() throws IOException {
+    return new dev.gatehouse.trust.TrustStore(stateDb(), audit, dev.gatehouse.notify.Notifier.NONE, clock, config.trust());
   }
 
   /**
