@@ -33,12 +33,13 @@ class AuditCliTest extends CliTestBase {
   void everyDecision_isRecorded_andTheLogVerifies() {
     someActivity();
     assertThat(run("audit", "verify")).as(err).isZero();
-    // the three decisions, and the vault's generations: adopted at init, intended and committed per write
-    assertThat(out).contains("audit log intact: 8 entries").contains("signature and root verified");
+    // the four decisions (init's trust levels among them), and the vault's generations: adopted at init,
+    // intended and committed per write
+    assertThat(out).contains("audit log intact: 9 entries").contains("signature and root verified");
     assertThat(run("audit", "tail", "-n", "10")).isZero();
-    assertThat(out.lines()).hasSize(8);
-    assertThat(out.lines().filter(l -> !l.contains("\"type\":\"vault.write\""))).hasSize(3);
-    assertThat(out).contains("\"type\":\"home.init\"").contains("\"type\":\"vault.add\"")
+    assertThat(out.lines()).hasSize(9);
+    assertThat(out.lines().filter(l -> !l.contains("\"type\":\"vault.write\""))).hasSize(4);
+    assertThat(out).contains("\"type\":\"home.init\"").contains("\"type\":\"trust.change\"").contains("\"type\":\"vault.add\"")
         .contains("\"type\":\"totp.setup\"").doesNotContain("value-of-the-secret");
     assertThat(run("audit", "tail", "--type", "vault.add")).isZero();
     assertThat(out.lines()).hasSize(1);
@@ -69,7 +70,7 @@ class AuditCliTest extends CliTestBase {
     stdin = "another\n".getBytes();
     run("vault", "add", "other.secret");
     assertThat(run("audit", "verify", "--checkpoint", kept.toString())).as(err).isZero();
-    assertThat(out).contains("older checkpoint (size 8): consistent");
+    assertThat(out).contains("older checkpoint (size 9): consistent");
   }
 
   @Test
@@ -78,7 +79,7 @@ class AuditCliTest extends CliTestBase {
     Path seg = home.resolve("audit").resolve("segment-000001.jsonl");
     Files.writeString(seg, Files.readString(seg).replace("sonarr.apikey", "radarr.apikey"));
     assertThat(run("audit", "verify")).isEqualTo(1);
-    assertThat(err).startsWith("gatehouse: audit log NOT intact: seq 2 ").contains("hash does not match");
+    assertThat(err).startsWith("gatehouse: audit log NOT intact: seq 3 ").contains("hash does not match");
   }
 
   @Test
