@@ -307,6 +307,13 @@ public final class Gatehouse implements AutoCloseable {
     return new dev.gatehouse.trust.TrustStore(stateDb(), audit, dev.gatehouse.notify.Notifier.NONE, clock, config.trust());
   }
 
+  /** The owner's approvals queue in {@code state.db}; denials go to {@code trust} as evidence, new approvals to {@code notifier}. */
+  public dev.gatehouse.trust.ActionApprovalsStore approvals(dev.gatehouse.trust.Trust trust,
+      dev.gatehouse.notify.Notifier notifier) throws IOException {
+    return new dev.gatehouse.trust.ActionApprovalsStore(stateDb(), audit, trust, notifier, totp, clock, random,
+        config::trust);
+  }
+
   /**
    * Starts the Telegram bridge of {@code chat.telegram} over {@code gate} (empty when that
    * section is absent); it polls until closed, which must happen before this home is closed.
