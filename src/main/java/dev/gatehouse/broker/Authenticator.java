@@ -92,7 +92,8 @@ public final class Authenticator {
   /**
    * For a request whose signature verified: it must come from a principal of kind
    * {@code serves} (another kind is refused as {@link Problem.Kind#WRONG_PRINCIPAL}: its key is
-   * real, so the refusal is its own), be fresh, carry its body's digest, and use a nonce not
+   * real, so the refusal is its own), be fresh, carry its body's digest (covered by the
+   * signature; only a {@code GET} with an empty body may sign no digest), and use a nonce not
    * seen before.
    * Returns the nonce's record being made (await it before the request has any effect).
    */
@@ -107,8 +108,14 @@ public final class Authenticator {
     if (Duration.between(created, now).abs().compareTo(SKEW) > 0) {
       throw new Refused(Problem.Kind.STALE, "created must be within " + SKEW.toSeconds() + " s of the gateway's clock");
     }
-    if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
-      throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:");
+    if (sig.components().contains("content-digest")) {
+      if (!ContentDigest.matches(call.headers().getOrDefault("content-digest", ""), call.body())) {
+        throw new Refused(Problem.Kind.DIGEST, "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:");
+      }
+    } else if (!call.method().equals("GET") || call.body().length != 0) {
+      // Only a GET without a body may leave its body unsigned: there is nothing to bind.
+      throw new Refused(Problem.Kind.DIGEST, "sign content-digest too, and send Content-Digest: "
+          + "sha-256=:<base64 of SHA-256(body)>: (only a GET without a body may leave it out)");
     }
     Optional<NonceStore.Recording> recording;
     try {

@@ -25,6 +25,7 @@ public record Problem(Kind kind, String detail) {
     APPROVAL_UNSIGNED(400, "approval-unsigned", "Gatehouse-Approval must be covered by the request's signature"),
     UNKNOWN_ACTION(404, "unknown-action", "No such action in the catalog"),
     NOT_FOUND(404, "not-found", "No such endpoint"),
+    UNKNOWN_APPROVAL(404, "unknown-approval", "No such approval for this agent"),
     RATE_LIMITED(429, "rate-limited", "Too many requests; retry after the time in Retry-After"),
     EGRESS_DENIED(502, "egress-denied", "The upstream address is not allowed"),
     UPSTREAM(502, "upstream-error", "The upstream service failed or answered in a way that is refused"),

@@ -24,7 +24,9 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>The protocol is frozen (see docs/signing.md): one signature, any label, covering exactly
  * {@code "@method" "@authority" "@path" "@query" "content-digest"} (in any order, each once) with
  * the parameters {@code created}, {@code nonce}, {@code keyid} and {@code alg="hmac-sha256"} and
- * no others; the body is bound through the RFC 9530 {@code Content-Digest} header.
+ * no others; the body is bound through the RFC 9530 {@code Content-Digest} header. A request
+ * without a body (a {@code GET}, DESIGN §4) may instead cover exactly the four derived components,
+ * {@link #BODILESS_COMPONENTS}; that it has no body is the caller's to check.
  *
  * <p>Guarantees:
  * <ul>
@@ -48,6 +50,9 @@ public final class MessageSignatures {
 
   public static final List<String> REQUIRED_COMPONENTS =
       List.of("@method", "@authority", "@path", "@query", "content-digest");
+
+  /** What a signature of a request without a body may cover instead: the same, without {@code content-digest}. */
+  public static final List<String> BODILESS_COMPONENTS = List.of("@method", "@authority", "@path", "@query");
 
   /** The only algorithm accepted. */
   public static final String ALG = "hmac-sha256";
@@ -158,13 +163,16 @@ public final class MessageSignatures {
     if (params.alg() != null && !params.alg().equals(ALG)) {
       throw new SignatureException(Reason.UNSUPPORTED_ALG, "only alg=\"hmac-sha256\" is accepted");
     }
-    if (!params.components().containsAll(REQUIRED_COMPONENTS)
-        || params.components().size() > REQUIRED_COMPONENTS.size() + MAX_EXTRA_COMPONENTS
-        || params.components().stream().anyMatch(c -> c.startsWith("@") && !REQUIRED_COMPONENTS.contains(c))
+    java.util.Set<String> core = new HashSet<>();
+    params.components().stream().filter(c -> c.startsWith("@") || c.equals("content-digest")).forEach(core::add);
+    long extra = params.components().size() - core.size();
+    if ((!core.equals(new HashSet<>(REQUIRED_COMPONENTS)) && !core.equals(new HashSet<>(BODILESS_COMPONENTS)))
+        || extra > MAX_EXTRA_COMPONENTS
         || new HashSet<>(params.components()).size() != params.components().size()) {
       throw new SignatureException(Reason.WRONG_COMPONENTS,
-          "the signature must cover \"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\", each once,"
-              + " and may cover up to " + MAX_EXTRA_COMPONENTS + " more header fields (such as gatehouse-approval)");
+          "the signature must cover \"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" (a GET"
+              + " without a body: the first four), each once, and may cover up to " + MAX_EXTRA_COMPONENTS
+              + " more header fields (such as gatehouse-approval)");
     }
     List<String> missing = new ArrayList<>();
     if (params.created() == null) {
@@ -188,6 +196,44 @@ public final class MessageSignatures {
     }
     return new ParsedSignature(label, params.components(), params.text(), params.created(), params.nonce(),
         params.keyId(), params.alg(), sig);
+  }
+
+  /**
+   * Client side, for a request without a body (a {@code GET}): {@code Signature-Input} and
+   * {@code Signature} covering {@link #BODILESS_COMPONENTS}, label {@value #LABEL}; no
+   * {@code Content-Digest}. Same arguments and refusals as {@link #sign}.
+   */
+  public static Map<String, String> signWithoutBody(String method, URI uri, String keyId, byte[] key, long created,
+      String nonce) {
+    requireKey(key);
+    if (method == null || method.isEmpty() || !SignatureParams.isComponentName(method.toLowerCase(Locale.ROOT))
+        || method.startsWith("@")) {
+      throw new IllegalArgumentException("method must be an HTTP token");
+    }
+    if (created < 0) {
+      throw new IllegalArgumentException("created must not be negative");
+    }
+    requirePrintable(keyId, "keyId");
+    requirePrintable(nonce, "nonce");
+    StringBuilder params = new StringBuilder("(");
+    for (int i = 0; i < BODILESS_COMPONENTS.size(); i++) {
+      params.append(i == 0 ? "" : " ").append(StructuredFields.serializeString(BODILESS_COMPONENTS.get(i)));
+    }
+    params.append(");created=").append(StructuredFields.serializeInteger(created))
+        .append(";nonce=").append(StructuredFields.serializeString(nonce))
+        .append(";keyid=").append(StructuredFields.serializeString(keyId))
+        .append(";alg=").append(StructuredFields.serializeString(ALG));
+    String paramsText = params.toString();
+    byte[] base;
+    try {
+      base = signatureBase(BODILESS_COMPONENTS, paramsText, SignedRequest.of(method, uri, Map.of()));
+    } catch (SignatureException e) {
+      throw new IllegalArgumentException("the request cannot be signed: " + e.getMessage());
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Signature-Input", LABEL + "=" + paramsText);
+    headers.put("Signature", LABEL + "=:" + Base64.getEncoder().encodeToString(hmac(key, base)) + ":");
+    return Collections.unmodifiableMap(headers);
   }
 
   /**

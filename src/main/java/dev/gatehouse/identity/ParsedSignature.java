@@ -12,9 +12,9 @@ import java.util.Objects;
  * of the components and parameters, and the other fields are read back from it, so a value whose
  * fields disagree with its text cannot be built. {@code nonce}, {@code keyId} and {@code alg} are
  * null when the text has no such parameter; {@link MessageSignatures#parse} never returns such a
- * value (it requires all four parameters and exactly
- * {@link MessageSignatures#REQUIRED_COMPONENTS}). The signature bytes are copied in and out and
- * are not printed by {@link #toString()}.
+ * value (it requires all four parameters and exactly {@link MessageSignatures#REQUIRED_COMPONENTS}
+ * or {@link MessageSignatures#BODILESS_COMPONENTS}). The signature bytes are copied in and out
+ * and are not printed by {@link #toString()}.
  */
 public record ParsedSignature(String label, List<String> components, String paramsText, long created, String nonce,
     String keyId, String alg, byte[] signature) {

@@ -14,7 +14,7 @@ public final class SignatureException extends Exception {
     MISSING,
     /** A header is not the structured field it must be, or holds values it must not. */
     MALFORMED,
-    /** The covered components are not exactly {@link MessageSignatures#REQUIRED_COMPONENTS}. */
+    /** The covered components are not exactly {@link MessageSignatures#REQUIRED_COMPONENTS} (or the bodiless four). */
     WRONG_COMPONENTS,
     /** The {@code alg} parameter names an algorithm other than {@code hmac-sha256}. */
     UNSUPPORTED_ALG,

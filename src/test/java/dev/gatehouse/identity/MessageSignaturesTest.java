@@ -60,6 +60,29 @@ class MessageSignaturesTest {
   // ---- round trips
 
   @Test
+  void signWithoutBody_coversTheFourDerivedComponents_andVerifies() throws Exception {
+    URI get = URI.create("http://127.0.0.1:19999/v1/approvals/abc");
+    Map<String, String> h = MessageSignatures.signWithoutBody("GET", get, "agent-1", KEY, 1700000000L, "n-1");
+    assertThat(h).containsOnlyKeys("Signature-Input", "Signature");
+    assertThat(h.get("Signature-Input")).isEqualTo("sig1=(\"@method\" \"@authority\" \"@path\" \"@query\")" + PARAMS);
+    ParsedSignature sig = parse(h);
+    assertThat(sig.components()).isEqualTo(MessageSignatures.BODILESS_COMPONENTS);
+    MessageSignatures.verify(sig, SignedRequest.of("GET", get, Map.of()), KEY);
+    assertThatThrownBy(() -> MessageSignatures.verify(sig, SignedRequest.of("POST", get, Map.of()), KEY))
+        .isInstanceOfSatisfying(SignatureException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_SIGNATURE));
+    assertThatThrownBy(() -> MessageSignatures.verify(sig,
+        SignedRequest.of("GET", URI.create("http://127.0.0.1:19999/v1/approvals/abd"), Map.of()), KEY))
+        .isInstanceOfSatisfying(SignatureException.class, e -> assertThat(e.reason()).isEqualTo(Reason.BAD_SIGNATURE));
+  }
+
+  @Test
+  void parse_acceptsTheBodilessShapeInAnyOrder() throws Exception {
+    ParsedSignature sig = MessageSignatures.parse("a=(\"@query\" \"@path\" \"@method\" \"@authority\")" + PARAMS,
+        sigValue().replace("sig1=", "a="));
+    assertThat(sig.components()).containsExactly("@query", "@path", "@method", "@authority");
+  }
+
+  @Test
   void sign_producesTheDocumentedHeaders() {
     Map<String, String> h = signed();
     assertThat(h).containsOnlyKeys("Signature-Input", "Signature", "Content-Digest");
@@ -223,11 +246,12 @@ class MessageSignaturesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "(\"@method\" \"@authority\" \"@path\" \"@query\")",
       "(\"@method\" \"@authority\" \"@path\" \"content-digest\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"@request-target\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"gatehouse-approval\" \"gatehouse-approval\")",
+      "(\"@method\" \"@authority\" \"@path\")",
+      "(\"@authority\" \"@path\" \"@query\" \"content-digest\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"@path\")",
       "(\"@method\" \"@authority\" \"@path\" \"@path\" \"content-digest\")",
       "(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\";sf)",
