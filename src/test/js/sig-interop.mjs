@@ -5,6 +5,8 @@
 // stdin: one JSON object.
 //   {"mode":"sign", "method", "url", "body" (base64), "keyid", "key" (base64), "created" (s), "nonce"}
 //     -> stdout {"signature-input", "signature", "content-digest"}
+//   with "bodiless": true (a GET without a body): no "body"; covers the four derived components only
+//     -> stdout {"signature-input", "signature"}
 //   {"mode":"verify", "method", "url", "body" (base64), "key" (base64), "headers": {name: value}}
 //     -> stdout {"ok": true|false, "error"?: "..."}
 import { createRequire } from 'node:module';
@@ -27,18 +29,17 @@ function contentDigest(body) {
 }
 
 async function sign(req) {
-  const body = Buffer.from(req.body, 'base64');
   const key = createSigner(Buffer.from(req.key, 'base64'), 'hmac-sha256', req.keyid);
   const signed = await httpbis.signMessage({
     key,
     name: 'sig1',
-    fields: FIELDS,
+    fields: req.bodiless ? FIELDS.slice(0, 4) : FIELDS,
     params: PARAMS,
     paramValues: { created: new Date(req.created * 1000), nonce: req.nonce },
   }, {
     method: req.method,
     url: req.url,
-    headers: { 'content-digest': contentDigest(body) },
+    headers: req.bodiless ? {} : { 'content-digest': contentDigest(Buffer.from(req.body, 'base64')) },
   });
   return {
     'signature-input': signed.headers['Signature-Input'],

@@ -131,6 +131,23 @@ class MessageSignaturesInteropTest {
   }
 
   @Test
+  void aBodilessGet_signedByTheLibrary_isOurs_byteForByte_andVerifies() throws Exception {
+    String url = "http://127.0.0.1:19999/v1/approvals/abcdefghijklmnopqrstuvwxyz?x=1";
+    ObjectNode req = JSON.createObjectNode().put("mode", "sign").put("bodiless", true).put("method", "GET")
+        .put("url", url).put("keyid", "agent-1").put("key", Base64.getEncoder().encodeToString(KEY))
+        .put("created", CREATED).put("nonce", "nonce-get");
+    JsonNode out = node(req);
+    Map<String, String> theirs = Map.of("Signature-Input", out.path("signature-input").asText(),
+        "Signature", out.path("signature").asText());
+    assertThat(out.has("content-digest")).isFalse();
+
+    assertThat(MessageSignatures.signWithoutBody("GET", URI.create(url), "agent-1", KEY, CREATED, "nonce-get"))
+        .isEqualTo(theirs);
+    ParsedSignature sig = MessageSignatures.parse(theirs.get("Signature-Input"), theirs.get("Signature"));
+    MessageSignatures.verify(sig, SignedRequest.of("GET", URI.create(url), Map.of()), KEY);
+  }
+
+  @Test
   void bothSigners_produceTheSameHeaders() throws Exception {
     for (int i = 0; i < URLS.size(); i++) {
       Map<String, String> ours = MessageSignatures.sign("POST", URI.create(URLS.get(i)), body(i), "agent-1", KEY,
