@@ -97,10 +97,10 @@ final class ApprovalsCommand implements Runnable {
         out().println("  " + SafeText.terminal(x.summary()));
       }
       if (all.get(0).status() == dev.gatehouse.trust.ActionApprovals.Status.PENDING) {
-        out().println("Approve one with `gatehouse approvals approve ID` (--code for the "
-            + String.join(", ", g.config().trust().approveWithCode().stream().map(Domain::wire).sorted()
-                .toList())
-            + " domains), or refuse it with `gatehouse approvals deny ID [--reason TEXT]`.");
+        List<String> withCode = g.config().trust().approveWithCode().stream().map(Domain::wire).sorted().toList();
+        out().println("Approve one with `gatehouse approvals approve ID`"
+            + (withCode.isEmpty() ? "" : " (add --code in the " + String.join(", ", withCode) + " domains)")
+            + ", or refuse it with `gatehouse approvals deny ID [--reason TEXT]`.");
       }
       return ExitCodes.OK;
     }
