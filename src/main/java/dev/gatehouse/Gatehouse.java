@@ -66,6 +66,9 @@ public final class Gatehouse implements AutoCloseable {
   private StateDb stateDb;
   private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
   private final RateLimiter limiter;
+  private volatile dev.gatehouse.notify.Notifier notifyTarget = dev.gatehouse.notify.Notifier.NONE;
+  /** Sends through whatever {@link #notifyThrough} set last. */
+  private final dev.gatehouse.notify.Notifier notifier = n -> notifyTarget.notify(n);
   private final dev.gatehouse.guard.InjectionScanner scanner = new dev.gatehouse.guard.InjectionScanner();
   private Authenticator authenticator; // guarded by this
 
@@ -269,14 +272,16 @@ public final class Gatehouse implements AutoCloseable {
 
   /** Trust levels, the approvals queue and owner notifications, as the broker uses them. */
   public Broker.TrustParts trustParts() throws IOException {
-    // PLACEHOLDER until the trust store and the approvals queue land (issue 15).
-    return new Broker.TrustParts(new dev.gatehouse.trust.Trust() {
-      public dev.gatehouse.trust.Level level(dev.gatehouse.trust.Domain d) {
-        return dev.gatehouse.trust.Level.FULL;
-      }
+    dev.gatehouse.trust.TrustStore trust = trust();
+    return new Broker.TrustParts(trust, approvals(trust, notifier), notifier);
+  }
 
-      public void evidence(dev.gatehouse.trust.Domain d, String agent, String kind) { }
-    }, null, dev.gatehouse.notify.Notifier.NONE);
+  /**
+   * Where the owner is told (DESIGN §10): {@code serve} sets the running notification service;
+   * every store made by this composition sends through it, whenever it is set.
+   */
+  public void notifyThrough(dev.gatehouse.notify.Notifier target) {
+    this.notifyTarget = target;
   }
 
   /** The broker over the given catalog holder, sending through {@code upstream}. */
@@ -304,7 +309,7 @@ public final class Gatehouse implements AutoCloseable {
 
   /** Trust levels per domain in {@code state.db}, changes audited. */
   public dev.gatehouse.trust.TrustStore trust() throws IOException {
-    return new dev.gatehouse.trust.TrustStore(stateDb(), audit, dev.gatehouse.notify.Notifier.NONE, clock, config.trust());
+    return new dev.gatehouse.trust.TrustStore(stateDb(), audit, notifier, clock, config.trust());
   }
 
   /** The owner's approvals queue in {@code state.db}; denials go to {@code trust} as evidence, new approvals to {@code notifier}. */

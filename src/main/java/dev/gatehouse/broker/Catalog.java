@@ -50,6 +50,13 @@ public final class Catalog {
   }
 
   /** The action named {@code service.action}, if declared. */
+  /** The trust domains its actions name. */
+  public java.util.Set<dev.gatehouse.trust.Domain> domains() {
+    java.util.Set<dev.gatehouse.trust.Domain> d = java.util.EnumSet.noneOf(dev.gatehouse.trust.Domain.class);
+    services().values().forEach(s -> s.actions().values().forEach(a -> d.add(a.domain())));
+    return d;
+  }
+
   public Optional<Action> action(String fullName) {
     int dot = fullName.indexOf('.');
     if (dot < 0) {

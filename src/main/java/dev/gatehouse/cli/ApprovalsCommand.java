@@ -35,24 +35,8 @@ final class ApprovalsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /**
-   * Where a denial's evidence goes until the trust store is wired here (the lead replaces this
-   * with the home's TrustStore); the queue itself never asks for a level.
-   */
-  static final Trust UNWIRED_TRUST = new Trust() {
-    @Override
-    public Level level(Domain domain) {
-      throw new IllegalStateException("the approvals queue does not read trust levels");
-    }
-
-    @Override
-    public void evidence(Domain domain, String agent, String kind) {
-      // recorded by the trust store once it is wired
-    }
-  };
-
   static ActionApprovalsStore approvals(Gatehouse g) throws IOException {
-    return g.approvals(UNWIRED_TRUST, Notifier.NONE);
+    return g.approvals(g.trust(), Notifier.NONE); // a denial is evidence in the home's trust store
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true,

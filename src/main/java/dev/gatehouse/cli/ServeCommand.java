@@ -1,6 +1,7 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.broker.ApprovalStatusEndpoint;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.chat.ChatGate;
@@ -55,6 +56,8 @@ final class ServeCommand extends HomeCommand {
     }
     Gatehouse home = g;
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
+    // A home made before trust levels keeps working: its catalog's domains start at full trust (audited).
+    g.trust().adoptLegacy(catalog.get().domains(), env().actor());
     Broker broker = g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system())));
     ChatGate gate = g.chatGate();
     var server = home.config().server();
@@ -62,6 +65,7 @@ final class ServeCommand extends HomeCommand {
     Daemon daemon;
     try {
       daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), Daemon.table(broker,
+          new ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
           new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));

@@ -1,5 +1,6 @@
 package dev.gatehouse.http;
 
+import dev.gatehouse.broker.ApprovalStatusEndpoint;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Principal;
 import dev.gatehouse.chat.GateEndpoint;
@@ -43,13 +44,17 @@ public final class Daemon implements AutoCloseable {
 
   /**
    * Every route the daemon serves, in one place: the routing below and the test that walks
-   * every route with every kind of key read this same table. {@code gate} may be null (no
-   * chat gate: its route is absent).
+   * every route with every kind of key read this same table. {@code approvals} and {@code gate}
+   * may be null (their routes are then absent).
    */
-  public static List<Route> table(Broker broker, GateEndpoint gate, Supplier<Health> health) {
+  public static List<Route> table(Broker broker, ApprovalStatusEndpoint approvals, GateEndpoint gate,
+      Supplier<Health> health) {
     List<Route> routes = new ArrayList<>();
     routes.add(new Route("GET", "/v1/health", null, call -> health(health.get())));
     routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", Principal.Kind.AGENT, call -> broker.handle(call)));
+    if (approvals != null) {
+      routes.add(new Route("GET", Broker.APPROVALS_PREFIX + "*", Principal.Kind.AGENT, call -> approvals.handle(call)));
+    }
     if (gate != null) {
       routes.add(new Route("POST", GateEndpoint.PATH, Principal.Kind.CHANNEL, call -> gate.handle(call)));
     }
@@ -69,7 +74,7 @@ public final class Daemon implements AutoCloseable {
    *     authentication, which such an address needs, are not configured
    */
   public static Daemon start(InetAddress bind, int port, int maxBodyBytes, Broker broker, Supplier<Health> health) {
-    return start(bind, port, maxBodyBytes, table(broker, null, health));
+    return start(bind, port, maxBodyBytes, table(broker, null, null, health));
   }
 
   /** Starts listening on {@code bind}:{@code port} (0 = any free port), serving {@code routes}. */

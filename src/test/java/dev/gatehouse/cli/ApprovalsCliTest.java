@@ -31,7 +31,7 @@ class ApprovalsCliTest extends CliTestBase {
   /** What the broker does for a call at level 2, in another process. */
   Approval request(String agent, String action, Domain domain, String request, String summary) {
     try (Gatehouse g = TestHome.open(home, clock)) {
-      return g.approvals(ApprovalsCommand.UNWIRED_TRUST, Notifier.NONE).open(agent, action, domain,
+      return ApprovalsCommand.approvals(g).open(agent, action, domain,
           Sha256.hex(request.getBytes(StandardCharsets.UTF_8)), summary);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -40,7 +40,7 @@ class ApprovalsCliTest extends CliTestBase {
 
   ActionApprovals.Redeemed redeem(Approval a, String request) {
     try (Gatehouse g = TestHome.open(home, clock)) {
-      return g.approvals(ApprovalsCommand.UNWIRED_TRUST, Notifier.NONE).redeem(a.id(), a.agent(),
+      return ApprovalsCommand.approvals(g).redeem(a.id(), a.agent(),
           Sha256.hex(request.getBytes(StandardCharsets.UTF_8)));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

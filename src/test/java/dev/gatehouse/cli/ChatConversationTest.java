@@ -75,6 +75,8 @@ class ChatConversationTest extends CliTestBase {
     var catalog = new AtomicReference<Catalog>(daemonHome.loadCatalog());
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, Daemon.table(
         daemonHome.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system()))),
+        new dev.gatehouse.broker.ApprovalStatusEndpoint(daemonHome.authenticator(), daemonHome.trustParts().approvals(),
+            daemonHome.audit()),
         new GateEndpoint(daemonHome.authenticator(), daemonHome.chatGate(), daemonHome.audit()),
         () -> new Daemon.Health(false, true, true, 0, 0)));
   }

@@ -66,6 +66,7 @@ class RoutesDaemonTest {
     };
     ChatGate gate = new ChatGate(pairing, g.totp(), new InjectionScanner(), g.audit(), clock, () -> Config.Chat.DEFAULT);
     routes = Daemon.table(g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system()))),
+        new dev.gatehouse.broker.ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
         new GateEndpoint(g.authenticator(), gate, g.audit()), () -> new Daemon.Health(false, true, true, 0, 0));
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, routes);
   }
@@ -78,6 +79,19 @@ class RoutesDaemonTest {
 
   private HttpResponse<String> post(String path, String body, Agent key) throws Exception {
     return AgentCalls.post(daemon.port(), path, body, key.keyId(), key.key(), clock.instant(), AgentCalls.nonce(), body);
+  }
+
+  /** A request as the route's method is signed: a POST with its body, a GET without one. */
+  private HttpResponse<String> send(Daemon.Route route, String path, String body, String keyId, byte[] key)
+      throws Exception {
+    if (route.method().equals("POST")) {
+      return AgentCalls.post(daemon.port(), path, body, keyId, key, clock.instant(), AgentCalls.nonce(), body);
+    }
+    java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + daemon.port() + path);
+    var req = java.net.http.HttpRequest.newBuilder(uri).GET();
+    dev.gatehouse.identity.MessageSignatures.signWithoutBody("GET", uri, keyId, key, clock.instant().getEpochSecond(),
+        AgentCalls.nonce()).forEach(req::header);
+    return java.net.http.HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static String concrete(Daemon.Route r) {
@@ -99,11 +113,10 @@ class RoutesDaemonTest {
       signedRoutes++;
       String path = concrete(route);
       String body = "{\"sender\":\"1\",\"text\":\"hi\"}";
-      HttpResponse<String> unsigned = AgentCalls.post(daemon.port(), path, body, "nobody.0000", new byte[32],
-          clock.instant(), AgentCalls.nonce(), body);
+      HttpResponse<String> unsigned = send(route, path, body, "nobody.0000", new byte[32]);
       assertThat(unsigned.statusCode()).as("%s with an unknown key", path).isEqualTo(401);
       for (var e : keys.entrySet()) {
-        HttpResponse<String> r = post(path, body, e.getValue());
+        HttpResponse<String> r = send(route, path, body, e.getValue().keyId(), e.getValue().key());
         if (e.getKey() == route.principal()) {
           assertThat(r.statusCode()).as("%s with its own kind of key (%s)", path, e.getKey()).isNotIn(401, 403);
         } else {
@@ -112,7 +125,7 @@ class RoutesDaemonTest {
         }
       }
     }
-    assertThat(signedRoutes).as("the table has the action and gate routes").isEqualTo(2);
+    assertThat(signedRoutes).as("the table has the action, approval and gate routes").isEqualTo(3);
   }
 
   @Test

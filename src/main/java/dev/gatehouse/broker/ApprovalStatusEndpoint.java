@@ -1,14 +1,9 @@
-package dev.gatehouse.trust;
+package dev.gatehouse.broker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.audit.AuditLog;
-import dev.gatehouse.broker.Authenticator;
-import dev.gatehouse.broker.Broker;
-import dev.gatehouse.broker.NonceStore;
-import dev.gatehouse.broker.Principal;
-import dev.gatehouse.broker.Problem;
-import dev.gatehouse.broker.Refused;
+import dev.gatehouse.trust.ActionApprovals;
 import dev.gatehouse.trust.ActionApprovals.Approval;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

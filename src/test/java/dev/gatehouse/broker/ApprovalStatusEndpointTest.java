@@ -1,4 +1,4 @@
-package dev.gatehouse.trust;
+package dev.gatehouse.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.Sha256;
-import dev.gatehouse.broker.Agent;
-import dev.gatehouse.broker.Principal;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
 import dev.gatehouse.http.Daemon;
@@ -18,6 +16,10 @@ import dev.gatehouse.testing.AgentCalls;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import dev.gatehouse.trust.ActionApprovals.Approval;
+import dev.gatehouse.trust.ActionApprovalsStore;
+import dev.gatehouse.trust.Domain;
+import dev.gatehouse.trust.Level;
+import dev.gatehouse.trust.Trust;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
