@@ -1,21 +1,18 @@
 package dev.gatehouse.chat.telegram;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.exec.PipedCommand;
 import dev.gatehouse.guard.InjectionFlag;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Hands a forwarded message to the owner's agent and returns its answer (DESIGN §9). The
@@ -63,15 +60,14 @@ interface Forwarder extends AutoCloseable {
 
   /**
    * Runs {@code argv} (no shell) with the message on standard input; its standard output is the
-   * answer. Its environment is only {@link #PASSED_ENV} of the daemon's own; its working folder
-   * is {@code $HOME} (else {@code /}); its standard error is discarded (never sent to the chat).
-   * Past {@code timeout}, or when the bridge stops, it and its descendants are killed. (What it
-   * leaves running after it exits is no longer its descendant and is not tracked: unlike
-   * {@code gatehouse exec}, the agent does not get a cgroup of its own.)
+   * answer, run as {@link PipedCommand} runs a program: only {@link PipedCommand#PASSED_ENV} of
+   * the daemon's environment; working folder {@code $HOME} (else {@code /}); standard error
+   * discarded (never sent to the chat). Past {@code timeout}, or when the bridge stops, it and
+   * its descendants are killed. (What it leaves running after it exits is no longer its
+   * descendant and is not tracked: unlike {@code gatehouse exec}, the agent does not get a
+   * cgroup of its own.)
    */
   record Command(List<String> argv, Duration timeout, Map<String, String> daemonEnv) implements Forwarder {
-    static final List<String> PASSED_ENV = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ");
-
     public Command {
       argv = List.copyOf(argv);
       daemonEnv = Map.copyOf(daemonEnv);
@@ -80,70 +76,18 @@ interface Forwarder extends AutoCloseable {
     @Override
     public Answer forward(String channel, String sender, String senderName, String text, List<InjectionFlag> flags)
         throws InterruptedException {
-      ProcessBuilder pb = new ProcessBuilder(argv);
-      pb.environment().clear();
-      for (String name : PASSED_ENV) {
-        String v = daemonEnv.get(name);
-        if (v != null) {
-          pb.environment().put(name, v);
-        }
+      PipedCommand.Result r = new PipedCommand(argv, timeout, daemonEnv)
+          .run(json(channel, sender, senderName, text, flags), MAX_ANSWER_BYTES);
+      if (r.startFailure() != null) {
+        return Answer.failed(r.startFailure());
       }
-      pb.environment().putIfAbsent("PATH", dev.gatehouse.exec.CommandRunner.PATH);
-      String home = daemonEnv.get("HOME");
-      pb.directory((home != null && Path.of(home).isAbsolute() ? Path.of(home) : Path.of("/")).toFile());
-      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-      Process p;
-      try {
-        p = pb.start();
-      } catch (IOException e) {
-        return Answer.failed("cannot start " + argv.get(0) + " (" + e.getClass().getSimpleName() + ")");
+      if (r.timedOut()) {
+        return Answer.failed("no answer within " + timeout.toSeconds() + " s");
       }
-      try {
-        byte[] input = json(channel, sender, senderName, text, flags);
-        Thread writer = Thread.ofVirtual().start(() -> {
-          try (OutputStream in = p.getOutputStream()) {
-            in.write(input);
-          } catch (IOException ignored) {
-            // the command did not read its input: its answer (or exit code) says the rest
-          }
-        });
-        var out = new ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-          try (InputStream o = p.getInputStream()) {
-            byte[] buf = new byte[8192];
-            for (int n; (n = o.read(buf)) >= 0; ) {
-              synchronized (out) {
-                if (out.size() <= MAX_ANSWER_BYTES) {
-                  out.write(buf, 0, Math.min(n, MAX_ANSWER_BYTES + 1 - out.size()));
-                }
-              }
-            }
-          } catch (IOException ignored) {
-            // the pipe broke: what was read is the answer so far
-          }
-        });
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          kill(p);
-          return Answer.failed("no answer within " + timeout.toSeconds() + " s");
-        }
-        writer.join();
-        reader.join(Duration.ofSeconds(5)); // a process it left holding stdout open does not hold the chat up
-        if (p.exitValue() != 0) {
-          return Answer.failed("exit code " + p.exitValue());
-        }
-        synchronized (out) {
-          return answer(out.toByteArray());
-        }
-      } finally {
-        if (p.isAlive()) {
-          kill(p); // interrupted: the bridge is stopping
-        }
+      if (r.exitCode() != 0) {
+        return Answer.failed("exit code " + r.exitCode());
       }
-    }
-
-    private static void kill(Process p) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+      return answer(r.output());
     }
 
     @Override
