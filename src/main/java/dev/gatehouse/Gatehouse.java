@@ -330,6 +330,26 @@ public final class Gatehouse implements AutoCloseable {
         : java.util.Optional.of(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault, home.dir()));
   }
 
+  /**
+   * Starts delivering owner notifications to the sinks of {@code notify:}, webhooks POSTed
+   * through {@code webhooks} (the upstream client's {@code GuardedUpstream::post}, so they pass
+   * the egress guard). Close it before this home.
+   */
+  public dev.gatehouse.notify.NotificationService startNotifications(dev.gatehouse.notify.WebhookClient webhooks)
+      throws IOException {
+    var telegram = config.chat().telegram();
+    return dev.gatehouse.notify.NotificationService.start(config.notifications(),
+        new dev.gatehouse.notify.NotificationService.Resources(webhooks, this::secretBytes, telegram.isEmpty() ? null
+            : () -> dev.gatehouse.chat.telegram.TelegramBridge.notificationSender(telegram.get(), vault),
+            System.getenv()), audit);
+  }
+
+  private java.util.Optional<byte[]> secretBytes(String name) throws IOException {
+    try (var v = vault.reveal(name, dev.gatehouse.vault.SecretAccess.get()).orElse(null)) {
+      return v == null ? java.util.Optional.empty() : java.util.Optional.of(v.bytes(dev.gatehouse.vault.SecretAccess.get()));
+    }
+  }
+
   /** Writes a final audit checkpoint, closes state.db and seals the vault. */
   @Override
   public void close() {

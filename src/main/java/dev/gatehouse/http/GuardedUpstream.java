@@ -1,6 +1,7 @@
 package dev.gatehouse.http;
 
 import dev.gatehouse.broker.Upstream;
+import dev.gatehouse.broker.Upstream.Retries;
 import dev.gatehouse.guard.Cidr;
 import dev.gatehouse.guard.EgressDeniedException;
 import dev.gatehouse.guard.EgressGuard;
@@ -67,12 +68,33 @@ public final class GuardedUpstream implements Upstream {
     }
   }
 
+  /** What one exchange needs of a request, whoever made it. */
+  private record Call(String method, java.net.URI uri, Map<String, String> headers, byte[] body, Duration timeout,
+      int maxResponseBytes, Retries retries) {}
+
   @Override
   public Response send(Request r) throws IOException, EgressDeniedException {
-    List<Cidr> allowPrivate = r.service().allowPrivate();
-    Client cached = clients.get(r.service().name());
+    return send(r.service().name(), r.service().allowPrivate(),
+        new Call(r.method(), r.uri(), r.headers(), r.body(), r.timeout(), r.maxResponseBytes(), r.retries()));
+  }
+
+  /**
+   * POSTs an owner notification to a webhook ({@code notify.WebhookClient}): through the same
+   * guard, rules and pool as a service call, under a client of its own per origin that no
+   * service shares (service names have no space). At most 64 KiB of the answer is read.
+   *
+   * @return the answer's HTTP status
+   */
+  public int post(java.net.URI url, List<Cidr> allowPrivate, Map<String, String> headers, byte[] body,
+      Duration timeout) throws IOException, EgressDeniedException {
+    return send("notify " + url.getScheme() + "://" + url.getRawAuthority(), List.copyOf(allowPrivate),
+        new Call("POST", url, headers, body, timeout, 64 * 1024, new Retries())).status();
+  }
+
+  private Response send(String clientName, List<Cidr> allowPrivate, Call r) throws IOException, EgressDeniedException {
+    Client cached = clients.get(clientName);
     if (cached == null || !cached.allowPrivate().equals(allowPrivate)) { // new, or its ranges changed on a reload
-      cached = clients.compute(r.service().name(), (name, old) -> {
+      cached = clients.compute(clientName, (name, old) -> {
         if (old != null && old.allowPrivate().equals(allowPrivate)) {
           return old;
         }
@@ -104,13 +126,13 @@ public final class GuardedUpstream implements Upstream {
     }
   }
 
-  private static int portOf(Request r) {
+  private static int portOf(Call r) {
     int port = r.uri().getPort();
     return port >= 0 ? port : r.uri().getScheme().equalsIgnoreCase("https") ? 443 : 80;
   }
 
   /** One request and its answer on {@code connection}, which goes back to the pool only if the answer allows it. */
-  private static Response exchange(Client client, ConnectionPool.Pooled connection, Request r) throws IOException {
+  private static Response exchange(Client client, ConnectionPool.Pooled connection, Call r) throws IOException {
     connection.beginExchange();
     try {
       // Helidon decodes the URI and encodes it again (and with skipUriEncoding would send the

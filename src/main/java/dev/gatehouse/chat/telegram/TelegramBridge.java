@@ -7,6 +7,8 @@ import dev.gatehouse.chat.GateMessage;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.notify.ChatSender;
+import dev.gatehouse.notify.DeliveryException;
 import dev.gatehouse.vault.SecretAccess;
 import dev.gatehouse.vault.SecretValue;
 import dev.gatehouse.vault.Vault;
@@ -136,15 +138,59 @@ public final class TelegramBridge implements AutoCloseable {
    * @throws BadInputException if the entry does not hold a bot token (the message does not quote it)
    */
   public static TelegramBridge start(Config.Telegram cfg, Gate gate, Vault vault, Path home) throws IOException {
-    String token;
+    return start(cfg, gate, token(cfg, vault), home.resolve(OffsetStore.FILE), System.getenv(), null);
+  }
+
+  private static String token(Config.Telegram cfg, Vault vault) throws IOException {
     try (SecretValue v = vault.reveal(cfg.tokenSecret(), SecretAccess.get()).orElseThrow(() ->
         new NotConfiguredException("chat.telegram.token_secret names the vault entry '" + cfg.tokenSecret()
             + "', which does not exist; store the bot token with `gatehouse vault add " + cfg.tokenSecret() + "`"))) {
       byte[] bytes = v.bytes(SecretAccess.get());
-      token = new String(bytes, StandardCharsets.UTF_8).strip();
+      String token = new String(bytes, StandardCharsets.UTF_8).strip();
       Arrays.fill(bytes, (byte) 0);
+      return token;
     }
-    return start(cfg, gate, token, home.resolve(OffsetStore.FILE), System.getenv(), null);
+  }
+
+  /**
+   * Owner notifications through the bot of {@code cfg} (the {@code notify:} telegram sink): the
+   * token from the same vault entry, a connection of its own (the bridge's polling and
+   * stopping do not touch it), plain text with link previews off. A refused token or chat is
+   * not retryable; the network, a 5xx or a 429 is.
+   *
+   * @throws NotConfiguredException if the vault has no such entry
+   * @throws BadInputException if the entry does not hold a bot token (the message does not quote it)
+   */
+  public static ChatSender notificationSender(Config.Telegram cfg, Vault vault) throws IOException {
+    return notificationSender(cfg, token(cfg, vault));
+  }
+
+  static ChatSender notificationSender(Config.Telegram cfg, String token) {
+    BotApi api = botApi(cfg, token);
+    return new ChatSender() {
+      @Override
+      public void send(long chatId, String text) throws DeliveryException, InterruptedException {
+        try {
+          api.sendMessage(chatId, text);
+        } catch (BotApiException e) {
+          switch (e.kind()) {
+            case STOPPED -> throw new InterruptedException("stopping");
+            case UNAUTHORIZED, REFUSED -> throw new DeliveryException("telegram: " + e.getMessage(), false);
+            default -> throw new DeliveryException("telegram: " + e.getMessage(), true);
+          }
+        }
+      }
+
+      @Override
+      public void close() {
+        api.close();
+      }
+
+      @Override
+      public String toString() {
+        return "ChatSender[" + api + "]";
+      }
+    };
   }
 
   static TelegramBridge start(Config.Telegram cfg, Gate gate, String token, Path stateFile, Map<String, String> env,
@@ -159,20 +205,23 @@ public final class TelegramBridge implements AutoCloseable {
   /** A bridge that polls only when {@link #cycle} is called (for tests and for {@link #start}). */
   static TelegramBridge create(Config.Telegram cfg, Gate gate, String token, Path stateFile, Map<String, String> env,
       Sleeper sleeper, Duration forwardTimeout) {
+    BotApi api = botApi(cfg, token);
+    Forwarder forwarder = cfg.forwardUrl() != null ? new Forwarder.Url(cfg.forwardUrl(), forwardTimeout, httpClient())
+        : new Forwarder.Command(cfg.command(), forwardTimeout, env);
+    return new TelegramBridge(cfg, gate, api, forwarder, stateFile, sleeper);
+  }
+
+  private static BotApi botApi(Config.Telegram cfg, String token) {
     if (!cfg.apiUrl().getScheme().equals("https") && !loopback(cfg.apiUrl().getHost())) {
       throw new BadInputException("chat.telegram.api_url " + cfg.apiUrl() + ": plain http is accepted on a loopback"
           + " address only, since the bot token travels in every URL; use https");
     }
-    BotApi api;
     try {
-      api = new BotApi(cfg.apiUrl(), token, httpClient(), httpClient());
+      return new BotApi(cfg.apiUrl(), token, httpClient(), httpClient());
     } catch (IllegalArgumentException e) {
       throw new BadInputException("the vault entry '" + cfg.tokenSecret() + "' (chat.telegram.token_secret) "
           + e.getMessage());
     }
-    Forwarder forwarder = cfg.forwardUrl() != null ? new Forwarder.Url(cfg.forwardUrl(), forwardTimeout, httpClient())
-        : new Forwarder.Command(cfg.command(), forwardTimeout, env);
-    return new TelegramBridge(cfg, gate, api, forwarder, stateFile, sleeper);
   }
 
   private static boolean loopback(String host) {
