@@ -90,16 +90,7 @@ public final class NotificationService implements Notifier, AutoCloseable {
     this.owned = List.copyOf(owned);
     this.audit = Objects.requireNonNull(audit, "audit");
     this.bound = bound;
-    this.sleeper = sleeper != null ? sleeper : d -> {
-      try {
-        stopping.get(d.toMillis(), TimeUnit.MILLISECONDS);
-        throw new InterruptedException("stopping");
-      } catch (java.util.concurrent.TimeoutException waited) {
-        // the time is up
-      } catch (java.util.concurrent.ExecutionException impossible) {
-        throw new IllegalStateException(impossible);
-      }
-    };
+    this.sleeper = sleeper != null ? sleeper : this::waitUnlessStopping;
     for (Sink s : sinks) {
       lanes.add(new Lane(s));
     }
@@ -181,6 +172,18 @@ public final class NotificationService implements Notifier, AutoCloseable {
     return new WebhookSender(w.url(), checked, w.secret(), allowPrivate, r.secrets(), r.webhooks());
   }
 
+  /** The real waits: {@code d}, or until {@link #close}, which ends them with InterruptedException. */
+  void waitUnlessStopping(Duration d) throws InterruptedException {
+    try {
+      stopping.get(d.toMillis(), TimeUnit.MILLISECONDS);
+      throw new InterruptedException("stopping");
+    } catch (java.util.concurrent.TimeoutException waited) {
+      // the time is up
+    } catch (java.util.concurrent.ExecutionException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+  }
+
   @Override
   public void notify(Notification n) {
     if (n == null || closed) {
@@ -203,6 +206,7 @@ public final class NotificationService implements Notifier, AutoCloseable {
     final Condition work = lock.newCondition();
     final ArrayDeque<Notification> queue = new ArrayDeque<>();
     long dropped; // guarded by lock: dropped for a full queue, not yet audited
+    long abandoned; // guarded by lock: given up because the service is stopping
     Thread worker;
 
     Lane(Sink sink) {
@@ -271,7 +275,7 @@ public final class NotificationService implements Notifier, AutoCloseable {
           reason = e.getMessage();
           retryable = e.retryable();
         } catch (InterruptedException e) {
-          failed(n, attempt, "stopped while delivering", false);
+          abandon(); // stopped while delivering
           throw e;
         } catch (RuntimeException e) {
           reason = "the sink failed (" + e.getClass().getSimpleName() + ")"; // a bug: the message could hold anything
@@ -285,10 +289,11 @@ public final class NotificationService implements Notifier, AutoCloseable {
         try {
           sleeper.sleep(backoff(attempt));
         } catch (InterruptedException e) {
+          abandon(); // stopping: counted with what is left, the queue is tried once more each
           if (!closed) {
             throw e;
           }
-          return; // stopping: the failure above was its last word; the queue is tried once more each
+          return;
         }
       }
     }
@@ -307,13 +312,23 @@ public final class NotificationService implements Notifier, AutoCloseable {
       record(new AuditEvent("notify.failed", ACTOR, sink.name(), again ? "retrying" : "given-up", details));
     }
 
-    /** What is still queued or counted when the worker is gone; the queue is emptied. */
+    void abandon() {
+      lock.lock();
+      try {
+        abandoned++;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** What is still queued, or was given up for stopping, when the worker is gone; the queue is emptied. */
     long leftOver() {
       lock.lock();
       try {
-        long left = queue.size() + dropped;
+        long left = queue.size() + dropped + abandoned;
         queue.clear();
         dropped = 0;
+        abandoned = 0;
         return left;
       } finally {
         lock.unlock();
