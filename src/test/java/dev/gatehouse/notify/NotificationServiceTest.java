@@ -183,6 +183,27 @@ class NotificationServiceTest {
     assertThat(audit.events()).isEmpty();
   }
 
+  /** docs/notifications.md's receiver recipe, run as written against a received body. */
+  @Test
+  void webhook_signature_verifiesWithTheDocumentedOpensslCommand() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of(
+        "/usr/bin/openssl")), "openssl is not installed");
+    receiver = new Receiver();
+    NotificationService s = start(List.of(webhook()));
+    s.notify(PENDING);
+    s.close();
+    java.nio.file.Path body = java.nio.file.Files.createTempFile("body", ".json");
+    java.nio.file.Files.write(body, receiver.got.get(0).body());
+
+    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "expected=\"sha256=$(openssl dgst -sha256 -hmac \"$KEY\""
+        + " -r < \"$0\" | cut -d' ' -f1)\"; [ \"$expected\" = \"$SIG\" ] && echo valid", body.toString());
+    pb.environment().put("KEY", CANARY_SECRET);
+    pb.environment().put("SIG", receiver.got.get(0).headers().get("Gatehouse-signature").get(0));
+    Process p = pb.start();
+    var out = dev.gatehouse.testing.Processes.finish(p, Duration.ofSeconds(30), "openssl");
+    assertThat(out.out().strip()).isEqualTo("valid");
+  }
+
   @Test
   void webhook_alteredBody_doesNotVerify() throws Exception {
     byte[] body = PENDING.json();
