@@ -17,6 +17,9 @@ public record Notification(String event, Instant time, String summary, Map<Strin
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public Notification {
+    java.util.Objects.requireNonNull(event, "event");
+    java.util.Objects.requireNonNull(time, "time");
+    java.util.Objects.requireNonNull(summary, "summary");
     fields = Map.copyOf(fields);
   }
 

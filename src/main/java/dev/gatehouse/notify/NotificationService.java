@@ -251,7 +251,11 @@ public final class NotificationService implements Notifier, AutoCloseable {
                 Long.toString(drops), "bound", Integer.toString(bound))));
           }
           if (n != null) {
-            deliver(n);
+            try {
+              deliver(n);
+            } catch (RuntimeException e) { // a bug, not a sink's failure: this notification is lost, not the worker
+              failed(n, 1, "it could not be delivered (" + e.getClass().getSimpleName() + ")", false);
+            }
           }
         }
       } catch (InterruptedException e) {
@@ -346,7 +350,7 @@ public final class NotificationService implements Notifier, AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
