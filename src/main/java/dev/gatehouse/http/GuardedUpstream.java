@@ -81,14 +81,15 @@ public final class GuardedUpstream implements Upstream {
   /**
    * POSTs an owner notification to a webhook ({@code notify.WebhookClient}): through the same
    * guard, rules and pool as a service call, under a client of its own per origin that no
-   * service shares (service names have no space). At most 64 KiB of the answer is read.
+   * service shares (service names have no space). Only the status matters: at most 4 KiB of
+   * the answer is read.
    *
    * @return the answer's HTTP status
    */
   public int post(java.net.URI url, List<Cidr> allowPrivate, Map<String, String> headers, byte[] body,
       Duration timeout) throws IOException, EgressDeniedException {
     return send("notify " + url.getScheme() + "://" + url.getRawAuthority(), List.copyOf(allowPrivate),
-        new Call("POST", url, headers, body, timeout, 64 * 1024, new Retries())).status();
+        new Call("POST", url, headers, body, timeout, 4096, new Retries())).status();
   }
 
   private Response send(String clientName, List<Cidr> allowPrivate, Call r) throws IOException, EgressDeniedException {

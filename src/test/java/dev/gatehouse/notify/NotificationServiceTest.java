@@ -71,6 +71,7 @@ class NotificationServiceTest {
     final List<Got> got = new CopyOnWriteArrayList<>();
     final Deque<Integer> statuses = new ArrayDeque<>(); // guarded by itself
     final HttpServer server;
+    volatile String location; // sent with every answer when set
 
     Receiver(Integer... statuses) throws IOException {
       this.statuses.addAll(List.of(statuses));
@@ -81,6 +82,9 @@ class NotificationServiceTest {
         Integer status;
         synchronized (this.statuses) {
           status = this.statuses.poll();
+        }
+        if (location != null) {
+          ex.getResponseHeaders().add("Location", location);
         }
         ex.sendResponseHeaders(status == null ? 204 : status, -1);
         ex.close();
@@ -285,6 +289,22 @@ class NotificationServiceTest {
     s.close();
     assertThat(receiver.got).hasSize(5);
     assertThat(audit.ofType("notify.delivered")).isEmpty();
+  }
+
+  @Test
+  void webhook_redirect_isNotFollowed_andIsAFailure() throws Exception {
+    receiver = new Receiver(307);
+    try (Receiver elsewhere = new Receiver()) {
+      receiver.location = elsewhere.url().toString();
+      NotificationService s = startRecordingWaits(webhook());
+
+      s.notify(PENDING);
+      audit.await("notify.delivered", 1); // the second try gets the 204
+
+      assertThat(elsewhere.got).isEmpty();
+      assertThat(audit.ofType("notify.failed")).singleElement()
+          .satisfies(e -> assertThat(e.details()).containsEntry("reason", "answered HTTP 307"));
+    }
   }
 
   @Test
