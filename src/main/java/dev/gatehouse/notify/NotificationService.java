@@ -44,10 +44,10 @@ import org.slf4j.LoggerFactory;
  *       (outcome {@code retrying} or {@code given-up}; target the sink's safe name; details the
  *       event, the attempt and the reason); a success after a failure is {@code notify.delivered}.
  *       No entry holds a secret, a bot token, a webhook's path or the notification's fields.
- *   <li><b>{@link #close} is prompt.</b> Waits stop at once; what is queued is tried once more
- *       each for at most {@link #CLOSE_BOUND}; then workers are interrupted (a command is
- *       killed) and what is left is audited as dropped ({@code stopping}). Later
- *       notifications are ignored.
+ *   <li><b>{@link #close} is prompt.</b> Waits between tries end at once; what is queued gets
+ *       one try each, within {@link #CLOSE_BOUND} in all; then workers are interrupted (a
+ *       command is killed) and what is left, or was given up in a wait, is audited as dropped
+ *       ({@code stopping}). Later notifications are ignored.
  * </ul>
  */
 public final class NotificationService implements Notifier, AutoCloseable {
