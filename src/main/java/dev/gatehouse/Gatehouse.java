@@ -299,7 +299,7 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The chat gate over pairing, the TOTP core and {@code chat:} of the config (sessions in memory). */
   public dev.gatehouse.chat.ChatGate chatGate() throws IOException {
-    return new dev.gatehouse.chat.ChatGate(pairing(), totp, scanner, audit, clock, config::chat);
+    return new dev.gatehouse.chat.ChatGate(pairing(), totp, scanner, audit, clock, config::chat, notifier);
   }
 
   /** Chat sender pairing in {@code state.db}, changes audited. */

@@ -7,6 +7,8 @@ import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.guard.InjectionFlag;
 import dev.gatehouse.guard.InjectionScanner;
+import dev.gatehouse.notify.Notification;
+import dev.gatehouse.notify.Notifier;
 import dev.gatehouse.otp.Enrollment;
 import dev.gatehouse.otp.TotpService;
 import dev.gatehouse.otp.VerifyOutcome;
@@ -44,6 +46,7 @@ public final class ChatGate implements Gate {
   private final AuditLog audit;
   private final Clock clock;
   private final Supplier<Config.Chat> config;
+  private final Notifier notifier;
   /** Last activity of each live session. */
   private final Map<Key, Instant> sessions = new ConcurrentHashMap<>();
   /** When each open challenge closes. */
@@ -53,6 +56,13 @@ public final class ChatGate implements Gate {
 
   public ChatGate(Pairing pairing, TotpService totp, InjectionScanner scanner, AuditLog audit, Clock clock,
       Supplier<Config.Chat> config) {
+    this(pairing, totp, scanner, audit, clock, config, Notifier.NONE);
+  }
+
+  /** @param notifier told of new pairing requests and of lockouts started in chat (never with a code) */
+  public ChatGate(Pairing pairing, TotpService totp, InjectionScanner scanner, AuditLog audit, Clock clock,
+      Supplier<Config.Chat> config, Notifier notifier) {
+    this.notifier = notifier;
     this.pairing = pairing;
     this.totp = totp;
     this.scanner = scanner;
@@ -77,7 +87,12 @@ public final class ChatGate implements Gate {
     if (!pairing.isAllowed(channel, m.sender())) {
       sessions.remove(key); // a revoked sender's session ends with its pairing
       challenges.remove(key);
-      return switch (pairing.request(channel, m.sender(), m.senderName())) {
+      Pairing.Request request = pairing.request(channel, m.sender(), m.senderName());
+      if (request instanceof Pairing.Code c && c.issued()) {
+        tell("pairing.requested", "a new sender asks to be paired on " + channel + " (`gatehouse pair list`)",
+            Map.of("channel", channel, "sender", m.sender()));
+      }
+      return switch (request) {
         case Pairing.Code c -> answer(channel, m, Decision.PAIRING, Map.of("code", c.issued() ? "issued" : "pending"),
             "Gatehouse: this chat is not paired yet. Ask the owner to run `gatehouse pair approve " + c.code()
                 + "` on the host (the code expires in an hour).", null, List.of(), false, c.code(), null);
@@ -155,6 +170,8 @@ public final class ChatGate implements Gate {
       }
       case VerifyOutcome.Rejected r when r.lockedUntil() != null -> {
         challenges.remove(key);
+        tell("totp.locked", "too many wrong codes in chat on " + channel + "; codes are refused until "
+            + r.lockedUntil(), Map.of("channel", channel, "sender", m.sender(), "until", r.lockedUntil().toString()));
         yield answer(channel, m, Decision.LOCKED, Map.of("reason", r.reason().name().toLowerCase(java.util.Locale.ROOT)),
             "Gatehouse: wrong code; too many wrong codes, so codes are refused until " + r.lockedUntil()
                 + " (everywhere, not only here).", null, List.of(), true, null, r.lockedUntil());
@@ -185,6 +202,15 @@ public final class ChatGate implements Gate {
     long seq = audit.record(new AuditEvent("chat.message", "channel:" + channel, channel + ":" + m.sender(),
         decision.wire(), details));
     return new GateAnswer(decision, reply, text, flags, delete, seq, pairingCode, until);
+  }
+
+  /** Tells the owner; never fails a decision. */
+  private void tell(String event, String summary, Map<String, String> fields) {
+    try {
+      notifier.notify(new Notification(event, clock.instant(), summary, fields));
+    } catch (RuntimeException e) {
+      // a notification never changes a decision
+    }
   }
 
   private static String actor(String channel, String sender) {

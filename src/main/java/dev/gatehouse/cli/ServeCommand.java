@@ -5,6 +5,7 @@ import dev.gatehouse.broker.ApprovalStatusEndpoint;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.chat.ChatGate;
+import dev.gatehouse.notify.NotificationService;
 import dev.gatehouse.chat.GateEndpoint;
 import dev.gatehouse.chat.telegram.TelegramBridge;
 import java.util.Optional;
@@ -58,7 +59,10 @@ final class ServeCommand extends HomeCommand {
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
     // A home made before trust levels keeps working: its catalog's domains start at full trust (audited).
     g.trust().adoptLegacy(catalog.get().domains(), env().actor());
-    Broker broker = g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system())));
+    GuardedUpstream upstream = new GuardedUpstream(new EgressGuard(HostResolver.system()));
+    NotificationService notifications = g.startNotifications(upstream::post); // a bad notify: item stops here
+    g.notifyThrough(notifications);
+    Broker broker = g.broker(catalog, upstream);
     ChatGate gate = g.chatGate();
     var server = home.config().server();
     InetAddress bind = InetAddress.getByName(server.bind());
@@ -70,8 +74,10 @@ final class ServeCommand extends HomeCommand {
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
     } catch (IllegalArgumentException e) {
+      notifications.close();
       throw new BadInputException(e.getMessage());
     } catch (RuntimeException e) {
+      notifications.close();
       throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
           + " (" + rootMessage(e) + ")");
     }
@@ -80,6 +86,7 @@ final class ServeCommand extends HomeCommand {
       bridge = g.startTelegramBridge(gate);
     } catch (IOException | RuntimeException e) {
       daemon.close();
+      notifications.close();
       throw e;
     }
     Path pidFile = home.home().file(Gatehouse.PID_FILE);
@@ -88,6 +95,7 @@ final class ServeCommand extends HomeCommand {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       bridge.ifPresent(TelegramBridge::close); // before the home: a decision in flight still records
       daemon.close();
+      notifications.close(); // after its producers, before the home: failures are still audited
       try {
         Files.deleteIfExists(pidFile);
       } catch (IOException ignored) {
