@@ -24,4 +24,5 @@ actions:
 YAML
   chmod 600 "$home/services/bench.yaml"
   gh agent add bench-bot --allow 'bench.*' --key-file "$work/agent.key" --password-file "$work/password" >/dev/null
+  gh trust set integrations full --reason "benchmark agent runs alone" --password-file "$work/password" >/dev/null
 }

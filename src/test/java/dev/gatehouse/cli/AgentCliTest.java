@@ -58,6 +58,7 @@ class AgentCliTest extends CliTestBase {
     assertThat(err).contains("already exists");
     assertThat(run("agent", "list")).isZero();
     assertThat(out).contains("bot").contains("media.*").contains("never").doesNotContain(key.path("key").asText());
+    assertThat(run("trust", "set", "integrations", "4", "--reason", "the media bot runs alone")).as(err).isZero();
 
     Gatehouse g = TestHome.open(home, clock);
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());

@@ -137,6 +137,7 @@ class DaemonKillIT {
     Files.setPosixFilePermissions(svc, PosixFilePermissions.fromString("rw-------"));
     Path keyFile = temp.resolve("bot.key");
     assertThat(jar.run("agent", "add", "bot", "--allow", "svc.*", "--key-file", keyFile.toString()).exit()).isZero();
+    assertThat(jar.run("trust", "set", "integrations", "full", "--reason", "the test agent runs alone").exit()).isZero();
     JsonNode k = JSON.readTree(Files.readAllBytes(keyFile));
     keyId = k.get("keyid").asText();
     key = Base64.getDecoder().decode(k.get("key").asText());

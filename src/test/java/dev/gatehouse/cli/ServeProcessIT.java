@@ -70,6 +70,7 @@ class ServeProcessIT {
     writeCatalog("  fast: { path: /fast }\n  slow: { path: /slow, timeout_seconds: 10 }\n");
     Path keyFile = temp.resolve("bot.key");
     assertThat(jar.run("agent", "add", "bot", "--allow", "svc.*", "--key-file", keyFile.toString()).exit()).isZero();
+    assertThat(jar.run("trust", "set", "integrations", "full", "--reason", "the test agent runs alone").exit()).isZero();
     var k = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllBytes(keyFile));
     keyId = k.get("keyid").asText();
     key = Base64.getDecoder().decode(k.get("key").asText());

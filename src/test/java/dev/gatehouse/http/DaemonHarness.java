@@ -79,6 +79,7 @@ final class DaemonHarness implements AutoCloseable {
   void start(String... allow) throws IOException {
     catalog = new AtomicReference<>(g.loadCatalog());
     agent = g.agents().add("bot", List.of(allow), "cli:test");
+    TestHome.fullTrust(g);
     startDaemon(HostResolver.system());
   }
 

@@ -91,6 +91,7 @@ class RealDaemonsIT {
     SessionAuthTest.write(dir.resolve("tr.yaml"), dev.gatehouse.presets.Presets.render("transmission", "tr",
         "http://127.0.0.1:" + trPort, List.of("127.0.0.1/32")));
     bot = g.agents().add("bot", List.of("qbit.*", "tr.*"), "cli:test");
+    dev.gatehouse.testing.TestHome.fullTrust(g);
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 65536,
         g.broker(new AtomicReference<>(g.loadCatalog()), new GuardedUpstream(new EgressGuard(HostResolver.system()))),
         () -> new Daemon.Health(false, true, true, 2, 2));

@@ -101,6 +101,7 @@ class SessionAuthTest {
         + "  basic: { username: tr.user, password: tr.password }\n"
         + "actions:\n  rpc: { method: POST, path: /transmission/rpc, params: { method: string } }\n");
     bot = g.agents().add("bot", List.of("qbit.*", "tr.*"), "cli:test");
+    dev.gatehouse.testing.TestHome.fullTrust(g);
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 65536,
         g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system()))),
