@@ -59,7 +59,10 @@ public final class ChatGate implements Gate {
     this(pairing, totp, scanner, audit, clock, config, Notifier.NONE);
   }
 
-  /** @param notifier told of new pairing requests and of lockouts started in chat (never with a code) */
+  /**
+   * @param notifier told of new pairing requests (never with the code); lockouts, wherever they
+   *     start, are told by the daemon's {@link dev.gatehouse.notify.LockoutWatcher}
+   */
   public ChatGate(Pairing pairing, TotpService totp, InjectionScanner scanner, AuditLog audit, Clock clock,
       Supplier<Config.Chat> config, Notifier notifier) {
     this.notifier = notifier;
@@ -170,8 +173,6 @@ public final class ChatGate implements Gate {
       }
       case VerifyOutcome.Rejected r when r.lockedUntil() != null -> {
         challenges.remove(key);
-        tell("totp.locked", "too many wrong codes in chat on " + channel + "; codes are refused until "
-            + r.lockedUntil(), Map.of("channel", channel, "sender", m.sender(), "until", r.lockedUntil().toString()));
         yield answer(channel, m, Decision.LOCKED, Map.of("reason", r.reason().name().toLowerCase(java.util.Locale.ROOT)),
             "Gatehouse: wrong code; too many wrong codes, so codes are refused until " + r.lockedUntil()
                 + " (everywhere, not only here).", null, List.of(), true, null, r.lockedUntil());

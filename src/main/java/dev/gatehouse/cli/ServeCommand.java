@@ -5,6 +5,7 @@ import dev.gatehouse.broker.ApprovalStatusEndpoint;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.chat.ChatGate;
+import dev.gatehouse.notify.LockoutWatcher;
 import dev.gatehouse.notify.NotificationService;
 import dev.gatehouse.chat.GateEndpoint;
 import dev.gatehouse.chat.telegram.TelegramBridge;
@@ -62,6 +63,8 @@ final class ServeCommand extends HomeCommand {
     GuardedUpstream upstream = new GuardedUpstream(new EgressGuard(HostResolver.system()));
     NotificationService notifications = g.startNotifications(upstream::post); // a bad notify: item stops here
     g.notifyThrough(notifications);
+    LockoutWatcher lockouts = new LockoutWatcher(g.totp()::status, notifications, env().clock())
+        .start(java.time.Duration.ofSeconds(10)); // lockouts started by any process, chat or CLI
     Broker broker = g.broker(catalog, upstream);
     ChatGate gate = g.chatGate();
     var server = home.config().server();
@@ -74,9 +77,11 @@ final class ServeCommand extends HomeCommand {
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
     } catch (IllegalArgumentException e) {
+      lockouts.close();
       notifications.close();
       throw new BadInputException(e.getMessage());
     } catch (RuntimeException e) {
+      lockouts.close();
       notifications.close();
       throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
           + " (" + rootMessage(e) + ")");
@@ -86,6 +91,7 @@ final class ServeCommand extends HomeCommand {
       bridge = g.startTelegramBridge(gate);
     } catch (IOException | RuntimeException e) {
       daemon.close();
+      lockouts.close();
       notifications.close();
       throw e;
     }
@@ -95,6 +101,7 @@ final class ServeCommand extends HomeCommand {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       bridge.ifPresent(TelegramBridge::close); // before the home: a decision in flight still records
       daemon.close();
+      lockouts.close();
       notifications.close(); // after its producers, before the home: failures are still audited
       try {
         Files.deleteIfExists(pidFile);
