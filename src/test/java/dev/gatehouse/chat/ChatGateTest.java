@@ -91,19 +91,6 @@ class ChatGateTest {
     return Hotp.totp(key, clock.instant(), TotpParameters.DEFAULT);
   }
 
-  private String wrongCode() {
-    for (int n = 0; ; n++) {
-      String c = String.format("%06d", n);
-      boolean matches = false;
-      for (int k = -1; k <= 1; k++) {
-        matches |= c.equals(Hotp.totp(key, clock.instant().plusSeconds(30L * k), TotpParameters.DEFAULT));
-      }
-      if (!matches) {
-        return c;
-      }
-    }
-  }
-
   private GateAnswer say(String sender, String text) {
     return gate.decide(CH, new GateMessage(sender, text, "Owner", true));
   }
@@ -161,7 +148,7 @@ class ChatGateTest {
   @Test
   void wrongCode_isRejected_withAttemptsLeft_andDeleted() {
     say(OWNER, "hello");
-    GateAnswer a = say(OWNER, wrongCode());
+    GateAnswer a = say(OWNER, dev.gatehouse.testing.Codes.wrong(key, clock.instant()));
 
     assertThat(a.decision()).isEqualTo(Decision.REJECTED);
     assertThat(a.deleteMessage()).isTrue();
@@ -223,9 +210,9 @@ class ChatGateTest {
   @Test
   void threeWrongCodesInChat_lockTheCli_too_andARightCodeIsThenRefused() {
     say(OWNER, "hello");
-    assertThat(say(OWNER, wrongCode()).decision()).isEqualTo(Decision.REJECTED);
-    assertThat(say(OWNER, wrongCode()).decision()).isEqualTo(Decision.REJECTED);
-    GateAnswer third = say(OWNER, wrongCode());
+    assertThat(say(OWNER, dev.gatehouse.testing.Codes.wrong(key, clock.instant())).decision()).isEqualTo(Decision.REJECTED);
+    assertThat(say(OWNER, dev.gatehouse.testing.Codes.wrong(key, clock.instant())).decision()).isEqualTo(Decision.REJECTED);
+    GateAnswer third = say(OWNER, dev.gatehouse.testing.Codes.wrong(key, clock.instant()));
     assertThat(third.decision()).isEqualTo(Decision.LOCKED);
     assertThat(third.until()).isAfter(clock.instant());
 
@@ -247,7 +234,7 @@ class ChatGateTest {
   @Test
   void aLockoutStartedOnTheCli_locksChat() {
     for (int i = 0; i < 3; i++) {
-      g.totp().verify(wrongCode(), "cli");
+      g.totp().verify(dev.gatehouse.testing.Codes.wrong(key, clock.instant()), "cli");
     }
     say(OWNER, "hello");
     assertThat(say(OWNER, code()).decision()).isEqualTo(Decision.LOCKED);

@@ -106,19 +106,6 @@ class ChatConversationTest extends CliTestBase {
     return answer.path("body");
   }
 
-  private String wrongCode(OtpAuthUri uri) {
-    for (int n = 0; ; n++) {
-      String c = String.format("%06d", n);
-      boolean matches = false;
-      for (int k = -1; k <= 1; k++) {
-        matches |= c.equals(Hotp.totp(uri.secret(), clock.instant().plusSeconds(30L * k), uri.params()));
-      }
-      if (!matches) {
-        return c;
-      }
-    }
-  }
-
   @Test
   void strangerToPairedToProvedToForwarded_andBackToChallengedWhenTheSessionEnds() throws Exception {
     OtpAuthUri uri = enroll();
@@ -145,7 +132,7 @@ class ChatConversationTest extends CliTestBase {
     assertThat(challenge.path("text").isNull()).isTrue();
 
     // A wrong code: rejected, to be deleted, never forwarded.
-    String wrong = wrongCode(uri);
+    String wrong = dev.gatehouse.testing.Codes.wrong(uri.secret(), clock.instant(), uri.params(), 0);
     spentCodes.add(wrong);
     JsonNode rejected = say(OWNER, wrong);
     assertThat(rejected.path("decision").asText()).isEqualTo("rejected");

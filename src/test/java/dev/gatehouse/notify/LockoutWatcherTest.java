@@ -6,6 +6,7 @@ import dev.gatehouse.Gatehouse;
 import dev.gatehouse.otp.Hotp;
 import dev.gatehouse.otp.TotpParameters;
 import dev.gatehouse.otp.VerifyOutcome;
+import dev.gatehouse.testing.Codes;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestHome;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class LockoutWatcherTest {
       assertThat(told).as("no lockout, nothing to tell").isEmpty();
       VerifyOutcome last = null;
       for (int i = 0; i < 3; i++) {
-        last = cli.totp().verify(wrong(key, clock, i), "cli:owner"); // an exec run with wrong codes, say
+        last = cli.totp().verify(Codes.wrong(key, clock.instant(), TotpParameters.DEFAULT, i), "cli:owner"); // an exec run with wrong codes, say
       }
       assertThat(last).isInstanceOf(VerifyOutcome.Rejected.class);
       watcher.check();
@@ -49,25 +50,12 @@ class LockoutWatcherTest {
       watcher.check();
       assertThat(told).hasSize(1);
       for (int i = 3; i < 6; i++) {
-        cli.totp().verify(wrong(key, clock, i), "cli:owner");
+        cli.totp().verify(Codes.wrong(key, clock.instant(), TotpParameters.DEFAULT, i), "cli:owner");
       }
       watcher.check();
       assertThat(told).as("a new lockout is told again").hasSize(2);
-      assertThat(told.toString()).doesNotContain(wrong(key, clock, 0));
+      assertThat(told.toString()).doesNotContain(Codes.wrong(key, clock.instant(), TotpParameters.DEFAULT, 0));
     }
   }
 
-  /** The {@code n}-th six-digit code that no step of the window accepts. */
-  private static String wrong(byte[] key, MutableClock clock, int n) {
-    for (int c = 0, found = 0; ; c++) {
-      String code = String.format("%06d", c);
-      boolean valid = false;
-      for (int k = -1; k <= 1; k++) {
-        valid |= code.equals(Hotp.totp(key, clock.instant().plusSeconds(30L * k), TotpParameters.DEFAULT));
-      }
-      if (!valid && found++ == n) {
-        return code;
-      }
-    }
-  }
 }

@@ -75,19 +75,6 @@ class TelegramConversationTest {
     return Hotp.totp(key, clock.instant(), TotpParameters.DEFAULT);
   }
 
-  private String wrongCode() {
-    for (int n = 0; ; n++) {
-      String c = String.format("%06d", n);
-      boolean matches = false;
-      for (int k = -1; k <= 1; k++) {
-        matches |= c.equals(Hotp.totp(key, clock.instant().plusSeconds(30L * k), TotpParameters.DEFAULT));
-      }
-      if (!matches) {
-        return c;
-      }
-    }
-  }
-
   /** The owner writes {@code text}; the bridge polls once; what the bot sent back in that poll. */
   private List<String> say(String text) throws Exception {
     int before = api.sent().size();
@@ -127,7 +114,7 @@ class TelegramConversationTest {
     // Challenged; a wrong code, then the right one: both deleted, neither forwarded.
     assertThat(say("what's on my calendar?")).singleElement().asString().contains("authenticator");
     long wrongId = api.nextMessageId();
-    String wrong = wrongCode();
+    String wrong = dev.gatehouse.testing.Codes.wrong(key, clock.instant());
     codes.add(wrong);
     assertThat(say(wrong)).singleElement().asString().contains("2 attempts left");
     long rightId = api.nextMessageId();
