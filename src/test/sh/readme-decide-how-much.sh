@@ -7,19 +7,7 @@
 # the daemon answered. Exit 0 when the call waited, ran once after the approval, and the
 # rollback restored the level.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/../../.." && pwd)"
-work="$(mktemp -d)"
-stop_all() {
-  [ -f "$work/.gatehouse/serve.pid" ] && kill "$(cat "$work/.gatehouse/serve.pid")" 2>/dev/null
-  kill $(jobs -p) 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap 'stop_all || true' EXIT
-export HOME="$work"
-unset GATEHOUSE_HOME GATEHOUSE_URL GATEHOUSE_AGENT_KEY_FILE
-cd "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/readme-lib.sh"
 upstream_port="$(free_port)"
 daemon_port="$(free_port)"
 token="dl-CANARY-$RANDOM$RANDOM"
@@ -38,8 +26,6 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 python3 upstream.py "$upstream_port" &
 
-printf 'correct horse battery staple\n' > pw && chmod 600 pw
-gh() { "$repo/gatehouse" --password-file "$work/pw" "$@"; }
 gh init >/dev/null
 mkdir -p -m 700 ~/.gatehouse/services
 gh agent add media-bot --allow 'downloads.*' --key-file ./media-bot.key >/dev/null

@@ -8,27 +8,13 @@
 # server, and the phone's messages are sent before `pair list` and the code is the one the
 # bot sent. Exit 0 when the conversation went as README says and nothing leaked.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/../../.." && pwd)"
-work="$(mktemp -d)"
-stop_all() {
-  [ -f "$work/.gatehouse/serve.pid" ] && kill "$(cat "$work/.gatehouse/serve.pid")" 2>/dev/null
-  kill $(jobs -p) 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap 'stop_all || true' EXIT
-export HOME="$work"
-unset GATEHOUSE_HOME GATEHOUSE_URL GATEHOUSE_AGENT_KEY_FILE
-cd "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/readme-lib.sh"
 api_port="$(free_port)"
 daemon_port="$(free_port)"
 token="7301234567:AAE-CANARY-readme-$RANDOM$RANDOM"
 python3 "$repo/src/test/sh/fake-telegram.py" "$api_port" "$token" &
 api="http://127.0.0.1:$api_port"
 
-printf 'correct horse battery staple\n' > pw && chmod 600 pw
-gh() { "$repo/gatehouse" --password-file "$work/pw" "$@"; }
 gh init >/dev/null
 # "Enroll your authenticator app", as a script: the key from the URI, codes computed here.
 secret="$(gh totp setup --account owner@home | sed -n 's/.*otpauth URI: .*secret=\([A-Z2-7]*\).*/\1/p')"

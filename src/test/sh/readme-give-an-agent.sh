@@ -5,19 +5,7 @@
 # ports are free ones, and `serve` runs in the background. Exit 0 when the call printed the
 # upstream's answer without the key.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/../../.." && pwd)"
-work="$(mktemp -d)"
-stop_all() {
-  [ -f "$work/.gatehouse/serve.pid" ] && kill "$(cat "$work/.gatehouse/serve.pid")" 2>/dev/null
-  kill $(jobs -p) 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap 'stop_all || true' EXIT
-export HOME="$work"
-unset GATEHOUSE_HOME GATEHOUSE_URL GATEHOUSE_AGENT_KEY_FILE
-cd "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/readme-lib.sh"
 upstream_port="$(free_port)"
 daemon_port="$(free_port)"
 key="jk-CANARY-$RANDOM$RANDOM"
@@ -27,8 +15,6 @@ mkdir -p upstream/api/v2.0/indexers/all
 printf '{"Results":[{"Title":"Dune Part Two 2160p"}]}' > upstream/api/v2.0/indexers/all/results
 (cd upstream && exec python3 -m http.server "$upstream_port" --bind 127.0.0.1 >/dev/null 2>&1) &
 
-printf 'correct horse battery staple\n' > pw && chmod 600 pw
-gh() { "$repo/gatehouse" --password-file "$work/pw" "$@"; }
 gh init >/dev/null
 
 # The README block, with the adaptations above.
