@@ -92,6 +92,24 @@ public final class MessageSignatures {
       throw new IllegalArgumentException("covered headers must be at most " + MAX_EXTRA_COMPONENTS
           + " lower-case header names beyond the required components");
     }
+    String contentDigest = ContentDigest.sha256(body);
+    Map<String, String> signedHeaders = new LinkedHashMap<>(covered);
+    signedHeaders.put("content-digest", contentDigest);
+    List<String> components = new ArrayList<>(REQUIRED_COMPONENTS);
+    components.addAll(covered.keySet());
+    Map<String, String> headers = new LinkedHashMap<>(covered);
+    headers.putAll(signatureHeaders(method, uri, components, signedHeaders, keyId, key, created, nonce));
+    headers.put("Content-Digest", contentDigest);
+    return Collections.unmodifiableMap(headers);
+  }
+
+  /**
+   * {@code Signature-Input} and {@code Signature} for {@code components} of the request
+   * {@code method uri} with the header fields {@code signedHeaders}: every client-side check
+   * of the arguments, the parameters in Gatehouse's shape, the HMAC. The key is used once.
+   */
+  private static Map<String, String> signatureHeaders(String method, URI uri, List<String> components,
+      Map<String, String> signedHeaders, String keyId, byte[] key, long created, String nonce) {
     requireKey(key);
     if (method == null || method.isEmpty() || !SignatureParams.isComponentName(method.toLowerCase(Locale.ROOT))
         || method.startsWith("@")) {
@@ -102,12 +120,6 @@ public final class MessageSignatures {
     }
     requirePrintable(keyId, "keyId");
     requirePrintable(nonce, "nonce");
-    String contentDigest = ContentDigest.sha256(body);
-    Map<String, String> signedHeaders = new LinkedHashMap<>(covered);
-    signedHeaders.put("content-digest", contentDigest);
-    SignedRequest request = SignedRequest.of(method, uri, signedHeaders);
-    List<String> components = new ArrayList<>(REQUIRED_COMPONENTS);
-    components.addAll(covered.keySet());
     StringBuilder params = new StringBuilder("(");
     for (int i = 0; i < components.size(); i++) {
       params.append(i == 0 ? "" : " ").append(StructuredFields.serializeString(components.get(i)));
@@ -119,16 +131,14 @@ public final class MessageSignatures {
     String paramsText = params.toString();
     byte[] base;
     try {
-      base = signatureBase(components, paramsText, request);
+      base = signatureBase(components, paramsText, SignedRequest.of(method, uri, signedHeaders));
     } catch (SignatureException e) {
       throw new IllegalArgumentException("the request cannot be signed: " + e.getMessage());
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    covered.forEach(headers::put);
     headers.put("Signature-Input", LABEL + "=" + paramsText);
     headers.put("Signature", LABEL + "=:" + Base64.getEncoder().encodeToString(hmac(key, base)) + ":");
-    headers.put("Content-Digest", contentDigest);
-    return Collections.unmodifiableMap(headers);
+    return headers;
   }
 
   /**
@@ -205,35 +215,8 @@ public final class MessageSignatures {
    */
   public static Map<String, String> signWithoutBody(String method, URI uri, String keyId, byte[] key, long created,
       String nonce) {
-    requireKey(key);
-    if (method == null || method.isEmpty() || !SignatureParams.isComponentName(method.toLowerCase(Locale.ROOT))
-        || method.startsWith("@")) {
-      throw new IllegalArgumentException("method must be an HTTP token");
-    }
-    if (created < 0) {
-      throw new IllegalArgumentException("created must not be negative");
-    }
-    requirePrintable(keyId, "keyId");
-    requirePrintable(nonce, "nonce");
-    StringBuilder params = new StringBuilder("(");
-    for (int i = 0; i < BODILESS_COMPONENTS.size(); i++) {
-      params.append(i == 0 ? "" : " ").append(StructuredFields.serializeString(BODILESS_COMPONENTS.get(i)));
-    }
-    params.append(");created=").append(StructuredFields.serializeInteger(created))
-        .append(";nonce=").append(StructuredFields.serializeString(nonce))
-        .append(";keyid=").append(StructuredFields.serializeString(keyId))
-        .append(";alg=").append(StructuredFields.serializeString(ALG));
-    String paramsText = params.toString();
-    byte[] base;
-    try {
-      base = signatureBase(BODILESS_COMPONENTS, paramsText, SignedRequest.of(method, uri, Map.of()));
-    } catch (SignatureException e) {
-      throw new IllegalArgumentException("the request cannot be signed: " + e.getMessage());
-    }
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Signature-Input", LABEL + "=" + paramsText);
-    headers.put("Signature", LABEL + "=:" + Base64.getEncoder().encodeToString(hmac(key, base)) + ":");
-    return Collections.unmodifiableMap(headers);
+    return Collections.unmodifiableMap(signatureHeaders(method, uri, BODILESS_COMPONENTS, Map.of(), keyId, key,
+        created, nonce));
   }
 
   /**
