@@ -254,7 +254,9 @@ public final class Broker {
     });
     headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
     byte[] body = scrubber.bytes(response.body());
-    if (new Scrubber(secrets.values()).bytes(response.body()) != response.body()) {
+    // Scrubbed at all (bytes() returns its input untouched otherwise)? Only then look again for the
+    // credentials alone: a session id the service hands out is no echo.
+    if (body != response.body() && new Scrubber(secrets.values()).bytes(response.body()) != response.body()) {
       evidence(action, agent, "secret-echo"); // the answer held the credential itself; scrubbed
     }
     List<String> flags = flags(headers, body);
@@ -620,11 +622,7 @@ public final class Broker {
     }
     Problem p = new Problem(Problem.Kind.TRUST_INFORM, "level 1 (inform) in the domain '" + action.domain().wire()
         + "': this is what would have been done; nothing ran");
-    try {
-      n = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(p.json(seq));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    n = p.node(seq);
     n.set("would", ((TrustStage.Describe) decision).would());
     headers.put("Content-Type", "application/problem+json");
     return new Answer(p.status(), headers, n.toString().getBytes(StandardCharsets.UTF_8));

@@ -62,6 +62,11 @@ public record Problem(Kind kind, String detail) {
 
   /** The problem+json body. */
   public byte[] json(long auditSeq) {
+    return node(auditSeq).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The problem document as a tree, for an answer that adds an extension member (RFC 9457 §3.2). */
+  public com.fasterxml.jackson.databind.node.ObjectNode node(long auditSeq) {
     var n = JSON.createObjectNode();
     n.put("type", kind.type());
     n.put("title", kind.title);
@@ -72,6 +77,6 @@ public record Problem(Kind kind, String detail) {
     if (auditSeq >= 0) {
       n.put("audit_seq", auditSeq);
     }
-    return n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return n;
   }
 }

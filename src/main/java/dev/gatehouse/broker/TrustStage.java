@@ -3,14 +3,12 @@ package dev.gatehouse.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.Sha256;
 import dev.gatehouse.identity.ParsedSignature;
 import dev.gatehouse.trust.ActionApprovals;
 import dev.gatehouse.trust.Level;
 import dev.gatehouse.trust.Trust;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -89,11 +87,7 @@ final class TrustStage {
     ObjectNode canonical = JSON.createObjectNode();
     new TreeMap<>(params).forEach((k, v) -> canonical.set(k, canonical(v)));
     String text = "gatehouse-approval-v1\n" + agent + "\n" + action + "\n" + canonical;
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.hex(text.getBytes(StandardCharsets.UTF_8));
   }
 
   private static JsonNode canonical(JsonNode n) {
