@@ -65,6 +65,10 @@ final class ServeCommand extends HomeCommand {
     g.notifyThrough(notifications);
     LockoutWatcher lockouts = new LockoutWatcher(g.totp()::status, notifications, env().clock())
         .start(java.time.Duration.ofSeconds(10)); // lockouts started by any process, chat or CLI
+    Runnable stopTelling = () -> { // after the producers, before the home: failures are still audited
+      lockouts.close();
+      notifications.close();
+    };
     Broker broker = g.broker(catalog, upstream);
     ChatGate gate = g.chatGate();
     var server = home.config().server();
@@ -77,12 +81,10 @@ final class ServeCommand extends HomeCommand {
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
     } catch (IllegalArgumentException e) {
-      lockouts.close();
-      notifications.close();
+      stopTelling.run();
       throw new BadInputException(e.getMessage());
     } catch (RuntimeException e) {
-      lockouts.close();
-      notifications.close();
+      stopTelling.run();
       throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
           + " (" + rootMessage(e) + ")");
     }
@@ -91,8 +93,7 @@ final class ServeCommand extends HomeCommand {
       bridge = g.startTelegramBridge(gate);
     } catch (IOException | RuntimeException e) {
       daemon.close();
-      lockouts.close();
-      notifications.close();
+      stopTelling.run();
       throw e;
     }
     Path pidFile = home.home().file(Gatehouse.PID_FILE);
@@ -101,8 +102,7 @@ final class ServeCommand extends HomeCommand {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       bridge.ifPresent(TelegramBridge::close); // before the home: a decision in flight still records
       daemon.close();
-      lockouts.close();
-      notifications.close(); // after its producers, before the home: failures are still audited
+      stopTelling.run();
       try {
         Files.deleteIfExists(pidFile);
       } catch (IOException ignored) {
