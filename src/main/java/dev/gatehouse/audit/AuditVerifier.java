@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.LongPredicate;
 import java.util.stream.IntStream;
 
 /**
@@ -112,16 +113,27 @@ public final class AuditVerifier {
    * problem reported is always the first one.
    */
   public static Scan scan(Path dir, boolean keepTree, boolean keepLines, long captureSize) throws IOException {
+    return scan(dir, keepTree, keepLines ? seq -> true : null, captureSize, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #scan(Path, boolean, boolean, long)} that keeps only the lines whose seq {@code keepLine}
+   * accepts (none when null; {@link Scan#lines()} then holds those, in order), and stops after
+   * {@code stopAt} entries: nothing after them is read or judged, so a line being appended by a
+   * writer at that moment (which looks torn) does not count against the prefix.
+   */
+  public static Scan scan(Path dir, boolean keepTree, LongPredicate keepLine, long captureSize, long stopAt)
+      throws IOException {
     CompactRange range = new CompactRange();
     byte[] captured = captureSize == 0 ? range.root() : null;
     VaultWrites vault = VaultWrites.NONE;
     VaultWrites vaultCaptured = VaultWrites.NONE;
     MerkleTree tree = keepTree ? new MerkleTree() : null;
-    List<byte[]> lines = keepLines ? new ArrayList<>() : null;
+    List<byte[]> lines = keepLine != null ? new ArrayList<>() : null;
     long expected = 0;
     String prev = AuditRecord.GENESIS;
     List<Path> segments = FileAuditLog.segments(dir);
-    for (int s = 0; s < segments.size(); s++) {
+    for (int s = 0; s < segments.size() && expected < stopAt; s++) {
       Path segment = segments.get(s);
       byte[] bytes = Files.readAllBytes(segment);
       List<int[]> spans = new ArrayList<>();
@@ -132,6 +144,9 @@ public final class AuditVerifier {
       Checked[] checked = new Checked[spans.size()];
       IntStream.range(0, checked.length).parallel().forEach(i -> checked[i] = Checked.of(bytes, spans.get(i)));
       for (int i = 0; i < checked.length; i++) {
+        if (expected == stopAt) {
+          return new Scan(expected, range.root(), tree, lines, captured, vaultCaptured, null);
+        }
         Checked c = checked[i];
         AuditRecord r = c.record();
         String where = " (" + segment.getFileName() + " line " + (i + 1) + ")";
@@ -157,13 +172,13 @@ public final class AuditVerifier {
         if (tree != null) {
           tree.append(c.leaf());
         }
-        if (lines != null) {
+        if (lines != null && keepLine.test(expected)) {
           lines.add(c.line());
         }
         prev = r.hash();
         expected++;
       }
-      if (start < bytes.length) {
+      if (start < bytes.length && expected < stopAt) {
         String torn = segment.getFileName() + " ends with a torn line of " + (bytes.length - start) + " bytes"
             + (s == segments.size() - 1 ? " (a crash mid-write; the next append moves it aside)" : "");
         return new Scan(expected, range.root(), tree, lines, captured, vaultCaptured, "seq " + expected + ": " + torn);

@@ -246,6 +246,16 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     commits.stop();
   }
 
+  /** The log's folder. */
+  Path dir() {
+    return dir;
+  }
+
+  /** The key this log signs its checkpoints with (the one in the vault, not the file beside the log). */
+  Checkpoint.Verifier verifier() {
+    return verifier;
+  }
+
   public long size() {
     flushLock.lock();
     try {

@@ -1,13 +1,12 @@
 package dev.gatehouse.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.audit.AuditRecord;
 import dev.gatehouse.audit.AuditVerifier;
 import dev.gatehouse.audit.Checkpoint;
 import dev.gatehouse.audit.FileAuditLog;
-import dev.gatehouse.audit.Rfc6962;
+import dev.gatehouse.audit.InclusionEvidence;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
 import java.io.IOException;
@@ -143,33 +142,8 @@ final class AuditCommand implements Runnable {
     @Override
     Integer execute() throws IOException {
       Path dir = auditDir(this);
-      Checkpoint latest = AuditVerifier.latestCheckpoint(dir, AuditVerifier.verifierKey(dir));
-      AuditVerifier.Scan scan = AuditVerifier.scan(dir, true, true, -1);
-      if (scan.problem() != null) {
-        throw new dev.gatehouse.error.RefusedException("audit log NOT intact: " + scan.problem());
-      }
-      if (seq < 0 || seq >= scan.entries()) {
-        throw new BadInputException("no entry " + seq + "; the log has " + scan.entries() + " (0 to "
-            + (scan.entries() - 1) + ")");
-      }
-      long size = latest != null && seq < latest.size() ? latest.size() : scan.entries();
-      byte[] line = scan.lines().get((int) seq);
-      ObjectMapper json = new ObjectMapper();
-      ObjectNode n = json.createObjectNode();
-      n.put("seq", seq);
-      n.put("entry", new String(line, StandardCharsets.US_ASCII));
-      n.put("leaf_hash", AuditVerifier.hex(Rfc6962.leafHash(line)));
-      n.put("tree_size", size);
-      n.put("root", AuditVerifier.b64(scan.tree().root(size)));
-      var proof = n.putArray("inclusion_proof");
-      for (byte[] h : scan.tree().inclusionProof(seq, size)) {
-        proof.add(AuditVerifier.hex(h));
-      }
-      if (latest != null && size == latest.size()) {
-        n.put("checkpoint", Files.readString(dir.resolve(FileAuditLog.CHECKPOINT_FILE), StandardCharsets.UTF_8));
-        n.put("verifier_key", AuditVerifier.verifierKey(dir).text());
-      }
-      out().println(json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+      InclusionEvidence evidence = InclusionEvidence.of(dir, AuditVerifier.verifierKey(dir), seq);
+      out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(evidence.toJson()));
       return ExitCodes.OK;
     }
   }
