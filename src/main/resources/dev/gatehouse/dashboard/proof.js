@@ -12,14 +12,15 @@
 //   5. the RFC 9162 §2.1.3.2 inclusion proof leads from that leaf, at index seq, to the
 //      note's root for the note's tree size.
 // So the entry shown is, byte for byte, entry `seq` of the log whose head the key signed.
-// It says nothing about the key itself: compare the key (or its id) with one the owner keeps
-// apart from this host (`audit/signing-key.pub`, `gatehouse audit checkpoint`), or pass it as
-// options.verifierKey so a different key fails.
+// It says nothing about the key itself: compare the key (or its id) with a copy of
+// `audit/signing-key.pub` the owner keeps off this host (`gatehouse audit checkpoint` prints it),
+// or pass that as options.verifierKey so any other key fails.
 //
 // Plain ES module, no dependencies: globalThis.crypto.subtle (SHA-256, Ed25519), TextEncoder,
-// atob. Runs unchanged in browsers with WebCrypto Ed25519 and in Node 20.
+// atob, btoa. Runs unchanged in browsers with WebCrypto Ed25519 and in Node 20.
 
-const subtle = globalThis.crypto.subtle;
+// Absent outside a secure context (HTTPS or loopback): check() then refuses, saying so.
+const subtle = globalThis.crypto?.subtle;
 const DASH = "\u2014 ";
 
 /** A failure whose message is the short sentence verifyEvidence reports. */
@@ -171,7 +172,12 @@ export async function verifyNote(note, key) {
   }
   const text = note.slice(0, sep + 1); // what the signature covers, up to its last newline
   const lines = note.slice(sep + 2, -1).split("\n");
-  const pub = await subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
+  let pub;
+  try {
+    pub = await subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
+  } catch {
+    refuse("this browser cannot check Ed25519 signatures (WebCrypto)");
+  }
   let good = 0;
   for (const line of lines) {
     if (!line.startsWith(DASH)) {
@@ -223,9 +229,9 @@ export async function verifyNote(note, key) {
  * newerThanCheckpoint: true when no signed checkpoint covers the entry yet. Never throws for bad
  * evidence. options.verifierKey: a key text the caller trusts; the evidence's must equal it.
  */
-export async function verifyEvidence(evidence, options = {}) {
+export async function verifyEvidence(evidence, options) {
   try {
-    return await check(evidence, options);
+    return await check(evidence, options ?? {});
   } catch (e) {
     if (e instanceof Refusal) {
       return { ok: false, reason: e.message };
@@ -235,6 +241,9 @@ export async function verifyEvidence(evidence, options = {}) {
 }
 
 async function check(evidence, options) {
+  if (!subtle) {
+    refuse("this page has no WebCrypto (it needs HTTPS or a loopback address)");
+  }
   if (evidence === null || typeof evidence !== "object") {
     refuse("the evidence is not a JSON object");
   }
