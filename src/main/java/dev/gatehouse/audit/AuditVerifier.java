@@ -119,7 +119,7 @@ public final class AuditVerifier {
   /**
    * {@link #scan(Path, boolean, boolean, long)} that keeps only the lines whose seq {@code keepLine}
    * accepts (none when null; {@link Scan#lines()} then holds those, in order), and stops after
-   * {@code stopAt} entries: nothing after them is read or judged, so a line being appended by a
+   * {@code stopAt} entries: nothing after them is judged (nor later segments read), so a line being appended by a
    * writer at that moment (which looks torn) does not count against the prefix.
    */
   public static Scan scan(Path dir, boolean keepTree, LongPredicate keepLine, long captureSize, long stopAt)
