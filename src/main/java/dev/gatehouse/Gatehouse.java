@@ -71,6 +71,7 @@ public final class Gatehouse implements AutoCloseable {
   private final dev.gatehouse.notify.Notifier notifier = n -> notifyTarget.notify(n);
   private final dev.gatehouse.guard.InjectionScanner scanner = new dev.gatehouse.guard.InjectionScanner();
   private Authenticator authenticator; // guarded by this
+  private dev.gatehouse.owner.OwnerAccounts ownerAccounts; // guarded by this
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
     this.home = home;
@@ -270,6 +271,22 @@ public final class Gatehouse implements AutoCloseable {
     return authenticator;
   }
 
+  /**
+   * Owner-plane accounts and sessions in {@code state.db}, each user's TOTP key in the vault;
+   * passwords hashed with the Argon2id parameters of the vault's own slot. One per home, as
+   * its login limit per address must be.
+   */
+  public synchronized dev.gatehouse.owner.OwnerAccounts ownerAccounts() throws IOException {
+    if (ownerAccounts == null) {
+      Map<String, KdfParams> slots = vault.status().kdf();
+      KdfParams kdf = slots.getOrDefault("password", slots.getOrDefault("machine", KdfParams.DEFAULT));
+      ownerAccounts = new dev.gatehouse.owner.OwnerAccounts(new dev.gatehouse.owner.OwnerAccounts.Parts(stateDb(),
+          vault, audit, home.lock(), config.totp(), limiter, new dev.gatehouse.owner.PasswordHash(kdf, random),
+          clock, random));
+    }
+    return ownerAccounts;
+  }
+
   /** Trust levels, the approvals queue and owner notifications, as the broker uses them. */
   public Broker.TrustParts trustParts() throws IOException {
     dev.gatehouse.trust.TrustStore trust = trust();
@@ -362,6 +379,7 @@ public final class Gatehouse implements AutoCloseable {
         nonceStores.forEach(NonceStore::close); // their queued rows go in before state.db closes
         nonceStores.clear();
         authenticator = null;
+        ownerAccounts = null;
         if (stateDb != null) {
           stateDb.close();
           stateDb = null;
