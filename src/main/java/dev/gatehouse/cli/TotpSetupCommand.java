@@ -1,16 +1,10 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.Gatehouse;
 import dev.gatehouse.error.BadInputException;
-import dev.gatehouse.otp.Base32;
 import dev.gatehouse.otp.OtpAuthUri;
-import dev.gatehouse.otp.TotpParameters;
 import dev.gatehouse.otp.TotpService;
-import dev.gatehouse.otp.VerifyOutcome;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,101 +37,44 @@ final class TotpSetupCommand extends HomeCommand {
       out().print(Sudoers.instructions(sudoersFor, open().home().dir(), env()));
       return ExitCodes.OK;
     }
+    TotpEnrollmentFlow flow = new TotpEnrollmentFlow(env(), out(), err());
     if (confirm != null) {
       if (qrPng != null || account != null) {
         throw new BadInputException("--confirm confirms the pending key; --qr-png and --account go with a new setup");
       }
-      return finish(openUnsealed().totp().confirm(confirm, env().actor()));
+      TotpEnrollmentFlow.Key key = ownersKey(openUnsealed().totp());
+      return flow.finish(key, key.confirm(confirm));
     }
-    if (qrPng != null) {
-      Path parent = qrPng.toAbsolutePath().getParent();
-      if (Files.exists(qrPng, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        throw new BadInputException(qrPng + " already exists; name a new file for --qr-png");
-      }
-      if (parent == null || !Files.isDirectory(parent)) {
-        throw new BadInputException("the folder of " + qrPng + " does not exist");
-      }
-    }
-    Gatehouse gatehouse = openUnsealed();
-    TotpService totp = gatehouse.totp();
-    OtpAuthUri uri = totp.beginEnrollment(account != null ? account : defaultAccount(), env().actor());
-    show(uri);
-    if (qrPng != null) {
-      QrRender.png(QrRender.encode(uri.format()), qrPng);
-      out().println("QR code written to " + qrPng + " (delete it once scanned).");
-    }
-    if (!env().terminal().interactive()) {
-      out().println();
-      out().println("The key is pending. Confirm it with a code from the app:");
-      out().println("  gatehouse totp setup --confirm CODE");
-      return ExitCodes.OK;
-    }
-    out().println();
-    out().flush();
-    while (true) {
-      String line = env().terminal().readLine("Code from the app (Enter to confirm later): ");
-      if (line == null || line.isBlank()) {
-        out().println("The key is pending; confirm it later with `gatehouse totp setup --confirm CODE`.");
-        return ExitCodes.OK;
-      }
-      TotpService.Confirmation c;
-      try {
-        c = totp.confirm(line, env().actor());
-      } catch (BadInputException e) {
-        err().println("gatehouse: " + e.getMessage());
-        continue;
-      }
-      if (c.outcome() instanceof VerifyOutcome.Rejected r && r.lockedUntil() == null) {
-        err().println(Outcomes.describe(r));
-        continue;
-      }
-      return finish(c);
-    }
+    TotpEnrollmentFlow.checkQrPng(qrPng);
+    return flow.enroll(ownersKey(openUnsealed().totp()), qrPng);
   }
 
-  private int finish(TotpService.Confirmation c) {
-    if (c.outcome() instanceof VerifyOutcome.Accepted) {
-      PrintWriter out = out();
-      out.println("Confirmed: TOTP is active.");
-      out.println();
-      out.println("Recovery codes: each works once wherever a code is asked for. Keep them offline;");
-      out.println("they are not shown again.");
-      for (String code : c.recoveryCodes()) {
-        out.println("  " + code);
+  private TotpEnrollmentFlow.Key ownersKey(TotpService totp) {
+    return new TotpEnrollmentFlow.Key() {
+      @Override
+      public OtpAuthUri begin() {
+        return totp.beginEnrollment(account != null ? account : defaultAccount(), env().actor());
       }
-    } else {
-      err().println(Outcomes.describe(c.outcome()));
-    }
-    return ExitCodes.of(c.outcome());
-  }
 
-  private void show(OtpAuthUri uri) {
-    PrintWriter out = out();
-    boolean ansi = env().terminal().interactive();
-    out.println("Scan this QR code with your authenticator app (Google Authenticator, Aegis, 1Password, ...):");
-    out.println();
-    out.print(QrRender.text(QrRender.encode(uri.format()), ansi));
-    out.println();
-    TotpParameters p = uri.params();
-    out.println("Or add it by hand:");
-    out.println("  Issuer:   " + uri.issuer());
-    out.println("  Account:  " + uri.account());
-    out.println("  Key:      " + grouped(Base32.encode(uri.secret())));
-    out.println("  Type:     time-based, " + p.algorithm() + ", " + p.digits() + " digits, every "
-        + p.periodSeconds() + " s");
-    out.println();
-    out.println("otpauth URI: " + uri.format());
+      @Override
+      public TotpService.Confirmation confirm(String code) {
+        return totp.confirm(code, env().actor());
+      }
+
+      @Override
+      public String confirmLater() {
+        return "gatehouse totp setup --confirm CODE";
+      }
+
+      @Override
+      public String what() {
+        return "TOTP";
+      }
+    };
   }
 
   static String grouped(String base32) {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; i < base32.length(); i += 4) {
-      if (i > 0) {
-        s.append(' ');
-      }
-      s.append(base32, i, Math.min(i + 4, base32.length()));
-    }
-    return s.toString();
+    return TotpEnrollmentFlow.grouped(base32);
   }
 
   private String defaultAccount() {

@@ -254,7 +254,13 @@ public final class OwnerAccounts implements OwnerAuth {
   public TotpService.Confirmation confirmTotp(String name, String code, String actor) {
     requireName(name);
     read(c -> requireUser(c, name));
-    TotpService.Confirmation c = totp(name).confirm(code, actor);
+    TotpService.Confirmation c;
+    try {
+      c = totp(name).confirm(code, actor);
+    } catch (NotConfiguredException e) {
+      throw new NotConfiguredException("no TOTP key is pending for user " + name + "; start with `gatehouse user totp "
+          + name + "`");
+    }
     if (c.outcome() instanceof VerifyOutcome.Accepted) {
       p.audit().record(new AuditEvent("user.totp", actor, "user:" + name, "activated", Map.of()));
     }
