@@ -129,6 +129,9 @@ public final class OwnerAccounts implements OwnerAuth {
     requireName(name);
     Objects.requireNonNull(role, "role");
     checkPassword(password);
+    if (read(c -> account(c, name)).isPresent()) {
+      throw exists(name); // before anything is touched: the existing user's key stays
+    }
     String hash = p.passwords().hash(password);
     Instant now = p.clock().instant();
     forgetTotp(name); // whatever a removed user of this name left is not inherited
@@ -148,29 +151,33 @@ public final class OwnerAccounts implements OwnerAuth {
       return true;
     });
     if (!added) {
-      throw new BadInputException("user " + name + " already exists; `gatehouse user passwd " + name
-          + "` changes the password");
+      throw exists(name);
     }
+  }
+
+  private static BadInputException exists(String name) {
+    return new BadInputException("user " + name + " already exists; `gatehouse user passwd " + name
+        + "` changes the password");
   }
 
   /** Every user, by name. */
   public List<User> list() {
-    List<String[]> rows = read(c -> {
-      List<String[]> out = new ArrayList<>();
+    record Row(String name, Role role, Instant created, Instant changed) {}
+    List<Row> rows = read(c -> {
+      List<Row> out = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
           "SELECT name, role, created_at, password_changed_at FROM owner_users ORDER BY name");
           ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          out.add(new String[] {rs.getString(1), rs.getString(2), Long.toString(rs.getLong(3)),
-              Long.toString(rs.getLong(4))});
+          out.add(new Row(rs.getString(1), role(rs.getString(2)), Instant.ofEpochMilli(rs.getLong(3)),
+              Instant.ofEpochMilli(rs.getLong(4))));
         }
       }
       return out;
     });
     List<User> users = new ArrayList<>();
-    for (String[] r : rows) {
-      users.add(new User(r[0], role(r[1]), Instant.ofEpochMilli(Long.parseLong(r[2])),
-          Instant.ofEpochMilli(Long.parseLong(r[3])), totpActive(r[0])));
+    for (Row r : rows) { // the vault is read outside the state.db transaction
+      users.add(new User(r.name(), r.role(), r.created(), r.changed(), totpActive(r.name())));
     }
     return users;
   }
@@ -302,7 +309,7 @@ public final class OwnerAccounts implements OwnerAuth {
     }
     Account account = found.get();
     String actor = "owner:" + account.name();
-    if (pw.length > MAX_PASSWORD_CHARS || !p.passwords().verify(pw, account.hash())) {
+    if (!p.passwords().verify(pw, account.hash())) {
       refused("owner.login", actor, "bad-password", from, null);
       return new LoginResult.Refused(null);
     }

@@ -313,6 +313,27 @@ class OwnerAccountsTest {
   }
 
   @Test
+  void login_inParallel_withOneCode_isGrantedExactlyOnce() throws Exception {
+    addWithTotp(ALICE, Role.VIEWER);
+    String c = code(ALICE);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<LoginResult>> answers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String from = "192.0.2." + (100 + i);
+        answers.add(pool.submit(() -> accounts.login(ALICE, PASSWORD.toCharArray(), c, from)));
+      }
+      int granted = 0;
+      for (var a : answers) {
+        granted += a.get() instanceof Granted ? 1 : 0;
+      }
+      assertThat(granted).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void passwd_endsEverySessionOfTheUser_andOnlyTheNewPasswordWorks() {
     addWithTotp(ALICE, Role.ADMIN);
     addWithTotp("bob", Role.ADMIN);
@@ -406,6 +427,15 @@ class OwnerAccountsTest {
     assertThatThrownBy(() -> accounts.add("bob", Role.VIEWER, "short-canary".substring(1).toCharArray(), "cli:test"))
         .isInstanceOf(BadInputException.class).hasMessage("a user's password has at least 12 characters");
     assertThat(accounts.list()).extracting(OwnerAccounts.User::name).containsExactly(ALICE);
+  }
+
+  @Test
+  void add_ofAnExistingName_changesNothing_itsTotpKeyStays() {
+    addWithTotp(ALICE, Role.ADMIN);
+    assertThatThrownBy(() -> accounts.add(ALICE, Role.OWNER, "another password".toCharArray(), "cli:test"))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("already exists");
+    assertThat(accounts.find(ALICE).orElseThrow().role()).isEqualTo(Role.ADMIN);
+    assertThat(login(ALICE, PASSWORD, code(ALICE))).isInstanceOf(Granted.class);
   }
 
   @Test
