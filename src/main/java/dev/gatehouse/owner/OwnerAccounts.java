@@ -1,6 +1,5 @@
 package dev.gatehouse.owner;
 
-import dev.gatehouse.Sha256;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.error.BadInputException;
@@ -16,6 +15,8 @@ import dev.gatehouse.otp.TotpStatus;
 import dev.gatehouse.otp.VaultEnrollmentStore;
 import dev.gatehouse.otp.VerifyOutcome;
 import dev.gatehouse.store.HomeLock;
+import dev.gatehouse.owner.SessionStore.Session;
+import dev.gatehouse.owner.SessionStore.TokenRow;
 import dev.gatehouse.store.StateDb;
 import dev.gatehouse.vault.Vault;
 import java.io.IOException;
@@ -30,7 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,13 +77,6 @@ public final class OwnerAccounts implements OwnerAuth {
   static final int LOGIN_MAX = 5;
   /** Login attempts per address: every attempt counts, a refused one too. */
   public static final Limit LOGIN_LIMIT = new Limit(LOGIN_MAX, Duration.ofMinutes(1));
-  static final int TOKEN_BYTES = 32;
-  /** Rows of tokens and sessions certainly dead this long are deleted at the next login. */
-  static final Duration KEPT_AFTER_END = Duration.ofDays(7);
-
-  private static final String ACCESS = "access";
-  private static final String REFRESH = "refresh";
-  private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
   /** A user as {@code gatehouse user list} shows it: never the hash. */
   public record User(String name, Role role, Instant created, Instant passwordChanged, boolean totpActive) {}
@@ -106,10 +99,12 @@ public final class OwnerAccounts implements OwnerAuth {
 
   private final Parts p;
   private final StateDb db;
+  private final SessionStore sessions;
 
   public OwnerAccounts(Parts parts) {
     this.p = Objects.requireNonNull(parts, "parts");
     this.db = parts.db();
+    this.sessions = new SessionStore(db, parts.random());
   }
 
   /** The vault entry holding {@code user}'s TOTP key and recovery-code hashes. */
@@ -216,7 +211,7 @@ public final class OwnerAccounts implements OwnerAuth {
       s.setLong(2, now.toEpochMilli());
       s.setString(3, name);
       s.executeUpdate();
-      int n = endSessionsOf(c, name, "password-changed", now);
+      int n = sessions.endAllOf(name, "password-changed", now);
       p.audit().record(new AuditEvent("user.passwd", actor, "user:" + name, "changed",
           Map.of("sessions_ended", Integer.toString(n))));
       return n;
@@ -231,7 +226,7 @@ public final class OwnerAccounts implements OwnerAuth {
     Instant now = p.clock().instant();
     write(c -> {
       requireUser(c, name);
-      int n = endSessionsOf(c, name, "user-removed", now);
+      int n = sessions.endAllOf(name, "user-removed", now);
       PreparedStatement s = db.prepared("DELETE FROM owner_users WHERE name = ?");
       s.setString(1, name);
       s.executeUpdate();
@@ -324,18 +319,9 @@ public final class OwnerAccounts implements OwnerAuth {
       if (current.isEmpty() || !current.get().hash().equals(account.hash())) {
         return Optional.<Tokens>empty(); // removed, or its password changed, since it was checked
       }
-      prune(c, now);
-      Session s = new Session(token(), account.name(), current.get().role(), now, now, token(), null);
-      PreparedStatement ins = db.prepared("INSERT INTO owner_sessions (id, user, started_at, last_seen_at,"
-          + " reauth_at, csrf_token) VALUES (?, ?, ?, ?, ?, ?)");
-      ins.setString(1, s.id());
-      ins.setString(2, s.user());
-      ins.setLong(3, now.toEpochMilli());
-      ins.setLong(4, now.toEpochMilli());
-      ins.setLong(5, now.toEpochMilli());
-      ins.setString(6, s.csrf());
-      ins.executeUpdate();
-      Tokens t = issue(c, s, now);
+      sessions.prune(now);
+      Session s = sessions.start(account.name(), current.get().role(), now);
+      Tokens t = sessions.issue(s, now);
       p.audit().record(new AuditEvent("owner.login", actor, "owner-plane", "granted",
           Map.of("address", from, "session", s.id(), "role", s.role().id())));
       return Optional.of(t);
@@ -352,13 +338,13 @@ public final class OwnerAccounts implements OwnerAuth {
     String from = address(address);
     Instant now = p.clock().instant();
     Optional<TokenRow> row = lookup(refreshToken);
-    if (row.isEmpty() || !row.get().kind().equals(REFRESH)) {
+    if (row.isEmpty() || !row.get().kind().equals(SessionStore.REFRESH)) {
       return Optional.empty(); // nothing to attribute it to; an access token is not a refresh token
     }
     String hash = row.get().hash();
     record Answer(Optional<Tokens> tokens, String refusal, Session session) {}
     Answer a = write(c -> {
-      Optional<TokenRow> again = tokenRow(c, hash); // the decision on the row as of this transaction
+      Optional<TokenRow> again = sessions.token(hash); // the decision on the row as of this transaction
       if (again.isEmpty()) {
         return new Answer(Optional.empty(), null, null);
       }
@@ -366,7 +352,7 @@ public final class OwnerAccounts implements OwnerAuth {
       Session s = t.session();
       if (t.spent() != null) {
         if (s.ended() == null) {
-          endSession(c, s.id(), "refresh-reuse", now);
+          sessions.end(s.id(), "refresh-reuse", now);
           p.audit().record(new AuditEvent("owner.refresh-reuse", "owner:" + s.user(), "owner-plane", "revoked",
               Map.of("address", from, "session", s.id(), "spent_at", t.spent().toString())));
           return new Answer(Optional.empty(), null, s);
@@ -376,19 +362,12 @@ public final class OwnerAccounts implements OwnerAuth {
       if (s.ended() != null) {
         return new Answer(Optional.empty(), "session-ended", s);
       }
-      if (s.role() == null || !now.isBefore(t.expires()) || !now.isBefore(absoluteEnd(s))) {
-        endSession(c, s.id(), s.role() == null ? "user-removed" : "expired", now);
+      if (s.role() == null || !now.isBefore(t.expires()) || !now.isBefore(s.absoluteEnd())) {
+        sessions.end(s.id(), s.role() == null ? "user-removed" : "expired", now);
         return new Answer(Optional.empty(), "expired", s);
       }
-      PreparedStatement spend = db.prepared("UPDATE owner_tokens SET spent_at = ? WHERE token_sha256 = ?");
-      spend.setLong(1, now.toEpochMilli());
-      spend.setString(2, hash);
-      spend.executeUpdate();
-      PreparedStatement seen = db.prepared("UPDATE owner_sessions SET last_seen_at = ? WHERE id = ?");
-      seen.setLong(1, now.toEpochMilli());
-      seen.setString(2, s.id());
-      seen.executeUpdate();
-      Tokens fresh = issue(c, s, now);
+      sessions.spend(hash, s.id(), now);
+      Tokens fresh = sessions.issue(s, now);
       p.audit().record(new AuditEvent("owner.refresh", "owner:" + s.user(), "owner-plane", "rotated",
           Map.of("address", from, "session", s.id())));
       return new Answer(Optional.of(fresh), null, s);
@@ -408,10 +387,10 @@ public final class OwnerAccounts implements OwnerAuth {
         continue;
       }
       write(c -> {
-        Optional<TokenRow> t = tokenRow(c, row.get().hash());
+        Optional<TokenRow> t = sessions.token(row.get().hash());
         if (t.isPresent() && t.get().session().ended() == null) {
           Session s = t.get().session();
-          endSession(c, s.id(), "logout", now);
+          sessions.end(s.id(), "logout", now);
           p.audit().record(new AuditEvent("owner.logout", "owner:" + s.user(), "owner-plane", "ended",
               Map.of("session", s.id())));
         }
@@ -424,9 +403,9 @@ public final class OwnerAccounts implements OwnerAuth {
   public Optional<OwnerSession> authenticate(String accessToken) {
     Instant now = p.clock().instant();
     return lookup(accessToken)
-        .filter(t -> t.kind().equals(ACCESS) && now.isBefore(t.expires()))
+        .filter(t -> t.kind().equals(SessionStore.ACCESS) && now.isBefore(t.expires()))
         .map(TokenRow::session)
-        .filter(s -> live(s, now))
+        .filter(s -> s.liveAt(now))
         .map(Session::view);
   }
 
@@ -435,8 +414,8 @@ public final class OwnerAccounts implements OwnerAuth {
     Objects.requireNonNull(session, "session");
     String from = address(address);
     Instant now = p.clock().instant();
-    Optional<Session> current = read(c -> sessionRow(c, session.sessionId()))
-        .filter(s -> s.user().equals(session.user()) && live(s, now));
+    Optional<Session> current = read(c -> sessions.session(session.sessionId()))
+        .filter(s -> s.user().equals(session.user()) && s.liveAt(now));
     String actor = "owner:" + session.user();
     if (current.isEmpty()) {
       refused("owner.reauth", actor, "session-ended", from, session.sessionId());
@@ -448,18 +427,15 @@ public final class OwnerAccounts implements OwnerAuth {
       return Optional.empty();
     }
     return write(c -> {
-      Optional<Session> s = sessionRow(c, session.sessionId()).filter(x -> live(x, now));
+      Optional<Session> s = sessions.session(session.sessionId()).filter(x -> x.liveAt(now));
       if (s.isEmpty()) {
         return Optional.<OwnerSession>empty();
       }
-      PreparedStatement u = db.prepared("UPDATE owner_sessions SET reauth_at = ?, last_seen_at = ? WHERE id = ?");
-      u.setLong(1, now.toEpochMilli());
-      u.setLong(2, now.toEpochMilli());
-      u.setString(3, session.sessionId());
-      u.executeUpdate();
+      sessions.reauthenticated(session.sessionId(), now);
       p.audit().record(new AuditEvent("owner.reauth", actor, "owner-plane", "accepted",
           Map.of("address", from, "session", session.sessionId())));
-      return Optional.of(s.get().withReauth(now).view());
+      return Optional.of(new OwnerSession(session.user(), s.get().role(), session.sessionId(), s.get().started(), now,
+          s.get().csrf()));
     });
   }
 
@@ -471,33 +447,6 @@ public final class OwnerAccounts implements OwnerAuth {
     public String toString() {
       return "Account[" + name + ", " + role + "]";
     }
-  }
-
-  /** A session's row; {@code role} null when its user no longer exists. */
-  private record Session(String id, String user, Role role, Instant started, Instant reauthAt, String csrf,
-      Instant ended) {
-    OwnerSession view() {
-      return new OwnerSession(user, role, id, started, reauthAt, csrf);
-    }
-
-    Session withReauth(Instant at) {
-      return new Session(id, user, role, started, at, csrf, ended);
-    }
-
-    @Override
-    public String toString() {
-      return "Session[" + id + ", " + user + "]";
-    }
-  }
-
-  private record TokenRow(String hash, String kind, Instant expires, Instant spent, Session session) {}
-
-  private static Instant absoluteEnd(Session s) {
-    return s.started().plus(REFRESH_ABSOLUTE);
-  }
-
-  private static boolean live(Session s, Instant now) {
-    return s.ended() == null && s.role() != null && now.isBefore(absoluteEnd(s));
   }
 
   /**
@@ -543,44 +492,6 @@ public final class OwnerAccounts implements OwnerAuth {
     }
   }
 
-  /** The pair for {@code s} from {@code now}: neither outlives the session's absolute end. */
-  private Tokens issue(Connection c, Session s, Instant now) throws SQLException {
-    Instant end = absoluteEnd(s);
-    Instant accessExpires = min(now.plus(ACCESS_TTL), end);
-    Instant refreshExpires = min(now.plus(REFRESH_IDLE), end);
-    String access = token();
-    String refresh = token();
-    insertToken(c, access, ACCESS, s.id(), now, accessExpires);
-    insertToken(c, refresh, REFRESH, s.id(), now, refreshExpires);
-    return new Tokens(access, refresh, Duration.between(now, accessExpires), s.view());
-  }
-
-  private void insertToken(Connection c, String token, String kind, String session, Instant now, Instant expires)
-      throws SQLException {
-    PreparedStatement s = db.prepared("INSERT INTO owner_tokens (token_sha256, kind, session, issued_at, expires_at)"
-        + " VALUES (?, ?, ?, ?, ?)");
-    s.setString(1, hash(token));
-    s.setString(2, kind);
-    s.setString(3, session);
-    s.setLong(4, now.toEpochMilli());
-    s.setLong(5, expires.toEpochMilli());
-    s.executeUpdate();
-  }
-
-  private static Instant min(Instant a, Instant b) {
-    return a.isBefore(b) ? a : b;
-  }
-
-  private String token() {
-    byte[] b = new byte[TOKEN_BYTES];
-    p.random().nextBytes(b);
-    return B64URL.encodeToString(b);
-  }
-
-  private static String hash(String token) {
-    return Sha256.hex(token.getBytes(StandardCharsets.UTF_8));
-  }
-
   /**
    * The row of {@code token}, found by its hash; the stored hash is then compared with the
    * computed one in constant time, so a row is accepted only for the exact token.
@@ -589,49 +500,9 @@ public final class OwnerAccounts implements OwnerAuth {
     if (token == null || token.isEmpty() || token.length() > 128) {
       return Optional.empty();
     }
-    String h = hash(token);
-    return read(c -> tokenRow(c, h)).filter(t -> MessageDigest.isEqual(
+    String h = SessionStore.hash(token);
+    return read(c -> sessions.token(h)).filter(t -> MessageDigest.isEqual(
         t.hash().getBytes(StandardCharsets.US_ASCII), h.getBytes(StandardCharsets.US_ASCII)));
-  }
-
-  private Optional<TokenRow> tokenRow(Connection c, String hash) throws SQLException {
-    PreparedStatement s = db.prepared("SELECT t.token_sha256, t.kind, t.expires_at, t.spent_at, t.session"
-        + " FROM owner_tokens t WHERE t.token_sha256 = ?");
-    s.setString(1, hash);
-    String kind;
-    String session;
-    Instant expires;
-    Instant spent;
-    String stored;
-    try (ResultSet rs = s.executeQuery()) {
-      if (!rs.next()) {
-        return Optional.empty();
-      }
-      stored = rs.getString(1);
-      kind = rs.getString(2);
-      expires = Instant.ofEpochMilli(rs.getLong(3));
-      long sp = rs.getLong(4);
-      spent = rs.wasNull() ? null : Instant.ofEpochMilli(sp);
-      session = rs.getString(5);
-    }
-    Optional<Session> sess = sessionRow(c, session);
-    return sess.map(x -> new TokenRow(stored, kind, expires, spent, x));
-  }
-
-  private Optional<Session> sessionRow(Connection c, String id) throws SQLException {
-    PreparedStatement s = db.prepared("SELECT s.id, s.user, u.role, s.started_at, s.reauth_at, s.csrf_token,"
-        + " s.ended_at FROM owner_sessions s LEFT JOIN owner_users u ON u.name = s.user WHERE s.id = ?");
-    s.setString(1, id);
-    try (ResultSet rs = s.executeQuery()) {
-      if (!rs.next()) {
-        return Optional.empty();
-      }
-      String role = rs.getString(3);
-      long ended = rs.getLong(7);
-      Instant endedAt = rs.wasNull() ? null : Instant.ofEpochMilli(ended);
-      return Optional.of(new Session(rs.getString(1), rs.getString(2), role == null ? null : role(role),
-          Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), endedAt));
-    }
   }
 
   private Optional<Account> account(Connection c, String name) throws SQLException {
@@ -647,36 +518,6 @@ public final class OwnerAccounts implements OwnerAuth {
         + "; `gatehouse user list` shows them"));
   }
 
-  private int endSessionsOf(Connection c, String user, String reason, Instant now) throws SQLException {
-    PreparedStatement s = db.prepared("UPDATE owner_sessions SET ended_at = ?, end_reason = ?"
-        + " WHERE user = ? AND ended_at IS NULL");
-    s.setLong(1, now.toEpochMilli());
-    s.setString(2, reason);
-    s.setString(3, user);
-    return s.executeUpdate();
-  }
-
-  private void endSession(Connection c, String id, String reason, Instant now) throws SQLException {
-    PreparedStatement s = db.prepared("UPDATE owner_sessions SET ended_at = ?, end_reason = ?"
-        + " WHERE id = ? AND ended_at IS NULL");
-    s.setLong(1, now.toEpochMilli());
-    s.setString(2, reason);
-    s.setString(3, id);
-    s.executeUpdate();
-  }
-
-  /** Deletes tokens and sessions that are certainly dead for {@link #KEPT_AFTER_END}. */
-  private void prune(Connection c, Instant now) throws SQLException {
-    long before = now.minus(KEPT_AFTER_END).toEpochMilli();
-    PreparedStatement t = db.prepared("DELETE FROM owner_tokens WHERE expires_at < ?");
-    t.setLong(1, before);
-    t.executeUpdate();
-    PreparedStatement s = db.prepared("DELETE FROM owner_sessions WHERE started_at < ?"
-        + " AND id NOT IN (SELECT session FROM owner_tokens)");
-    s.setLong(1, before - REFRESH_ABSOLUTE.toMillis());
-    s.executeUpdate();
-  }
-
   private void refused(String type, String actor, String reason, String address, String session) {
     Map<String, String> details = new LinkedHashMap<>();
     details.put("reason", reason);
@@ -687,7 +528,7 @@ public final class OwnerAccounts implements OwnerAuth {
     p.audit().recordEventually(new AuditEvent(type, actor, "owner-plane", "refused", details));
   }
 
-  private static Role role(String id) {
+  static Role role(String id) {
     return Role.parse(id).orElseThrow(() -> new RefusedException("state.db holds a user role that is not one: "
         + id));
   }
