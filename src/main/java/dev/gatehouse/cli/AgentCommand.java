@@ -40,7 +40,7 @@ final class AgentCommand implements Runnable {
     byte[] key = agent.key();
     n.put("key", Base64.getEncoder().encodeToString(key));
     Arrays.fill(key, (byte) 0);
-    n.put("url", "http://" + g.config().server().bind() + ":" + g.config().server().port());
+    n.put("url", (g.config().server().tls().isPresent() ? "https://" : "http://") + g.config().server().bind() + ":" + g.config().server().port());
     return (n.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8);
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.http.ServerTls;
 import dev.gatehouse.identity.MessageSignatures;
 import java.io.IOException;
 import java.net.URI;
@@ -30,6 +31,8 @@ import picocli.CommandLine.Option;
     description = {"Call one broker action as an agent: sign it with the agent's key and print the response body.",
         "Key file: --key-file, else $GATEHOUSE_AGENT_KEY_FILE, else ~/.config/gatehouse/agent.key (must be 0600). "
             + "Daemon: $GATEHOUSE_URL, else the key file's url, else http://127.0.0.1:19999.",
+        "Over https (TLS 1.3), the daemon's certificate is checked against --cacert, else $GATEHOUSE_CACERT, else the "
+            + "system's trusted authorities (docs/tls.md).",
         "Exit: 0 answered 2xx; 1 refused or the service answered an error; 2 bad parameters; 3 rate limited; "
             + "4 no key file or daemon unreachable."})
 final class CallCommand extends HomeCommand {
@@ -57,6 +60,10 @@ final class CallCommand extends HomeCommand {
 
   @Option(names = "--key-file", paramLabel = "PATH", description = "The agent key file.")
   Path keyFile;
+
+  @Option(names = "--cacert", paramLabel = "PATH",
+      description = "Over https, trust only the PEM certificates in this file (the daemon's own, or its CA).")
+  Path caCert;
 
   @Override
   Integer execute() throws Exception {
@@ -119,10 +126,14 @@ final class CallCommand extends HomeCommand {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
     signed.forEach(request::header);
     HttpResponse<byte[]> response;
-    try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+    try (HttpClient client = client(uri)) {
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (java.net.ConnectException e) {
       throw new NotConfiguredException("the Gatehouse daemon is not reachable at " + base + " (is `gatehouse serve` running?)");
+    } catch (javax.net.ssl.SSLException e) {
+      throw new NotConfiguredException("no TLS 1.3 connection with the daemon at " + base + " (" + e.getMessage()
+          + "): if its certificate is self-signed, trust it with --cacert FILE or GATEHOUSE_CACERT, and check that it"
+          + " names the address in the URL");
     }
     int status = response.statusCode();
     boolean problem = response.headers().firstValue("content-type").orElse("").startsWith("application/problem+json");
@@ -156,6 +167,22 @@ final class CallCommand extends HomeCommand {
       return ExitCodes.BAD_INPUT;
     }
     return ExitCodes.NO;
+  }
+
+  /** A client for {@code uri}: over https, TLS 1.3 only, trusting --cacert (or $GATEHOUSE_CACERT) when given. */
+  private HttpClient client(URI uri) {
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if ("https".equalsIgnoreCase(uri.getScheme())) {
+      Path trusted = caCert != null ? caCert
+          : env().env().containsKey("GATEHOUSE_CACERT") ? Path.of(env().env().get("GATEHOUSE_CACERT")) : null;
+      if (trusted != null) {
+        client.sslContext(ServerTls.trusting(trusted, caCert != null ? "--cacert" : "GATEHOUSE_CACERT"));
+      }
+      javax.net.ssl.SSLParameters tls13 = new javax.net.ssl.SSLParameters();
+      tls13.setProtocols(ServerTls.PROTOCOLS.toArray(new String[0]));
+      client.sslParameters(tls13);
+    }
+    return client.build();
   }
 
   private static JsonNode readKeyFile(Path file) throws IOException {

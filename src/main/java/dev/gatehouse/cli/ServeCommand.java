@@ -16,6 +16,8 @@ import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
 import dev.gatehouse.http.Daemon;
 import dev.gatehouse.http.GuardedUpstream;
+import dev.gatehouse.http.ListenRule;
+import dev.gatehouse.http.ServerTls;
 import dev.gatehouse.store.AtomicFiles;
 import dev.gatehouse.vault.Credential;
 import java.io.IOException;
@@ -32,7 +34,8 @@ import picocli.CommandLine.Option;
 
 /** Runs the daemon until SIGTERM or Ctrl-C; SIGHUP reloads the catalog. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = {"Run the broker daemon on 127.0.0.1:19999 (server.port in gatehouse.yaml, or --port).",
+    description = {"Run the broker daemon on 127.0.0.1:19999 (server.port in gatehouse.yaml, or --port); HTTPS with "
+        + "TLS 1.3 when server.tls is set, which an address other than loopback needs, with an owner account (docs/tls.md).",
         "Unseals the vault at start (--password-stdin, --password-file, sealed mode, or a prompt), loads "
             + "services/*.yaml, prints where it listens. SIGHUP or `gatehouse reload` re-reads the catalog (a bad "
             + "catalog keeps the running one); SIGTERM or Ctrl-C drains calls in flight and writes a final checkpoint."})
@@ -57,6 +60,12 @@ final class ServeCommand extends HomeCommand {
       g = openUnsealed();
     }
     Gatehouse home = g;
+    var server = home.config().server();
+    InetAddress bind = InetAddress.getByName(server.bind());
+    ServerTls tls = server.tls().map(t -> ServerTls.load(home.home().dir().resolve(t.certificate()),
+        home.home().dir().resolve(t.key()), env().clock())).orElse(null);
+    int ownerAccounts = 0; // ISSUE 16 (A): the number of owner-role accounts from owner/OwnerAccounts, once on main
+    ListenRule.check(bind, tls != null, ownerAccounts); // before anything starts: a refused address starts nothing
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
     // A home made before trust levels keeps working: its catalog's domains start at full trust (audited).
     g.trust().adoptLegacy(catalog.get().domains(), env().actor());
@@ -71,18 +80,17 @@ final class ServeCommand extends HomeCommand {
     };
     Broker broker = g.broker(catalog, upstream);
     ChatGate gate = g.chatGate();
-    var server = home.config().server();
-    InetAddress bind = InetAddress.getByName(server.bind());
     Daemon daemon;
     try {
-      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), Daemon.table(broker,
+      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccounts,
+          Daemon.table(broker,
           new ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
           new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
-    } catch (IllegalArgumentException e) {
+    } catch (BadInputException e) {
       stopTelling.run();
-      throw new BadInputException(e.getMessage());
+      throw e;
     } catch (RuntimeException e) {
       stopTelling.run();
       throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
@@ -116,7 +124,10 @@ final class ServeCommand extends HomeCommand {
     } catch (IllegalArgumentException unsupported) {
       LOG.warn("SIGHUP cannot be handled on this platform; restart to reload the catalog");
     }
-    out().println("gatehouse: listening on http://" + server.bind() + ":" + daemon.port() + " ("
+    if (tls != null && tls.expiryWarning(env().clock().instant()) != null) {
+      err().println("gatehouse: warning: " + tls.expiryWarning(env().clock().instant()));
+    }
+    out().println("gatehouse: listening on " + (daemon.tls() ? "https://" : "http://") + server.bind() + ":" + daemon.port() + " ("
         + catalog.get().services().size() + " services, " + catalog.get().actionCount() + " actions); Ctrl-C stops");
     bridge.ifPresent(b -> out().println("gatehouse: the Telegram bridge is polling as channel "
         + home.config().chat().telegram().orElseThrow().channel()));

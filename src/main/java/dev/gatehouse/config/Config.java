@@ -117,12 +117,20 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
   /**
    * The daemon's settings.
    *
-   * @param bind the address it listens on (loopback unless TLS and owner login exist)
+   * @param bind the address it listens on (an address other than loopback needs {@code tls} and an owner account)
    * @param rotateOverlap how long an agent's key stays valid after {@code agent rotate}
+   * @param tls the certificate and key it serves HTTPS with, when configured
    */
-  public record Server(String bind, int port, int maxBodyBytes, Duration rotateOverlap) {
-    public static final Server DEFAULT = new Server("127.0.0.1", 19999, 64 * 1024, Duration.ofMinutes(10));
+  public record Server(String bind, int port, int maxBodyBytes, Duration rotateOverlap, java.util.Optional<Tls> tls) {
+    public static final Server DEFAULT = new Server("127.0.0.1", 19999, 64 * 1024, Duration.ofMinutes(10),
+        java.util.Optional.empty());
   }
+
+  /**
+   * {@code server.tls}: PEM files, each path as written (relative paths are taken from the home
+   * by whoever reads them); the key is a secret and is held to the home's file modes.
+   */
+  public record Tls(String certificate, String key) {}
 
   /** The commented default file that {@code gatehouse init} writes. */
   public static byte[] defaultFileContent() {
@@ -175,7 +183,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         totp.integer("skew_steps", d.skewSteps(), 0, 1),
         lockout.integer("max_failures", d.maxFailures(), 1, 20),
         Duration.ofMinutes(lockout.integer("minutes", (int) d.lockout().toMinutes(), 1, 1440))), auditSettings,
-        server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes")),
+        server(root.section("server", "bind", "port", "max_body_kib", "agent_key_overlap_minutes", "tls")),
         limits(root.section("limits", "per_agent", "per_action", "per_source")),
         chat(root.section("chat", "session_minutes", "challenge_seconds", "gate", "channels", "telegram")),
         trust(root.section("trust", "approval_minutes", "demote_after", "approve_with_code")),
@@ -323,6 +331,15 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         s.string("bind", d.bind(), v -> v.matches("[0-9.]{7,15}|[0-9a-fA-F:]{2,39}"), "an IP address, e.g. 127.0.0.1"),
         s.integer("port", d.port(), 1, 65535),
         s.integer("max_body_kib", d.maxBodyBytes() / 1024, 1, 16 * 1024) * 1024,
-        Duration.ofMinutes(s.integer("agent_key_overlap_minutes", (int) d.rotateOverlap().toMinutes(), 0, 7 * 24 * 60)));
+        Duration.ofMinutes(s.integer("agent_key_overlap_minutes", (int) d.rotateOverlap().toMinutes(), 0, 7 * 24 * 60)),
+        s.has("tls") ? java.util.Optional.of(tls(s.section("tls", "certificate", "key"))) : java.util.Optional.empty());
+  }
+
+  private static Tls tls(Section s) {
+    java.util.function.Predicate<String> path = v -> !v.isBlank() && v.indexOf('\0') < 0 && v.length() <= 4096;
+    return new Tls(
+        s.required("certificate", path, "the path of a PEM certificate file (relative paths are taken from the home)"),
+        s.required("key", path, "the path of the certificate's PEM private key file (relative paths are taken from"
+            + " the home; mode 0600)"));
   }
 }

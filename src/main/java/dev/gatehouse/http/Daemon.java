@@ -23,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's HTTP face, on loopback only: the routes of {@link #table}, each with the one
+ * The daemon's HTTP face, on loopback, or beyond it over TLS 1.3 as {@link ListenRule} allows:
+ * the routes of {@link #table}, each with the one
  * kind of principal it serves. Request bodies are capped, handlers run on virtual threads,
  * and stopping drains the calls in flight. Nothing here decides anything: the endpoints
  * ({@link Broker}, {@link GateEndpoint}) do.
@@ -62,30 +63,46 @@ public final class Daemon implements AutoCloseable {
   }
 
   private final WebServer server;
+  private final boolean tls;
 
-  private Daemon(WebServer server) {
+  private Daemon(WebServer server, boolean tls) {
     this.server = server;
+    this.tls = tls;
   }
 
   /**
-   * Starts listening on {@code bind}:{@code port} (0 = any free port).
+   * Starts listening in plain HTTP on {@code bind}:{@code port} (0 = any free port).
    *
-   * @throws IllegalArgumentException if {@code bind} is not a loopback address: TLS and owner
-   *     authentication, which such an address needs, are not configured
+   * @throws dev.gatehouse.error.BadInputException if {@code bind} is not a loopback address ({@link ListenRule})
    */
   public static Daemon start(InetAddress bind, int port, int maxBodyBytes, Broker broker, Supplier<Health> health) {
     return start(bind, port, maxBodyBytes, table(broker, null, null, health));
   }
 
-  /** Starts listening on {@code bind}:{@code port} (0 = any free port), serving {@code routes}. */
+  /** Starts listening in plain HTTP on {@code bind}:{@code port} (0 = any free port), serving {@code routes}. */
   public static Daemon start(InetAddress bind, int port, int maxBodyBytes, List<Route> routes) {
-    if (!bind.isLoopbackAddress()) {
-      throw new IllegalArgumentException("refusing to listen on " + bind.getHostAddress() + ": a non-loopback address"
-          + " needs TLS 1.3 (server.tls) and owner authentication, and neither is configured (this version has"
-          + " neither yet); listen on 127.0.0.1 and put a TLS-terminating proxy in front if you must");
-    }
+    return start(bind, port, maxBodyBytes, null, 0, routes);
+  }
+
+  /**
+   * Starts listening on {@code bind}:{@code port} (0 = any free port), serving {@code routes}
+   * over TLS 1.3 only when {@code tls} is given, else plain HTTP.
+   *
+   * @param ownerAccounts how many owner-role accounts exist, for {@link ListenRule}
+   * @throws dev.gatehouse.error.BadInputException if {@link ListenRule} refuses {@code bind}
+   */
+  public static Daemon start(InetAddress bind, int port, int maxBodyBytes, ServerTls tls, int ownerAccounts,
+      List<Route> routes) {
+    ListenRule.check(bind, tls != null, ownerAccounts);
     Logging.quietLibraries();
-    WebServer server = WebServer.builder()
+    var builder = WebServer.builder();
+    if (tls != null) {
+      javax.net.ssl.SSLParameters params = new javax.net.ssl.SSLParameters();
+      params.setProtocols(ServerTls.PROTOCOLS.toArray(new String[0]));
+      builder.tls(io.helidon.common.tls.Tls.builder().sslContext(tls.context()).sslParameters(params)
+          .enabledProtocols(ServerTls.PROTOCOLS).build());
+    }
+    WebServer server = builder
         .address(bind)
         .port(port)
         .maxPayloadSize(maxBodyBytes)
@@ -101,11 +118,16 @@ public final class Daemon implements AutoCloseable {
         })
         .build()
         .start();
-    return new Daemon(server);
+    return new Daemon(server, tls != null);
   }
 
   public int port() {
     return server.port();
+  }
+
+  /** Whether the daemon serves TLS (then cookies are Secure and HSTS is sent). */
+  public boolean tls() {
+    return tls;
   }
 
   /** Stops accepting, lets calls in flight finish (up to the grace period). */
