@@ -327,7 +327,7 @@ public final class ServerTls {
 
   private static byte[] base64(String body, Path file, String what) {
     try {
-      return Base64.getMimeDecoder().decode(body.replaceAll("[^A-Za-z0-9+/=]", ""));
+      return Base64.getDecoder().decode(body.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
       throw new BadInputException("the file " + file + ": the " + what + " is not valid PEM (bad base64)");
     }

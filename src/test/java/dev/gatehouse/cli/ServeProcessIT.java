@@ -215,6 +215,7 @@ class ServeProcessIT {
     JarProcesses.Result r = jar.run("serve");
 
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("refusing to listen on 0.0.0.0").contains("TLS 1.3").contains("owner authentication");
+    assertThat(r.err()).contains("refusing to listen on 0.0.0.0").contains("server.tls")
+        .contains("gatehouse user add NAME --role owner");
   }
 }

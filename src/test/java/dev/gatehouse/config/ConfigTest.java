@@ -34,6 +34,20 @@ class ConfigTest {
   }
 
   @Test
+  void theDefaultFilesTlsExample_uncommented_isValid() {
+    String text = new String(Config.defaultFileContent(), StandardCharsets.UTF_8);
+    String example = "server:\n" + text.substring(text.indexOf("  # tls:")).lines()
+        .takeWhile(l -> l.equals("  # tls:") || l.startsWith("  #   "))
+        .map(l -> l.replaceFirst("^  # ?", "  ")).collect(java.util.stream.Collectors.joining("\n"));
+
+    Config.Server server = Config.parse("gatehouse.yaml", example).server();
+
+    assertThat(server.tls()).contains(new Config.Tls("tls/gatehouse.crt", "tls/gatehouse.key"));
+    assertThat(server.bind()).isEqualTo("127.0.0.1");
+    assertThat(Config.DEFAULT.server().tls()).isEmpty();
+  }
+
+  @Test
   void theDefaultFilesTrustAndNotifyExamples_uncommented_areValid() {
     String text = new String(Config.defaultFileContent(), StandardCharsets.UTF_8);
     String example = text.substring(text.indexOf("# trust:")).lines().filter(l -> l.startsWith("# ") || l.equals("#"))
@@ -142,7 +156,11 @@ class ConfigTest {
       "servers: {}|g.yaml:1: unknown key 'servers'",
       "server:\\n  port: 0|g.yaml:2: server.port must be a whole number from 1 to 65535 (got '0')",
       "server:\\n  bind: localhost|g.yaml:2: server.bind must be an IP address",
-      "server:\\n  tls: true|g.yaml:2: unknown key 'server.tls'",
+      "server:\\n  tls: true|g.yaml:2: server.tls must be a mapping",
+      "server:\\n  tls: {certificate: c.pem}|g.yaml:2: server.tls.key is required: the path of the certificate's PEM",
+      "server:\\n  tls:\\n    key: k.pem|g.yaml:3: server.tls.certificate is required: the path of a PEM certificate",
+      "server:\\n  tls:\\n    certificate: c.pem\\n    key: k.pem\\n    ca: x|g.yaml:5: unknown key 'server.tls.ca'",
+      "server:\\n  tls:\\n    certificate: '  '\\n    key: k.pem|g.yaml:3: server.tls.certificate must be the path",
       "totp:\\n\\n  digits: 9|g.yaml:3: totp.digits must be a whole number from 6 to 8 (got '9')",
       "totp:\\n  digits: six|g.yaml:2: totp.digits must be a whole number from 6 to 8 (got 'six')",
       "totp:\\n  skew_steps: 2|g.yaml:2: totp.skew_steps must be a whole number from 0 to 1",

@@ -716,7 +716,7 @@ class BrokerDaemonTest {
   void aNonLoopbackAddress_isRefused_sayingWhatIsMissing() throws Exception {
     var e = org.assertj.core.api.Assertions.catchThrowable(() -> Daemon.start(InetAddress.getByName("0.0.0.0"), 0,
         1024, null, null));
-    assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS 1.3")
-        .hasMessageContaining("owner authentication");
+    assertThat(e).isInstanceOf(dev.gatehouse.error.BadInputException.class).hasMessageContaining("server.tls")
+        .hasMessageContaining("--role owner");
   }
 }
