@@ -131,7 +131,7 @@ final class CallCommand extends HomeCommand {
     } catch (java.net.ConnectException e) {
       throw new NotConfiguredException("the Gatehouse daemon is not reachable at " + base + " (is `gatehouse serve` running?)");
     } catch (javax.net.ssl.SSLException e) {
-      throw new NotConfiguredException("no TLS 1.3 connection with the daemon at " + base + " (" + e.getMessage()
+      throw new NotConfiguredException("no TLS 1.3 connection with the daemon at " + base + " (" + tlsReason(e)
           + "): if its certificate is self-signed, trust it with --cacert FILE or GATEHOUSE_CACERT, and check that it"
           + " names the address in the URL");
     }
@@ -167,6 +167,26 @@ final class CallCommand extends HomeCommand {
       return ExitCodes.BAD_INPUT;
     }
     return ExitCodes.NO;
+  }
+
+  /** Why a handshake failed, in words (the JDK's messages name its internal classes). */
+  private static String tlsReason(javax.net.ssl.SSLException e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof java.security.cert.CertificateExpiredException) {
+        return "its certificate has expired";
+      }
+      if (c instanceof java.security.cert.CertPathBuilderException
+          || String.valueOf(c.getMessage()).contains("PKIX path")) {
+        return "its certificate is not signed by anyone trusted here";
+      }
+      if (String.valueOf(c.getMessage()).contains("subject alternative name")) {
+        return "its certificate does not name the host in the URL";
+      }
+      if (String.valueOf(c.getMessage()).contains("protocol_version")) {
+        return "it does not speak TLS 1.3";
+      }
+    }
+    return "the TLS handshake failed";
   }
 
   /** A client for {@code uri}: over https, TLS 1.3 only, trusting --cacert (or $GATEHOUSE_CACERT) when given. */

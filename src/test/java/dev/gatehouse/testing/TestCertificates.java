@@ -10,6 +10,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -54,11 +57,20 @@ public final class TestCertificates {
    * "RSA", valid from now for {@code days}, naming 127.0.0.1 and localhost.
    */
   public static Made make(Path dir, String name, String keyAlgorithm, int days) throws Exception {
+    return make(dir, name, keyAlgorithm, Instant.now(), days);
+  }
+
+  /**
+   * As {@link #make(Path, String, String, int)}, valid from {@code notBefore}; for a test clock
+   * in the past, since clients check the certificate against the real time, not the test's.
+   */
+  public static Made make(Path dir, String name, String keyAlgorithm, Instant notBefore, int days) throws Exception {
     Path store = dir.resolve(name + ".p12");
     Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
         "-genkeypair", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
         "-alias", name, "-keyalg", keyAlgorithm, "-keysize", keyAlgorithm.equals("EC") ? "256" : "2048",
-        "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", Integer.toString(days))
+        "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", Integer.toString(days),
+        "-startdate", DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss").withZone(ZoneOffset.UTC).format(notBefore))
         .redirectErrorStream(true).start();
     String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (keytool.waitFor() != 0) {
