@@ -97,6 +97,10 @@ class ServeProcessIT {
   }
 
   void startServe() throws Exception {
+    startServe("http");
+  }
+
+  void startServe(String scheme) throws Exception {
     serve = jar.start("serve", "--port", "0");
     BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
     String line = CompletableFuture.supplyAsync(() -> {
@@ -106,7 +110,7 @@ class ServeProcessIT {
         return null;
       }
     }).get(60, TimeUnit.SECONDS);
-    assertThat(line).isNotNull().contains("listening on http://127.0.0.1:");
+    assertThat(line).isNotNull().contains("listening on " + scheme + "://127.0.0.1:");
     Matcher m = Pattern.compile("127\\.0\\.0\\.1:([0-9]+)").matcher(line);
     assertThat(m.find()).isTrue();
     port = Integer.parseInt(m.group(1));
@@ -205,6 +209,28 @@ class ServeProcessIT {
     String log = new String(serve.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     serve = null;
     return log;
+  }
+
+  @Test
+  void serverTls_servesHttpsOnTls13_andAnAgentCallOverIt() throws Exception {
+    Path tls = jar.home.resolve("tls");
+    Files.createDirectory(tls, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    dev.gatehouse.testing.TestCertificates.Made cert = dev.gatehouse.testing.TestCertificates.make(tls, "daemon", "EC", 2);
+    Path config = jar.home.resolve("gatehouse.yaml");
+    Files.writeString(config, Files.readString(config).replace("  port: 19999\n",
+        "  port: 19999\n  tls: {certificate: tls/daemon.crt, key: tls/daemon.key}\n"));
+    startServe("https");
+    URI uri = URI.create("https://127.0.0.1:" + port + "/v1/actions/svc.fast");
+    var request = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{}"));
+    dev.gatehouse.identity.MessageSignatures.sign("POST", uri, "{}".getBytes(StandardCharsets.UTF_8), keyId, key,
+        Instant.now().getEpochSecond(), AgentCalls.nonce()).forEach(request::header);
+
+    try (HttpClient https = HttpClient.newBuilder().sslContext(cert.trustingIt()).build()) {
+      assertThat(https.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(200);
+    }
+    Throwable plain = org.assertj.core.api.Assertions.catchThrowable(() -> call("svc.fast"));
+    assertThat(plain).as("plain HTTP is not served on the TLS port").isInstanceOf(java.io.IOException.class);
   }
 
   @Test
