@@ -185,6 +185,28 @@ class ServerTlsTest {
         .hasMessageContaining("more than one private key");
   }
 
+  /** docs/tls.md's commands, run as written when openssl is installed: what they make loads. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 365 -subj /CN=gatehouse.lan"
+          + " -addext subjectAltName=DNS:gatehouse.lan,IP:192.168.1.20 -keyout gatehouse.key -out gatehouse.crt",
+      "openssl ecparam -name prime256v1 -genkey -out gatehouse.key"
+          + " && openssl req -x509 -new -key gatehouse.key -days 365 -subj /CN=gatehouse.lan -out gatehouse.crt",
+      "openssl genrsa -traditional -out gatehouse.key 2048"
+          + " && openssl req -x509 -new -key gatehouse.key -days 365 -subj /CN=gatehouse.lan -out gatehouse.crt",
+  })
+  void load_whatTheDocumentedOpensslCommandsMake(String commands) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is installed");
+    Process p = new ProcessBuilder("sh", "-c", "umask 077 && " + commands).directory(tmp.toFile())
+        .redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(output).isZero();
+
+    ServerTls tls = ServerTls.load(tmp.resolve("gatehouse.crt"), tmp.resolve("gatehouse.key"), now());
+
+    assertThat(tls.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=gatehouse.lan");
+  }
+
   @Test
   void trusting_aFileWithoutCertificates_isRefused_namingTheOption() throws Exception {
     Path bad = tmp.resolve("ca.pem");
