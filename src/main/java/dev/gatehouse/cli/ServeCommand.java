@@ -83,8 +83,7 @@ final class ServeCommand extends HomeCommand {
     Daemon daemon;
     try {
       daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccounts,
-          Daemon.table(broker,
-          new ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
+          Daemon.table(broker, new ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
           new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
@@ -124,10 +123,12 @@ final class ServeCommand extends HomeCommand {
     } catch (IllegalArgumentException unsupported) {
       LOG.warn("SIGHUP cannot be handled on this platform; restart to reload the catalog");
     }
-    if (tls != null && tls.expiryWarning(env().clock().instant()) != null) {
-      err().println("gatehouse: warning: " + tls.expiryWarning(env().clock().instant()));
+    String expiring = tls == null ? null : tls.expiryWarning(env().clock().instant());
+    if (expiring != null) {
+      err().println("gatehouse: warning: " + expiring);
     }
-    out().println("gatehouse: listening on " + (daemon.tls() ? "https://" : "http://") + server.bind() + ":" + daemon.port() + " ("
+    out().println("gatehouse: listening on " + (daemon.tls() ? "https://" : "http://") + server.bind() + ":"
+        + daemon.port() + " ("
         + catalog.get().services().size() + " services, " + catalog.get().actionCount() + " actions); Ctrl-C stops");
     bridge.ifPresent(b -> out().println("gatehouse: the Telegram bridge is polling as channel "
         + home.config().chat().telegram().orElseThrow().channel()));

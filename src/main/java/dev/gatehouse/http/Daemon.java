@@ -23,8 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's HTTP face, on loopback, or beyond it over TLS 1.3 as {@link ListenRule} allows:
- * the routes of {@link #table}, each with the one
+ * The daemon's HTTP face, on loopback or beyond it over TLS 1.3 ({@link ListenRule}): the routes of {@link #table}, each with the one
  * kind of principal it serves. Request bodies are capped, handlers run on virtual threads,
  * and stopping drains the calls in flight. Nothing here decides anything: the endpoints
  * ({@link Broker}, {@link GateEndpoint}) do.
@@ -125,7 +124,7 @@ public final class Daemon implements AutoCloseable {
     return server.port();
   }
 
-  /** Whether the daemon serves TLS (then cookies are Secure and HSTS is sent). */
+  /** Whether the daemon serves TLS 1.3 (for what depends on it: Secure cookies and HSTS, DESIGN §11). */
   public boolean tls() {
     return tls;
   }

@@ -183,16 +183,16 @@ public final class ServerTls {
         try {
           out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
         } catch (CertificateException e) {
-            throw new BadInputException("the certificate file " + file + " (" + field + "): certificate " + (out.size() + 1)
-              + " is not a valid X.509 certificate");
+          throw new BadInputException("the certificate file " + file + " (" + field + "): certificate "
+              + (out.size() + 1) + " is not a valid X.509 certificate");
         }
       }
     } catch (CertificateException e) {
       throw new IllegalStateException("the JDK has no X.509 certificate factory", e);
     }
     if (out.isEmpty()) {
-      throw new BadInputException("the certificate file " + file + " (" + field + ") holds no PEM certificate (a block that starts"
-          + " -----BEGIN CERTIFICATE-----)");
+      throw new BadInputException("the certificate file " + file + " (" + field + ") holds no PEM certificate (a block"
+          + " that starts -----BEGIN CERTIFICATE-----)");
     }
     return out;
   }
