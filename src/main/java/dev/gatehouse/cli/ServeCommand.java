@@ -64,8 +64,8 @@ final class ServeCommand extends HomeCommand {
     InetAddress bind = InetAddress.getByName(server.bind());
     ServerTls tls = server.tls().map(t -> ServerTls.load(home.home().dir().resolve(t.certificate()),
         home.home().dir().resolve(t.key()), env().clock())).orElse(null);
-    int ownerAccounts = 0; // ISSUE 16 (A): the number of owner-role accounts from owner/OwnerAccounts, once on main
-    ListenRule.check(bind, tls != null, ownerAccounts); // before anything starts: a refused address starts nothing
+    boolean ownerAccount = g.ownerAccounts().hasOwner();
+    ListenRule.check(bind, tls != null, ownerAccount); // before anything starts: a refused address starts nothing
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
     // A home made before trust levels keeps working: its catalog's domains start at full trust (audited).
     g.trust().adoptLegacy(catalog.get().domains(), env().actor());
@@ -82,7 +82,7 @@ final class ServeCommand extends HomeCommand {
     ChatGate gate = g.chatGate();
     Daemon daemon;
     try {
-      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccounts,
+      daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccount,
           Daemon.table(broker, new ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
           new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),

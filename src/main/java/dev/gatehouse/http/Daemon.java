@@ -80,19 +80,19 @@ public final class Daemon implements AutoCloseable {
 
   /** Starts listening in plain HTTP on {@code bind}:{@code port} (0 = any free port), serving {@code routes}. */
   public static Daemon start(InetAddress bind, int port, int maxBodyBytes, List<Route> routes) {
-    return start(bind, port, maxBodyBytes, null, 0, routes);
+    return start(bind, port, maxBodyBytes, null, false, routes);
   }
 
   /**
    * Starts listening on {@code bind}:{@code port} (0 = any free port), serving {@code routes}
    * over TLS 1.3 only when {@code tls} is given, else plain HTTP.
    *
-   * @param ownerAccounts how many owner-role accounts exist, for {@link ListenRule}
+   * @param ownerAccount whether an owner-role account exists, for {@link ListenRule}
    * @throws dev.gatehouse.error.BadInputException if {@link ListenRule} refuses {@code bind}
    */
-  public static Daemon start(InetAddress bind, int port, int maxBodyBytes, ServerTls tls, int ownerAccounts,
+  public static Daemon start(InetAddress bind, int port, int maxBodyBytes, ServerTls tls, boolean ownerAccount,
       List<Route> routes) {
-    ListenRule.check(bind, tls != null, ownerAccounts);
+    ListenRule.check(bind, tls != null, ownerAccount);
     Logging.quietLibraries();
     var builder = WebServer.builder();
     if (tls != null) {

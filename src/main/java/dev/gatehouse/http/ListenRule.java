@@ -18,10 +18,10 @@ public final class ListenRule {
    * Refuses {@code bind} unless the rule holds, saying everything that is missing.
    *
    * @param tls whether the daemon would serve TLS 1.3
-   * @param ownerAccounts how many accounts with the owner role exist
+   * @param ownerAccount whether at least one account with the owner role exists
    * @throws BadInputException naming {@code server.tls} and/or {@code gatehouse user add NAME --role owner}
    */
-  public static void check(InetAddress bind, boolean tls, int ownerAccounts) {
+  public static void check(InetAddress bind, boolean tls, boolean ownerAccount) {
     if (bind.isLoopbackAddress()) {
       return;
     }
@@ -29,7 +29,7 @@ public final class ListenRule {
     if (!tls) {
       missing.add("TLS 1.3: set server.tls {certificate: FILE, key: FILE} in gatehouse.yaml (docs/tls.md)");
     }
-    if (ownerAccounts < 1) {
+    if (!ownerAccount) {
       missing.add("an owner account: create one with `gatehouse user add NAME --role owner`");
     }
     if (!missing.isEmpty()) {

@@ -101,6 +101,10 @@ class ServeProcessIT {
   }
 
   void startServe(String scheme) throws Exception {
+    startServe(scheme, "127.0.0.1");
+  }
+
+  void startServe(String scheme, String host) throws Exception {
     serve = jar.start("serve", "--port", "0");
     BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
     String line = CompletableFuture.supplyAsync(() -> {
@@ -110,8 +114,8 @@ class ServeProcessIT {
         return null;
       }
     }).get(60, TimeUnit.SECONDS);
-    assertThat(line).isNotNull().contains("listening on " + scheme + "://127.0.0.1:");
-    Matcher m = Pattern.compile("127\\.0\\.0\\.1:([0-9]+)").matcher(line);
+    assertThat(line).isNotNull().contains("listening on " + scheme + "://" + host + ":");
+    Matcher m = Pattern.compile(Pattern.quote(host) + ":([0-9]+)").matcher(line);
     assertThat(m.find()).isTrue();
     port = Integer.parseInt(m.group(1));
   }
@@ -211,14 +215,37 @@ class ServeProcessIT {
     return log;
   }
 
-  @Test
-  void serverTls_servesHttpsOnTls13_andAnAgentCallOverIt() throws Exception {
+  /** server.tls set to a fresh certificate in the home's tls/ folder, and {@code bind}. */
+  dev.gatehouse.testing.TestCertificates.Made configureTls(String bind) throws Exception {
     Path tls = jar.home.resolve("tls");
     Files.createDirectory(tls, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     dev.gatehouse.testing.TestCertificates.Made cert = dev.gatehouse.testing.TestCertificates.make(tls, "daemon", "EC", 2);
     Path config = jar.home.resolve("gatehouse.yaml");
-    Files.writeString(config, Files.readString(config).replace("  port: 19999\n",
-        "  port: 19999\n  tls: {certificate: tls/daemon.crt, key: tls/daemon.key}\n"));
+    Files.writeString(config, Files.readString(config).replace("bind: 127.0.0.1", "bind: " + bind).replace(
+        "  port: 19999\n", "  port: 19999\n  tls: {certificate: tls/daemon.crt, key: tls/daemon.key}\n"));
+    return cert;
+  }
+
+  @Test
+  void beyondLoopback_withTlsAndAnOwnerAccount_starts() throws Exception {
+    dev.gatehouse.testing.TestCertificates.Made cert = configureTls("0.0.0.0");
+    JarProcesses.Result refused = jar.run("serve", "--port", "0");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("gatehouse user add NAME --role owner").doesNotContain("server.tls");
+    assertThat(JarProcesses.finish(jar.start("a long owner password\n".getBytes(StandardCharsets.UTF_8), "user", "add",
+        "root", "--role", "owner", "--password-stdin")).exit()).isZero();
+
+    startServe("https", "0.0.0.0");
+
+    try (HttpClient https = HttpClient.newBuilder().sslContext(cert.trustingIt()).build()) {
+      assertThat(https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/v1/health")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void serverTls_servesHttpsOnTls13_andAnAgentCallOverIt() throws Exception {
+    dev.gatehouse.testing.TestCertificates.Made cert = configureTls("127.0.0.1");
     startServe("https");
     URI uri = URI.create("https://127.0.0.1:" + port + "/v1/actions/svc.fast");
     var request = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{}"));

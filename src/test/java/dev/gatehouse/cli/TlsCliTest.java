@@ -118,7 +118,7 @@ class TlsCliTest extends CliTestBase {
     Gatehouse g = TestHome.open(home, clock);
     AtomicReference<Catalog> catalog = new AtomicReference<>(g.loadCatalog());
     Daemon daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 65536,
-        ServerTls.load(made.certificate(), made.key(), clock), 0,
+        ServerTls.load(made.certificate(), made.key(), clock), false,
         Daemon.table(g.broker(catalog, new GuardedUpstream(new EgressGuard(HostResolver.system()))), null, null,
             () -> new Daemon.Health(false, true, true, 1, 1)));
     try {

@@ -69,7 +69,7 @@ class DaemonTlsTest {
     h.start("svc.*");
     Broker broker = h.g.broker(h.catalog(), new GuardedUpstream(new EgressGuard(HostResolver.system())));
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024,
-        ServerTls.load(cert.certificate(), cert.key(), Clock.systemUTC()), 0,
+        ServerTls.load(cert.certificate(), cert.key(), Clock.systemUTC()), false,
         Daemon.table(broker, new ApprovalStatusEndpoint(h.g.authenticator(), h.g.trustParts().approvals(), h.g.audit()),
             null, () -> new Daemon.Health(false, true, true, 1, 1)));
   }
@@ -128,6 +128,20 @@ class DaemonTlsTest {
       assertThat(contentType).as("an alert record (21), not a handshake (22)").isEqualTo(21);
       assertThat(length).isEqualTo(2);
       assertThat(level).as("fatal").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void beyondLoopback_withTlsAndAnOwnerAccount_starts_andServesTls13() throws Exception {
+    try (Daemon wide = Daemon.start(InetAddress.getByName("0.0.0.0"), 0, 64 * 1024,
+        ServerTls.load(cert.certificate(), cert.key(), Clock.systemUTC()), true,
+        Daemon.table(h.g.broker(h.catalog(), new GuardedUpstream(new EgressGuard(HostResolver.system()))), null, null,
+            () -> new Daemon.Health(false, true, true, 1, 1)))) {
+      HttpResponse<String> health = client().send(HttpRequest.newBuilder(
+          URI.create("https://127.0.0.1:" + wide.port() + "/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(wide.tls()).isTrue();
     }
   }
 
