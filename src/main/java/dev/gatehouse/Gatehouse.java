@@ -336,6 +336,15 @@ public final class Gatehouse implements AutoCloseable {
         config::trust);
   }
 
+  /** What the owner plane can see and do over this home's stores (the API and the dashboard share it). */
+  public dev.gatehouse.owner.OwnerOperations ownerOperations(AtomicReference<Catalog> catalog,
+      dev.gatehouse.owner.OwnerUsers users) throws IOException {
+    dev.gatehouse.trust.TrustStore trust = trust();
+    return new dev.gatehouse.owner.OwnerOperations(new dev.gatehouse.owner.OwnerOperations.Parts(vault, totp,
+        approvals(trust, notifier), pairing(), trust, agents(), channels(), catalog, this::loadCatalog, audit,
+        home.file(AUDIT_DIR), users, clock));
+  }
+
   /**
    * Starts the Telegram bridge of {@code chat.telegram} over {@code gate} (empty when that
    * section is absent); it polls until closed, which must happen before this home is closed.

@@ -31,7 +31,16 @@ public record Problem(Kind kind, String detail) {
     UPSTREAM(502, "upstream-error", "The upstream service failed or answered in a way that is refused"),
     UPSTREAM_TIMEOUT(504, "upstream-timeout", "The upstream service did not answer in time"),
     AUDIT_UNAVAILABLE(503, "audit-unavailable", "The decision could not be recorded, so nothing was done"),
-    SEALED(503, "sealed", "The gateway's vault is sealed");
+    SEALED(503, "sealed", "The gateway's vault is sealed"),
+    OWNER_UNAUTHENTICATED(401, "owner-unauthenticated", "A current owner access token is needed (Authorization: Bearer)"),
+    LOGIN_REFUSED(401, "login-refused", "The user, password or code was not accepted"),
+    ROLE_INSUFFICIENT(403, "role-insufficient", "The signed-in user's role does not allow this"),
+    REAUTH_REQUIRED(403, "reauth-required", "This operation needs a code proved within the last 5 minutes"),
+    CODE_REFUSED(403, "code-refused", "The code was not accepted"),
+    CSRF(403, "csrf-token", "The form's anti-forgery token is missing or wrong"),
+    NO_SUCH_ITEM(404, "no-such-item", "No such item"),
+    CONFLICT(409, "conflict", "The request cannot be done in the present state"),
+    INTERNAL(500, "internal-error", "The gateway could not answer this request");
 
     public final int status;
     public final String slug;

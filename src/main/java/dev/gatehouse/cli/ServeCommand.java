@@ -18,6 +18,10 @@ import dev.gatehouse.http.Daemon;
 import dev.gatehouse.http.GuardedUpstream;
 import dev.gatehouse.http.ListenRule;
 import dev.gatehouse.http.ServerTls;
+import dev.gatehouse.owner.OwnerApi;
+import dev.gatehouse.owner.OwnerGate;
+import dev.gatehouse.owner.OwnerOperations;
+import java.util.List;
 import dev.gatehouse.store.AtomicFiles;
 import dev.gatehouse.vault.Credential;
 import java.io.IOException;
@@ -80,13 +84,18 @@ final class ServeCommand extends HomeCommand {
     };
     Broker broker = g.broker(catalog, upstream);
     ChatGate gate = g.chatGate();
+    var accounts = new dev.gatehouse.owner.NoOwnerAccounts(); // until the accounts store is wired: no login succeeds
+    OwnerOperations ownerOps = g.ownerOperations(catalog, accounts);
+    ownerOps.verifyAudit(); // the overview shows whether the log was intact at start
+    OwnerGate ownerGate = new OwnerGate(accounts, env().clock(), tls != null); // Secure cookies and HSTS under TLS
     Daemon daemon;
     try {
       daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccount,
           Daemon.table(broker, new ApprovalStatusEndpoint(g.authenticator(), g.trustParts().approvals(), g.audit()),
           new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
-              catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount())));
+              catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount()),
+          new Daemon.OwnerPlane(ownerGate, new OwnerApi(accounts, ownerOps, env().clock()), List.of(), List.of())));
     } catch (BadInputException e) {
       stopTelling.run();
       throw e;

@@ -4,8 +4,16 @@ import dev.gatehouse.broker.ApprovalStatusEndpoint;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Principal;
 import dev.gatehouse.chat.GateEndpoint;
+import dev.gatehouse.owner.OwnerApi;
+import dev.gatehouse.owner.OwnerGate;
+import dev.gatehouse.owner.OwnerRoute;
+import dev.gatehouse.owner.Role;
+import dev.gatehouse.owner.SessionCookies;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import dev.gatehouse.broker.Problem;
 import io.helidon.webserver.WebServer;
@@ -23,8 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's HTTP face, on loopback or beyond it over TLS 1.3 ({@link ListenRule}): the routes of {@link #table}, each with the one
- * kind of principal it serves. Request bodies are capped, handlers run on virtual threads,
+ * The daemon's HTTP face, on loopback or beyond it over TLS 1.3 ({@link ListenRule}): the
+ * routes of {@link #table}, each declaring its {@link Access} (anyone, a kind of signed key,
+ * or an owner session of a role). Request bodies are capped, handlers run on virtual threads,
  * and stopping drains the calls in flight. Nothing here decides anything: the endpoints
  * ({@link Broker}, {@link GateEndpoint}) do.
  */
@@ -35,30 +44,144 @@ public final class Daemon implements AutoCloseable {
   public record Health(boolean sealed, boolean auditWritable, boolean catalogLoaded, int services, int actions) {}
 
   /**
-   * One route: {@code method} and {@code path} (a trailing {@code *} matches any rest), the
-   * kind of principal whose signature it accepts ({@code null}: none, it answers anyone), and
-   * what answers it.
+   * What a route demands before its handler runs. Deny by default: a route states its access
+   * or cannot be built, and a path not in {@link #table} is answered 404.
    */
-  public record Route(String method, String path, Principal.Kind principal,
-      Function<Broker.Call, Broker.Answer> handler) {}
+  public sealed interface Access {
+    /** Anyone. {@code browser}: a page, file or login endpoint of the owner plane, sent with the browser security headers. */
+    record Open(boolean browser) implements Access {}
+
+    /** A request signed (RFC 9421) by a key of {@code kind}; the endpoint checks the signature. */
+    record Signed(Principal.Kind kind) implements Access {
+      public Signed {
+        Objects.requireNonNull(kind);
+      }
+    }
+
+    /** An owner-plane session of at least {@code role}; the {@link OwnerGate} checks it before the handler. */
+    record Owner(Role role, boolean sensitive, boolean page) implements Access {
+      public Owner {
+        Objects.requireNonNull(role, "every owner route declares its role");
+      }
+    }
+
+    Open PUBLIC = new Open(false);
+    /** For the dashboard's login page and static files. */
+    Open BROWSER = new Open(true);
+  }
 
   /**
-   * Every route the daemon serves, in one place: the routing below and the test that walks
-   * every route with every kind of key read this same table. {@code approvals} and {@code gate}
-   * may be null (their routes are then absent).
+   * One route: {@code method} and {@code path} (a trailing {@code *} matches any rest; a
+   * segment {@code {name}} matches one segment, read back with {@link OwnerRoute#param}),
+   * what it demands, and what answers it.
+   */
+  public record Route(String method, String path, Access access, Function<Broker.Call, Broker.Answer> handler) {
+    public Route {
+      Objects.requireNonNull(method);
+      Objects.requireNonNull(path);
+      Objects.requireNonNull(access, "every route declares its access");
+      Objects.requireNonNull(handler);
+    }
+
+    /** The kind of key a signed route accepts; null for any other route. */
+    public Principal.Kind principal() {
+      return access instanceof Access.Signed s ? s.kind() : null;
+    }
+  }
+
+  /**
+   * The owner plane as the table serves it: the gate, the JSON API, the dashboard's pages (owner
+   * routes with {@code page} set) and its open routes (login page, static files; access
+   * {@link Access#BROWSER}).
+   */
+  public record OwnerPlane(OwnerGate gate, OwnerApi api, List<OwnerRoute> pages, List<Route> openPages) {
+    public OwnerPlane {
+      Objects.requireNonNull(gate);
+      Objects.requireNonNull(api);
+      pages = List.copyOf(pages);
+      openPages = List.copyOf(openPages);
+    }
+  }
+
+  /**
+   * Every route the daemon serves, in one place: the routing below and the tests that walk
+   * every route with every kind of key and every role read this same table. {@code approvals}
+   * and {@code gate} may be null (their routes are then absent).
    */
   public static List<Route> table(Broker broker, ApprovalStatusEndpoint approvals, GateEndpoint gate,
       Supplier<Health> health) {
+    return table(broker, approvals, gate, health, null);
+  }
+
+  /**
+   * {@link #table(Broker, ApprovalStatusEndpoint, GateEndpoint, Supplier)} with the owner plane
+   * ({@code owner} may be null: no owner routes). Every owner route is wrapped in the owner
+   * gate, and every owner and dashboard answer carries the browser security headers.
+   */
+  public static List<Route> table(Broker broker, ApprovalStatusEndpoint approvals, GateEndpoint gate,
+      Supplier<Health> health, OwnerPlane owner) {
     List<Route> routes = new ArrayList<>();
-    routes.add(new Route("GET", "/v1/health", null, call -> health(health.get())));
-    routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", Principal.Kind.AGENT, call -> broker.handle(call)));
+    routes.add(new Route("GET", "/v1/health", Access.PUBLIC, call -> health(health.get())));
+    routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", new Access.Signed(Principal.Kind.AGENT),
+        call -> broker.handle(call)));
     if (approvals != null) {
-      routes.add(new Route("GET", Broker.APPROVALS_PREFIX + "*", Principal.Kind.AGENT, call -> approvals.handle(call)));
+      routes.add(new Route("GET", Broker.APPROVALS_PREFIX + "*", new Access.Signed(Principal.Kind.AGENT),
+          call -> approvals.handle(call)));
     }
     if (gate != null) {
-      routes.add(new Route("POST", GateEndpoint.PATH, Principal.Kind.CHANNEL, call -> gate.handle(call)));
+      routes.add(new Route("POST", GateEndpoint.PATH, new Access.Signed(Principal.Kind.CHANNEL),
+          call -> gate.handle(call)));
+    }
+    if (owner != null) {
+      boolean tls = owner.gate().tls();
+      OwnerApi api = owner.api();
+      routes.add(new Route("POST", OwnerApi.LOGIN, Access.BROWSER, browser(api::login, tls)));
+      routes.add(new Route("POST", OwnerApi.REFRESH, Access.BROWSER, browser(api::refresh, tls)));
+      List<OwnerRoute> gated = new ArrayList<>(api.routes());
+      gated.addAll(owner.pages());
+      for (OwnerRoute r : gated) {
+        routes.add(new Route(r.method(), r.path(), new Access.Owner(r.role(), r.sensitive(), r.page()),
+            browser(call -> owner.gate().handle(r, call), tls)));
+      }
+      for (Route r : owner.openPages()) {
+        if (!(r.access() instanceof Access.Open)) {
+          throw new IllegalArgumentException(r.path() + ": the dashboard's own routes are open; pages go through the gate");
+        }
+        routes.add(new Route(r.method(), r.path(), Access.BROWSER, browser(r.handler(), tls)));
+      }
+    }
+    Set<String> seen = new HashSet<>();
+    for (Route r : routes) {
+      if (!seen.add(r.method() + " " + r.path())) {
+        throw new IllegalArgumentException("two routes for " + r.method() + " " + r.path());
+      }
     }
     return List.copyOf(routes);
+  }
+
+  /** The headers every answer to a browser-facing route carries (HSTS only under TLS). */
+  public static final Map<String, String> BROWSER_HEADERS = Map.of(
+      "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+          + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "X-Content-Type-Options", "nosniff",
+      "Referrer-Policy", "no-referrer",
+      "Cache-Control", "no-store",
+      "X-Frame-Options", "DENY");
+  public static final String HSTS = "max-age=31536000";
+
+  /** {@code handler} with the browser security headers on its every answer (they replace any the handler set). */
+  private static Function<Broker.Call, Broker.Answer> browser(Function<Broker.Call, Broker.Answer> handler,
+      boolean tls) {
+    return call -> {
+      Broker.Answer a = handler.apply(call);
+      Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      headers.putAll(a.headers());
+      headers.putAll(BROWSER_HEADERS);
+      if (tls) {
+        headers.put("Strict-Transport-Security", HSTS);
+      }
+      return new Broker.Answer(a.status(), headers, a.body());
+    };
   }
 
   private final WebServer server;
@@ -151,7 +274,13 @@ public final class Daemon implements AutoCloseable {
           (System.nanoTime() - started) / 1_000_000, answer.headers().getOrDefault(Broker.AUDIT_SEQ_HEADER, "-"));
     }
     res.status(answer.status());
-    answer.headers().forEach(res::header);
+    answer.headers().forEach((name, value) -> {
+      if (name.equalsIgnoreCase("Set-Cookie")) { // several cookies in one value: see SessionCookies.join
+        res.header(name, SessionCookies.split(value));
+      } else {
+        res.header(name, value);
+      }
+    });
     res.send(answer.body());
   }
 

@@ -18,6 +18,33 @@ public record OwnerRoute(String method, String path, Role role, boolean sensitiv
     Broker.Answer handle(OwnerSession session, Broker.Call call);
   }
 
+  /**
+   * The segment of {@code path} that a {@code {name}} segment of {@code pattern} matches (the
+   * daemon routes by the same rule: one segment, no slash), or empty if the path does not
+   * match the pattern or the segment is empty.
+   */
+  public static java.util.Optional<String> param(String pattern, String path, String name) {
+    String[] p = pattern.split("/", -1);
+    String[] a = path.split("/", -1);
+    if (p.length != a.length) {
+      return java.util.Optional.empty();
+    }
+    String found = null;
+    for (int i = 0; i < p.length; i++) {
+      if (p[i].startsWith("{") && p[i].endsWith("}")) {
+        if (a[i].isEmpty()) {
+          return java.util.Optional.empty();
+        }
+        if (p[i].equals("{" + name + "}")) {
+          found = a[i];
+        }
+      } else if (!p[i].equals(a[i])) {
+        return java.util.Optional.empty();
+      }
+    }
+    return java.util.Optional.ofNullable(found);
+  }
+
   public OwnerRoute {
     Objects.requireNonNull(method);
     Objects.requireNonNull(path);

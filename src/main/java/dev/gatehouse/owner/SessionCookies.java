@@ -23,6 +23,40 @@ public final class SessionCookies {
         + (secure ? "; Secure" : "");
   }
 
+  /**
+   * Several {@code Set-Cookie} values in the one value an answer's single-valued header map
+   * holds: joined by a line feed, which no header value may contain, so the daemon splits them
+   * back into separate headers ({@link #split}) without ambiguity.
+   */
+  public static String join(java.util.List<String> setCookies) {
+    for (String c : setCookies) {
+      if (c.indexOf('\n') >= 0 || c.indexOf('\r') >= 0) {
+        throw new IllegalArgumentException("a Set-Cookie value holds a line break");
+      }
+    }
+    return String.join("\n", setCookies);
+  }
+
+  /** The separate {@code Set-Cookie} values of {@link #join}. */
+  public static String[] split(String joined) {
+    return joined.split("\n");
+  }
+
+  /** The value of cookie {@code name} in a {@code Cookie} request header, if it is there (first wins). */
+  public static java.util.Optional<String> read(String cookieHeader, String name) {
+    if (cookieHeader == null) {
+      return java.util.Optional.empty();
+    }
+    for (String part : cookieHeader.split(";")) {
+      int eq = part.indexOf('=');
+      if (eq > 0 && part.substring(0, eq).strip().equals(name)) {
+        String v = part.substring(eq + 1).strip();
+        return v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(v);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** A {@code Set-Cookie} value that removes {@code name}. */
   public static String clear(String name, boolean secure) {
     return set(name, "", Duration.ZERO, secure);

@@ -255,7 +255,7 @@ public final class ActionApprovalsStore implements ActionApprovals {
     if (a.status() != Status.PENDING) {
       throw notDecidable(a);
     }
-    boolean needsCode = settings.get().approveWithCode().contains(a.domain());
+    boolean needsCode = needsCode(a);
     if (code == null && needsCode) {
       throw new BadInputException("approvals in the " + a.domain().wire() + " domain need a fresh code from your "
           + "authenticator app: add --code (trust.approve_with_code)");
@@ -277,6 +277,26 @@ public final class ActionApprovalsStore implements ActionApprovals {
     Approval done = decide(canonical, actor, now, "approve", d -> d.put("code", code == null ? "none" : "totp"),
         null);
     return new Done(done);
+  }
+
+  /**
+   * Approves {@code id} for an owner-plane user whose own authenticator code the caller has
+   * verified within the last 5 minutes: in a {@code trust.approve_with_code} domain that code
+   * stands in for the home's, and {@code verifiedBy} (e.g. {@code owner-reauth}) is recorded
+   * in the audit entry's {@code code} detail where a code given here records {@code totp}.
+   * The caller, not this store, is responsible for that check.
+   *
+   * @throws BadInputException if {@code id} is not shaped like an approval id
+   * @throws RefusedException as {@link #approve}
+   */
+  public Approval approveVerified(String id, String actor, String verifiedBy) {
+    String canonical = canonicalId(id);
+    return decide(canonical, actor, clock.instant(), "approve", d -> d.put("code", verifiedBy), null);
+  }
+
+  /** Whether approving {@code a} needs a fresh code ({@code trust.approve_with_code}). */
+  public boolean needsCode(Approval a) {
+    return settings.get().approveWithCode().contains(a.domain());
   }
 
   /**

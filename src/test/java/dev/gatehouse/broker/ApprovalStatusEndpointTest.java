@@ -74,8 +74,8 @@ class ApprovalStatusEndpointTest {
     var broker = g.broker(new AtomicReference<>(g.loadCatalog()),
         new GuardedUpstream(new EgressGuard(HostResolver.system())));
     daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, List.of(
-        new Daemon.Route("GET", ApprovalStatusEndpoint.PREFIX + "*", Principal.Kind.AGENT, endpoint::handle),
-        new Daemon.Route("POST", "/v1/actions/*", Principal.Kind.AGENT, broker::handle)));
+        new Daemon.Route("GET", ApprovalStatusEndpoint.PREFIX + "*", new Daemon.Access.Signed(Principal.Kind.AGENT), endpoint::handle),
+        new Daemon.Route("POST", "/v1/actions/*", new Daemon.Access.Signed(Principal.Kind.AGENT), broker::handle)));
   }
 
   @AfterEach
