@@ -345,6 +345,15 @@ class OwnerRoutesDaemonTest {
   }
 
   @Test
+  void aBodyOverTheDaemonsLimit_isRefusedBeforeAnyHandler() throws Exception {
+    String big = "{\"user\":\"ann\",\"password\":\"" + "p".repeat(70 * 1024) + "\",\"code\":\"1\"}";
+    var r = send("POST", OwnerApi.LOGIN, big);
+
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(r.body()).doesNotContain("ppppp").doesNotContain("at io.helidon");
+  }
+
+  @Test
   void anUnexpectedFailure_isABare500() throws Exception {
     var r = send("GET", "/test/boom", null, "Cookie", "gh_access=" + auth.session(Role.VIEWER, false).accessToken());
 
