@@ -216,10 +216,8 @@ public final class OwnerOperations {
       if (r == null) {
         continue;
       }
-      if (filter.since() != null && r.time().isBefore(filter.since())) {
-        break; // the log is in time order
-      }
-      if ((filter.type() == null || r.type().equals(filter.type()))
+      if ((filter.since() == null || !r.time().isBefore(filter.since()))
+          && (filter.type() == null || r.type().equals(filter.type()))
           && (filter.actor() == null || r.actor().equals(filter.actor()))) {
         out.add(r);
       }

@@ -354,6 +354,31 @@ class OwnerRoutesDaemonTest {
   }
 
   @Test
+  void auditListing_filtersByTypeActorSinceAndLimit_newestFirst() throws Exception {
+    Instant start = clock.instant();
+    clock.advance(Duration.ofMinutes(1));
+    for (int i = 0; i < 3; i++) {
+      g.audit().record(new dev.gatehouse.audit.AuditEvent("test.one", "owner:ann", "t" + i, "ok", Map.of()));
+      g.audit().record(new dev.gatehouse.audit.AuditEvent("test.two", "owner:bob", "t" + i, "ok", Map.of()));
+    }
+    OwnerAuth.Tokens t = auth.session(Role.VIEWER, false);
+
+    JsonNode byType = JSON.readTree(bearer("GET", "/v1/owner/audit?type=test.one&limit=2", null, t).body());
+    JsonNode byActor = JSON.readTree(bearer("GET", "/v1/owner/audit?actor=owner%3Abob", null, t).body());
+    JsonNode since = JSON.readTree(bearer("GET", "/v1/owner/audit?since=" + start.plusSeconds(30), null, t).body());
+    var one = bearer("GET", "/v1/owner/audit/" + byType.path("entries").get(0).path("seq").asLong(), null, t);
+
+    assertThat(byType.path("entries")).hasSize(2);
+    assertThat(byType.path("entries").get(0).path("target").asText()).isEqualTo("t2");
+    assertThat(byType.path("entries").get(1).path("target").asText()).isEqualTo("t1");
+    assertThat(byActor.path("entries")).hasSize(3).allSatisfy(e -> assertThat(e.path("type").asText())
+        .isEqualTo("test.two"));
+    assertThat(since.path("entries")).hasSize(6);
+    assertThat(JSON.readTree(one.body()).path("line").asText()).contains("\"type\":\"test.one\"");
+    assertThat(bearer("GET", "/v1/owner/audit/99999", null, t).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void anUnexpectedFailure_isABare500() throws Exception {
     var r = send("GET", "/test/boom", null, "Cookie", "gh_access=" + auth.session(Role.VIEWER, false).accessToken());
 
