@@ -129,6 +129,10 @@ class ServeProcessIT {
     startServe();
     assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/health")).build(),
         HttpResponse.BodyHandlers.ofString()).body()).contains("\"status\":\"ok\"");
+    var owner = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/owner/status")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(owner.statusCode()).as("the owner API is served, behind its gate").isEqualTo(401);
+    assertThat(owner.headers().firstValue("WWW-Authenticate")).contains("Bearer");
     assertThat(call("svc.fast")).isEqualTo(200);
 
     writeCatalog("  fast: { path: /fast, colour: red }\n");
