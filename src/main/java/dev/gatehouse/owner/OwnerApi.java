@@ -198,8 +198,7 @@ public final class OwnerApi {
   }
 
   private Broker.Answer logout(OwnerSession session, Broker.Call call) {
-    String refresh = call.body().length == 0 ? null : optionalString(object(call, Set.of("refresh_token")),
-        "refresh_token");
+    String refresh = optionalString(object(call, Set.of("refresh_token")), "refresh_token");
     auth.logout(OwnerGate.bearer(call).orElse(null), refresh);
     return new Broker.Answer(204, OwnerAnswers.headers(), new byte[0]);
   }
@@ -224,8 +223,11 @@ public final class OwnerApi {
 
   // --- request parts ---
 
-  /** The body as one JSON object whose members are among {@code allowed}. */
+  /** The body as one JSON object whose members are among {@code allowed}; an empty body is {@code {}}. */
   static ObjectNode object(Broker.Call call, Set<String> allowed) {
+    if (call.body().length == 0) {
+      return JSON.createObjectNode();
+    }
     JsonNode n;
     try (JsonParser p = STRICT.createParser(call.body())) {
       n = JSON.readTree(p);

@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  *   <li>the session's role includes the route's (else 403), and a sensitive route's session
  *       proved a code within the last 5 minutes (else 403 saying how to re-authenticate).
  * </ul>
- * A handler's refusal ({@link OwnerProblem}, {@link BadInputException}, {@link RefusedException})
- * becomes a problem answer; any other failure a bare 500 that says nothing of its cause.
+ * A handler's refusal ({@link OwnerProblem}, {@link BadInputException}, a {@link RefusedException}
+ * about the item's state) becomes a problem answer; any other failure, a store's included, a
+ * bare 500 that says nothing of its cause.
  */
 public final class OwnerGate {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("gatehouse.owner");
@@ -100,9 +101,9 @@ public final class OwnerGate {
       p = op.problem();
     } else if (e instanceof BadInputException) {
       p = new Problem(Problem.Kind.BAD_REQUEST, e.getMessage()); // written for the person who sent it
-    } else if (e instanceof RefusedException || e instanceof NotConfiguredException) {
-      p = new Problem(Problem.Kind.CONFLICT, e.getMessage());
-    } else {
+    } else if ((e instanceof RefusedException || e instanceof NotConfiguredException) && e.getCause() == null) {
+      p = new Problem(Problem.Kind.CONFLICT, e.getMessage()); // the item's state, said for the person who asked
+    } else { // a store that failed (a RefusedException with a cause wraps one) or a defect: nothing of it is told
       LOG.warn("owner route {} {} failed: {}", route.method(), route.path(), e.getClass().getName());
       p = new Problem(Problem.Kind.INTERNAL, null);
     }

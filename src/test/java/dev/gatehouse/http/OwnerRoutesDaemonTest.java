@@ -432,6 +432,12 @@ class OwnerRoutesDaemonTest {
     assertThat(freshAdmin.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(freshAdmin.body()).path("status").asText()).isEqualTo("approved");
     assertThat(plain.statusCode()).isEqualTo(200);
+    var deny = bearer("POST", "/v1/owner/approvals/" + web.id() + "/deny", "", auth.session(Role.OPERATOR, false));
+    var again = bearer("POST", "/v1/owner/approvals/" + web.id() + "/deny", "", auth.session(Role.OPERATOR, false));
+    assertThat(JSON.readTree(deny.body()).path("status").asText()).as("an approved, unused one is taken back")
+        .isEqualTo("denied");
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(JSON.readTree(again.body()).path("detail").asText()).contains("denied already");
     String audit = AgentCalls.auditText(homeDir);
     assertThat(audit).containsPattern("\"type\":\"approval.approve\",\"actor\":\"owner:admin-user\",[^\\n]*"
         + "\"code\":\"owner-reauth\"");
