@@ -342,7 +342,7 @@ public final class Gatehouse implements AutoCloseable {
     dev.gatehouse.trust.TrustStore trust = trust();
     return new dev.gatehouse.owner.OwnerOperations(new dev.gatehouse.owner.OwnerOperations.Parts(vault, totp,
         approvals(trust, notifier), pairing(), trust, agents(), channels(), catalog, this::loadCatalog, audit,
-        home.file(AUDIT_DIR), users, clock));
+        home.file(AUDIT_DIR), seq -> dev.gatehouse.audit.InclusionEvidence.signed(auditLog(), seq), users, clock));
   }
 
   /**

@@ -381,6 +381,7 @@ public final class OwnerApi {
   private static ObjectNode entry(OwnerOperations.AuditEntry e) {
     ObjectNode n = record(e.record());
     n.put("line", e.line());
+    n.set("evidence", e.evidence().toJson());
     return n;
   }
 

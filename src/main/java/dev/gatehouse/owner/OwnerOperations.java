@@ -5,6 +5,7 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.audit.AuditRecord;
 import dev.gatehouse.audit.AuditVerifier;
 import dev.gatehouse.audit.Checkpoint;
+import dev.gatehouse.audit.InclusionEvidence;
 import dev.gatehouse.broker.Agent;
 import dev.gatehouse.broker.AgentRegistry;
 import dev.gatehouse.broker.Catalog;
@@ -49,6 +50,12 @@ public final class OwnerOperations {
   /** How an approval made under a recent re-auth records its verification. */
   public static final String VERIFIED_BY_REAUTH = "owner-reauth";
 
+  /** The inclusion evidence of one audit entry, against a signed checkpoint (the daemon signs one if needed). */
+  @FunctionalInterface
+  public interface EvidenceSource {
+    InclusionEvidence of(long seq) throws IOException;
+  }
+
   /** Reads {@code services/*.yaml} anew (for a reload). */
   @FunctionalInterface
   public interface CatalogSource {
@@ -58,7 +65,8 @@ public final class OwnerOperations {
   /** Where the operations find the home's stores; each is the one the daemon runs with. */
   public record Parts(Vault vault, TotpService totp, ActionApprovalsStore approvals, PairingStore pairing,
       TrustStore trust, AgentRegistry agents, AgentRegistry channels, AtomicReference<Catalog> catalog,
-      CatalogSource catalogSource, AuditLog audit, Path auditDir, OwnerUsers users, Clock clock) {
+      CatalogSource catalogSource, AuditLog audit, Path auditDir, EvidenceSource evidence, OwnerUsers users,
+      Clock clock) {
     public Parts {
       Objects.requireNonNull(vault);
       Objects.requireNonNull(totp);
@@ -71,6 +79,7 @@ public final class OwnerOperations {
       Objects.requireNonNull(catalogSource);
       Objects.requireNonNull(audit);
       Objects.requireNonNull(auditDir);
+      Objects.requireNonNull(evidence);
       Objects.requireNonNull(users);
       Objects.requireNonNull(clock);
     }
@@ -96,8 +105,11 @@ public final class OwnerOperations {
 
   public record ServiceInfo(String name, String baseUrl, List<ActionInfo> actions) {}
 
-  /** One audit entry: the parsed record and its stored line (what its leaf hash is computed over). */
-  public record AuditEntry(AuditRecord record, String line) {}
+  /**
+   * One audit entry: the parsed record, its stored line (what its leaf hash is computed over)
+   * and the evidence that it is in the log, for the browser to check against the checkpoint.
+   */
+  public record AuditEntry(AuditRecord record, String line, InclusionEvidence evidence) {}
 
   /** A filter of the audit listing; null fields match everything. */
   public record AuditFilter(String type, String actor, Instant since, int limit) {
@@ -225,7 +237,10 @@ public final class OwnerOperations {
     return out;
   }
 
-  /** Entry {@code seq}. Its inclusion evidence against the latest checkpoint is {@code audit/InclusionEvidence}'s (to come). */
+  /**
+   * Entry {@code seq} with its inclusion evidence ({@link InclusionEvidence}); a log that is
+   * not intact where the evidence is built is a 409 saying what is wrong.
+   */
   public AuditEntry auditEntry(long seq) {
     List<byte[]> lines = scan().lines();
     if (seq < 0 || seq >= lines.size()) {
@@ -236,7 +251,11 @@ public final class OwnerOperations {
     if (r == null) {
       throw new OwnerProblem(Problem.Kind.CONFLICT, "audit entry " + seq + " cannot be read; verify the log");
     }
-    return new AuditEntry(r, new String(line, StandardCharsets.US_ASCII));
+    try {
+      return new AuditEntry(r, new String(line, StandardCharsets.US_ASCII), p.evidence().of(seq));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The latest signed checkpoint's text, if there is one. */

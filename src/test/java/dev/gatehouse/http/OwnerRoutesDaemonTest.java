@@ -374,7 +374,12 @@ class OwnerRoutesDaemonTest {
     assertThat(byActor.path("entries")).hasSize(3).allSatisfy(e -> assertThat(e.path("type").asText())
         .isEqualTo("test.two"));
     assertThat(since.path("entries")).hasSize(6);
-    assertThat(JSON.readTree(one.body()).path("line").asText()).contains("\"type\":\"test.one\"");
+    JsonNode entry = JSON.readTree(one.body());
+    assertThat(entry.path("line").asText()).contains("\"type\":\"test.one\"");
+    assertThat(entry.path("evidence").path("entry").asText()).isEqualTo(entry.path("line").asText());
+    assertThat(entry.path("evidence").path("newer_than_checkpoint").asBoolean()).as("a checkpoint was signed for it")
+        .isFalse();
+    assertThat(entry.path("evidence").path("checkpoint").asText()).isNotEmpty();
     assertThat(bearer("GET", "/v1/owner/audit/99999", null, t).statusCode()).isEqualTo(404);
   }
 
