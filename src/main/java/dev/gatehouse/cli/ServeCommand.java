@@ -21,6 +21,7 @@ import dev.gatehouse.http.ServerTls;
 import dev.gatehouse.owner.OwnerApi;
 import dev.gatehouse.owner.OwnerGate;
 import dev.gatehouse.owner.OwnerOperations;
+import dev.gatehouse.owner.OwnerUsers;
 import java.util.List;
 import dev.gatehouse.store.AtomicFiles;
 import dev.gatehouse.vault.Credential;
@@ -84,8 +85,8 @@ final class ServeCommand extends HomeCommand {
     };
     Broker broker = g.broker(catalog, upstream);
     ChatGate gate = g.chatGate();
-    var accounts = new dev.gatehouse.owner.NoOwnerAccounts(); // until the accounts store is wired: no login succeeds
-    OwnerOperations ownerOps = g.ownerOperations(catalog, accounts);
+    var accounts = g.ownerAccounts();
+    OwnerOperations ownerOps = g.ownerOperations(catalog, OwnerUsers.of(accounts));
     ownerOps.verifyAudit(); // the overview shows whether the log was intact at start
     OwnerGate ownerGate = new OwnerGate(accounts, env().clock(), tls != null); // Secure cookies and HSTS under TLS
     Daemon daemon;

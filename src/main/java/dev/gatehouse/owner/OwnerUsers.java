@@ -18,6 +18,24 @@ public interface OwnerUsers {
   /** Removes {@code name}, ending its sessions; false if there is no such user. */
   boolean remove(String name, String actor);
 
+  /** The accounts of {@code accounts}, each with its TOTP lockout. */
+  static OwnerUsers of(OwnerAccounts accounts) {
+    return new OwnerUsers() {
+      public List<User> list() {
+        return accounts.list().stream().map(u -> new User(u.name(), u.role(), u.totpActive(),
+            Optional.ofNullable(accounts.totpStatus(u.name()).lockedUntil()))).toList();
+      }
+
+      public boolean remove(String name, String actor) {
+        if (accounts.find(name).isEmpty()) {
+          return false;
+        }
+        accounts.remove(name, actor);
+        return true;
+      }
+    };
+  }
+
   /** No accounts at all. */
   OwnerUsers NONE = new OwnerUsers() {
     public List<User> list() {
