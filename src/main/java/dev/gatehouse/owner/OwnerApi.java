@@ -126,64 +126,90 @@ public final class OwnerApi {
 
   // --- login, refresh, logout, reauth ---
 
-  /** {@code POST /v1/owner/login {"user","password","code"}}: a token pair, a generic 401, or 429 with Retry-After. */
-  public Broker.Answer login(Broker.Call call) {
+  /** The members of a login body; {@link #wipe} clears the password. */
+  record LoginBody(String user, char[] password, String code) {
+    void wipe() {
+      Arrays.fill(password, '\0');
+    }
+
+    @Override
+    public String toString() {
+      return "LoginBody[" + user + ", password and code redacted]";
+    }
+  }
+
+  /**
+   * {@code body} as {@code {"user","password","code"}}, each a string, nothing else, no key
+   * twice; the password read as {@code char[]} without a String of it.
+   *
+   * @throws OwnerProblem {@code bad-request} naming what is wrong
+   */
+  static LoginBody loginBody(byte[] body) {
     String user = null;
     String code = null;
     char[] password = null;
-    try {
-      try (JsonParser p = STRICT.createParser(call.body())) {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-          throw OwnerProblem.badRequest("the body is one JSON object: {\"user\",\"password\",\"code\"}");
+    boolean done = false;
+    try (JsonParser p = STRICT.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw OwnerProblem.badRequest("the body is one JSON object: {\"user\",\"password\",\"code\"}");
+      }
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String name = p.currentName();
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+          throw OwnerProblem.badRequest(Problem.printable(name, 32) + " must be a string");
         }
-        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-          String name = p.currentName();
-          if (p.nextToken() != JsonToken.VALUE_STRING) {
-            throw OwnerProblem.badRequest(Problem.printable(name, 32) + " must be a string");
-          }
-          switch (name) {
-            case "user" -> user = p.getText();
-            case "code" -> code = p.getText();
-            case "password" -> {
-              if (password != null) {
-                Arrays.fill(password, '\0');
-              }
-              password = Arrays.copyOfRange(p.getTextCharacters(), p.getTextOffset(),
-                  p.getTextOffset() + p.getTextLength());
-            }
-            default -> throw OwnerProblem.badRequest("unknown field '" + Problem.printable(name, 32) + "'");
-          }
+        switch (name) {
+          case "user" -> user = p.getText();
+          case "code" -> code = p.getText();
+          case "password" -> password = Arrays.copyOfRange(p.getTextCharacters(), p.getTextOffset(),
+              p.getTextOffset() + p.getTextLength()); // a second one is refused as a key twice
+          default -> throw OwnerProblem.badRequest("unknown field '" + Problem.printable(name, 32) + "'");
         }
-        if (p.nextToken() != null) {
-          throw OwnerProblem.badRequest("the body is one JSON object, with nothing after it");
-        }
-      } catch (IOException e) {
-        throw OwnerProblem.badRequest("the body is not one JSON object (a key twice, or not JSON)");
-      } finally {
-        Arrays.fill(call.body(), (byte) 0);
+      }
+      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw OwnerProblem.badRequest("the body is one JSON object, with nothing after it");
       }
       for (var missing : new Object[][] {{user, "user"}, {password, "password"}, {code, "code"}}) {
         if (missing[0] == null) {
           throw OwnerProblem.badRequest(missing[1] + " is missing");
         }
       }
-      OwnerAuth.LoginResult result = auth.login(user, password, code, call.remote());
-      if (result instanceof OwnerAuth.LoginResult.Granted g) {
-        return ok(tokens(g.tokens()));
-      }
-      Duration retry = ((OwnerAuth.LoginResult.Refused) result).retryAfter();
-      if (retry != null) {
-        return OwnerAnswers.with(OwnerAnswers.problem(new Problem(Problem.Kind.RATE_LIMITED,
-            "too many login attempts from this address")), "Retry-After", Long.toString(seconds(retry)));
-      }
-      return OwnerAnswers.problem(new Problem(Problem.Kind.LOGIN_REFUSED, null));
-    } catch (OwnerProblem e) {
-      return OwnerAnswers.problem(e.problem());
+      done = true;
+      return new LoginBody(user, password, code);
+    } catch (IOException e) {
+      throw OwnerProblem.badRequest("the body is not one JSON object (a key twice, or not JSON)");
     } finally {
-      if (password != null) {
+      if (!done && password != null) {
         Arrays.fill(password, '\0');
       }
     }
+  }
+
+  /** {@code POST /v1/owner/login {"user","password","code"}}: a token pair, a generic 401, or 429 with Retry-After. */
+  public Broker.Answer login(Broker.Call call) {
+    LoginBody body;
+    try {
+      body = loginBody(call.body());
+    } catch (OwnerProblem e) {
+      return OwnerAnswers.problem(e.problem());
+    } finally {
+      Arrays.fill(call.body(), (byte) 0); // the password's bytes
+    }
+    OwnerAuth.LoginResult result;
+    try {
+      result = auth.login(body.user(), body.password(), body.code(), call.remote());
+    } finally {
+      body.wipe();
+    }
+    if (result instanceof OwnerAuth.LoginResult.Granted g) {
+      return ok(tokens(g.tokens()));
+    }
+    Duration retry = ((OwnerAuth.LoginResult.Refused) result).retryAfter();
+    if (retry != null) {
+      return OwnerAnswers.with(OwnerAnswers.problem(new Problem(Problem.Kind.RATE_LIMITED,
+          "too many login attempts from this address")), "Retry-After", Long.toString(seconds(retry)));
+    }
+    return OwnerAnswers.problem(new Problem(Problem.Kind.LOGIN_REFUSED, null));
   }
 
   /** {@code POST /v1/owner/refresh {"refresh_token"}}: a new pair; the token given is spent. */
