@@ -125,6 +125,42 @@ class ServeProcessIT {
   }
 
   @Test
+  void ownerLogin_throughTheRealAccounts_thenTheOverviewShowsTheLogVerifiedAtStart() throws Exception {
+    String password = "owner-password-of-the-it";
+    byte[] totpKey;
+    try (var g = dev.gatehouse.Gatehouse.open(jar.home, java.time.Clock.systemUTC(), new java.security.SecureRandom());
+        var pw = new dev.gatehouse.vault.Credential.Password("serve-it-password".toCharArray())) {
+      g.unseal(pw);
+      var accounts = g.ownerAccounts();
+      accounts.add("olga", dev.gatehouse.owner.Role.OWNER, password.toCharArray(), "cli:test");
+      totpKey = accounts.beginTotp("olga", "cli:test").secret();
+      accounts.confirmTotp("olga", dev.gatehouse.otp.Hotp.totp(totpKey, Instant.now(),
+          dev.gatehouse.otp.TotpParameters.DEFAULT), "cli:test");
+    }
+    startServe();
+    // The confirmation spent this step's code: the next step's is within the one step of skew allowed.
+    String code = dev.gatehouse.otp.Hotp.totp(totpKey, Instant.now().plusSeconds(30),
+        dev.gatehouse.otp.TotpParameters.DEFAULT);
+    var login = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/owner/login"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"olga\",\"password\":\"" + password
+            + "\",\"code\":\"" + code + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+    String access = new com.fasterxml.jackson.databind.ObjectMapper().readTree(login.body()).path("access_token")
+        .asText();
+
+    var status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/owner/status"))
+        .header("Authorization", "Bearer " + access).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(status.statusCode()).isEqualTo(200);
+    var audit = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.body()).path("audit");
+    assertThat(audit.path("intact").asBoolean()).as(status.body()).isTrue();
+    assertThat(audit.path("entries").asLong()).isPositive();
+    assertThat(status.headers().firstValue("Content-Security-Policy")).isPresent();
+    assertThat(AgentCalls.auditText(jar.home)).contains("\"type\":\"owner.login\",\"actor\":\"owner:olga\"")
+        .doesNotContain(password).doesNotContain("\"" + code + "\"").doesNotContain(access);
+  }
+
+  @Test
   void reload_aBadCatalogIsNamedAndKeepsTheOld_aGoodOneIsTaken() throws Exception {
     startServe();
     assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/health")).build(),
