@@ -346,11 +346,17 @@ class OwnerRoutesDaemonTest {
 
   @Test
   void aBodyOverTheDaemonsLimit_isRefusedBeforeAnyHandler() throws Exception {
-    String big = "{\"user\":\"ann\",\"password\":\"" + "p".repeat(70 * 1024) + "\",\"code\":\"1\"}";
-    var r = send("POST", OwnerApi.LOGIN, big);
-
-    assertThat(r.statusCode()).isEqualTo(413);
-    assertThat(r.body()).doesNotContain("ppppp").doesNotContain("at io.helidon");
+    // Only the headers are sent: the server answers from Content-Length alone (a client still
+    // sending the body would race the server closing the connection).
+    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), daemon.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("POST " + OwnerApi.LOGIN + " HTTP/1.1\r\nHost: 127.0.0.1:" + daemon.port()
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + (70 * 1024) + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+      assertThat(status).startsWith("HTTP/1.1 413");
+    }
   }
 
   @Test
