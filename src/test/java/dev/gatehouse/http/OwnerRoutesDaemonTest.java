@@ -457,6 +457,26 @@ class OwnerRoutesDaemonTest {
   }
 
   @Test
+  void pairing_listedAndApprovedByAnOperator_andAChannelRevokedByAFreshAdmin() throws Exception {
+    var pairing = g.pairing();
+    String code = ((dev.gatehouse.chat.Pairing.Code) pairing.request("tg", "77", "Ann")).code();
+    g.channels().add("tg", List.of(), "test");
+    OwnerAuth.Tokens operator = auth.session(Role.OPERATOR, false);
+
+    JsonNode listed = JSON.readTree(bearer("GET", "/v1/owner/pairing", null, operator).body());
+    var approved = bearer("POST", "/v1/owner/pairing/" + code.toLowerCase() + "/approve", "", operator);
+    var revoke = bearer("POST", "/v1/owner/channels/tg/revoke", "", auth.session(Role.ADMIN, true));
+
+    assertThat(listed.path("pending").get(0).path("code").asText()).isEqualTo(code);
+    assertThat(approved.statusCode()).isEqualTo(200);
+    assertThat(pairing.isAllowed("tg", "77")).isTrue();
+    assertThat(revoke.statusCode()).isEqualTo(200);
+    assertThat(g.channels().find("tg")).isEmpty();
+    String audit = AgentCalls.auditText(homeDir);
+    assertThat(audit).contains("\"actor\":\"owner:operator-user\"").contains("\"actor\":\"owner:admin-user\"");
+  }
+
+  @Test
   void trustRaise_needsARecentReauth_aLoweringDoesNot() throws Exception {
     g.trust().set(Domain.WEB, Level.SUGGEST, "cli:test", "start at 2");
 
