@@ -396,6 +396,10 @@ public final class OwnerOperations {
     if (name == null || name.isBlank()) {
       throw OwnerProblem.badRequest("name the user to remove");
     }
+    if (name.equals(session.user())) { // the last owner could lock everyone out; the host's CLI still can
+      throw new OwnerProblem(Problem.Kind.CONFLICT, "you cannot remove yourself here; `gatehouse user remove "
+          + Problem.printable(name, 64) + "` on the host can");
+    }
     if (!p.users().remove(name, session.actor())) {
       throw OwnerProblem.noSuch("no user " + Problem.printable(name, 64));
     }

@@ -168,6 +168,7 @@ class OwnerAccountsDaemonTest {
     assertThat(as(bob, "GET", "/v1/owner/status", null).statusCode()).isEqualTo(200);
     var users = JSON.readTree(as(ann, "GET", "/v1/owner/users", null).body());
     assertThat(users.path("users").findValuesAsText("name")).containsExactly("ann", "bob");
+    assertThat(as(ann, "POST", "/v1/owner/users/ann/remove", "").statusCode()).as("not oneself").isEqualTo(409);
     assertThat(as(ann, "POST", "/v1/owner/users/bob/remove", "").statusCode()).isEqualTo(200);
     assertThat(as(bob, "GET", "/v1/owner/status", null).statusCode()).isEqualTo(401);
   }
