@@ -66,7 +66,8 @@ public final class Dashboard {
   static final Map<String, String> STATIC_TYPES = Map.of(
       "app.css", "text/css; charset=utf-8",
       "app.js", "text/javascript; charset=utf-8",
-      "proof.js", "text/javascript; charset=utf-8");
+      "proof.js", "text/javascript; charset=utf-8",
+      "icon.svg", "image/svg+xml");
 
   private final Console console;
   private final OwnerAuth auth;

@@ -26,6 +26,7 @@ import java.util.Optional;
 final class Pages {
   static final String APP_CSS = "/static/app.css";
   static final String APP_JS = "/static/app.js";
+  static final String ICON = "/static/icon.svg";
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
@@ -55,6 +56,7 @@ final class Pages {
         + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         + "<meta name=\"referrer\" content=\"no-referrer\">"
         + "<title>" + text(title) + " · Gatehouse</title>"
+        + "<link rel=\"icon\" href=\"" + ICON + "\" type=\"image/svg+xml\">"
         + "<link rel=\"stylesheet\" href=\"" + APP_CSS + "\">"
         + "<script type=\"module\" src=\"" + APP_JS + "\"></script></head>\n";
   }
