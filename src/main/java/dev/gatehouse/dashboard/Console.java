@@ -17,7 +17,10 @@ public interface Console {
   record Overview(boolean sealed, boolean auditIntact, Optional<Instant> auditVerifiedAt, long auditEntries,
       List<String> lockouts, int pendingApprovals, int pendingPairings) {}
 
-  /** A pending approval, and whether approving it takes a fresh TOTP code ({@code trust.approve_with_code}). */
+  /**
+   * A pending approval, and whether approving it needs a code ({@code trust.approve_with_code}):
+   * then the admin role and a code proved within the last 5 minutes (re-auth).
+   */
   record ApprovalItem(ActionApprovals.Approval approval, boolean needsCode) {}
 
   /** A pending pairing request; the code is what the owner approves it by. */
@@ -39,14 +42,21 @@ public interface Console {
 
   record ServiceItem(String name, String baseUrl, List<String> actions) {}
 
-  /** What a change gave: done, or refused with a message fit for the owner's eyes. */
-  record Outcome(boolean ok, String message) {
+  /**
+   * What a change gave: done, or refused with a message fit for the owner's eyes;
+   * {@code needsReauth} when it needs a code proved within the last 5 minutes first.
+   */
+  record Outcome(boolean ok, boolean needsReauth, String message) {
     static Outcome done(String message) {
-      return new Outcome(true, message);
+      return new Outcome(true, false, message);
     }
 
     static Outcome refused(String message) {
-      return new Outcome(false, message);
+      return new Outcome(false, false, message);
+    }
+
+    static Outcome reauth(String message) {
+      return new Outcome(false, true, message);
     }
   }
 
@@ -54,8 +64,7 @@ public interface Console {
 
   List<ApprovalItem> pendingApprovals();
 
-  /** Approves approval {@code id}; {@code code} is the fresh TOTP code a code-gated one needs (else null). */
-  Outcome approve(OwnerSession session, String id, String code);
+  Outcome approve(OwnerSession session, String id);
 
   Outcome deny(OwnerSession session, String id, String reason);
 

@@ -101,7 +101,7 @@ public final class Dashboard {
     r.add(page("GET", "/audit/entry", Role.VIEWER, false, this::auditEntry));
     r.add(page("GET", "/audit/evidence", Role.VIEWER, false, this::evidence));
     r.add(page("GET", "/trust", Role.VIEWER, false, this::trust));
-    r.add(page("POST", "/trust/set", Role.ADMIN, true, this::trustSet));
+    r.add(page("POST", "/trust/set", Role.ADMIN, false, this::trustSet)); // a raise needs re-auth: the operations say
     r.add(page("POST", "/trust/rollback", Role.ADMIN, true, this::trustRollback));
     r.add(page("GET", "/agents", Role.ADMIN, false, this::agents));
     r.add(page("GET", "/services", Role.VIEWER, false, this::services));
@@ -215,8 +215,8 @@ public final class Dashboard {
 
   private Broker.Answer approve(OwnerSession s, Broker.Call call) {
     Form f = Form.parse(call.body());
-    Console.Outcome o = console.approve(s, f.get("id").orElse(""), f.get("code").orElse(null));
-    return o.ok() ? redirect("/approvals?done=approved")
+    Console.Outcome o = console.approve(s, f.get("id").orElse(""));
+    return o.ok() ? redirect("/approvals?done=approved") : o.needsReauth() ? redirect("/reauth?next=%2Fapprovals")
         : html(409, pages.approvals(s, console.pendingApprovals(), o.message(), false));
   }
 
@@ -283,7 +283,8 @@ public final class Dashboard {
     }
     Console.Outcome o = Pages.levelName(level).isEmpty() ? Console.Outcome.refused("The level must be 0 to 4.")
         : console.setTrust(s, f.get("domain").orElse(""), level, f.get("reason").orElse(""));
-    return o.ok() ? redirect("/trust?done=changed") : html(409, trustPage(s, o.message(), false));
+    return o.ok() ? redirect("/trust?done=changed") : o.needsReauth() ? redirect("/reauth?next=%2Ftrust")
+        : html(409, trustPage(s, o.message(), false));
   }
 
   private Broker.Answer trustRollback(OwnerSession s, Broker.Call call) {
@@ -294,7 +295,8 @@ public final class Dashboard {
     } catch (NumberFormatException e) {
       o = Console.Outcome.refused("No such change.");
     }
-    return o.ok() ? redirect("/trust?done=rolled-back") : html(409, trustPage(s, o.message(), false));
+    return o.ok() ? redirect("/trust?done=rolled-back") : o.needsReauth() ? redirect("/reauth?next=%2Ftrust")
+        : html(409, trustPage(s, o.message(), false));
   }
 
   private Broker.Answer agents(OwnerSession s, Broker.Call call) {

@@ -173,7 +173,7 @@ final class Pages {
   // ---- approvals ----------------------------------------------------------------------
 
   String approvals(OwnerSession session, List<Console.ApprovalItem> items, String flash, boolean ok) {
-    boolean may = session.role().atLeast(Role.OPERATOR);
+    boolean fresh = session.recentlyReauthenticated(clock.instant());
     StringBuilder b = new StringBuilder();
     if (items.isEmpty()) {
       b.append("<p>No request is waiting for you.</p>");
@@ -192,21 +192,25 @@ final class Pages {
           .append("<dt>Asked</dt><dd>").append(time(a.created())).append(" (").append(text(age(a.created())))
           .append(")</dd><dt>Expires</dt><dd>").append(time(a.expires())).append("</dd>")
           .append("<dt>Id</dt><dd><code>").append(text(a.id())).append("</code></dd></dl>");
+      // a code-gated request needs an admin who proved a code within the last 5 minutes
+      Role needed = item.needsCode() ? Role.ADMIN : Role.OPERATOR;
       if (item.needsCode()) {
-        b.append("<p class=\"note\">Approving this needs a fresh code from your authenticator.</p>");
-      }
-      if (may) {
-        String cid = "code-" + text(a.id());
-        String rid = "reason-" + text(a.id());
-        b.append("<div class=\"actions\"><form method=\"post\" action=\"/approvals/approve\">").append(csrf(session))
-            .append(hidden("id", a.id()));
-        if (item.needsCode()) {
-          b.append("<label for=\"").append(cid).append("\">Code</label><input id=\"").append(cid)
-              .append("\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{6,8}\""
-                  + " required>");
+        b.append("<p class=\"note\">The ").append(text(a.domain().wire()))
+            .append(" domain needs a fresh code to approve (admin role).");
+        if (session.role().atLeast(Role.ADMIN) && !fresh) {
+          b.append(" <a href=\"/reauth?next=%2Fapprovals\">Confirm it is you</a> first.");
         }
-        b.append("<button type=\"submit\" class=\"approve\">Approve</button></form>")
-            .append("<form method=\"post\" action=\"/approvals/deny\">").append(csrf(session))
+        b.append("</p>");
+      }
+      if (session.role().atLeast(Role.OPERATOR)) {
+        String rid = "reason-" + text(a.id());
+        b.append("<div class=\"actions\">");
+        if (session.role().atLeast(needed)) {
+          b.append("<form method=\"post\" action=\"/approvals/approve\">").append(csrf(session))
+              .append(hidden("id", a.id()))
+              .append("<button type=\"submit\" class=\"approve\">Approve</button></form>");
+        }
+        b.append("<form method=\"post\" action=\"/approvals/deny\">").append(csrf(session))
             .append(hidden("id", a.id()))
             .append("<label for=\"").append(rid).append("\">Reason (optional)</label><input id=\"").append(rid)
             .append("\" name=\"reason\" maxlength=\"500\">")
@@ -292,11 +296,15 @@ final class Pages {
     b.append("<dt>Entry hash</dt><dd><code class=\"wrap\">").append(text(r.hash())).append("</code></dd></dl>")
         .append("<section class=\"proof\" aria-labelledby=\"proof-h\"><h2 id=\"proof-h\">Inclusion proof</h2>")
         .append("<p id=\"proof-status\" class=\"pending\" role=\"status\" aria-live=\"polite\" data-evidence=\"")
-        .append("/audit/evidence?seq=").append(r.seq()).append("\">Checking in this browser…</p>")
+        .append("/audit/evidence?seq=").append(r.seq()).append("\" data-seq=\"").append(r.seq())
+        .append("\">Checking in this browser…</p>")
         .append("<dl class=\"facts\"><dt>Checkpoint size</dt><dd id=\"proof-size\">–</dd>")
-        .append("<dt>Checkpoint root</dt><dd><code id=\"proof-root\" class=\"wrap\">–</code></dd></dl>")
+        .append("<dt>Checkpoint root</dt><dd><code id=\"proof-root\" class=\"wrap\">–</code></dd>")
+        .append("<dt>Signed by key</dt><dd><code id=\"proof-key\" class=\"wrap\">–</code></dd></dl>")
         .append("<p class=\"note\">This page's script recomputes the RFC 6962 inclusion proof of this entry and"
-            + " checks it against the latest signed checkpoint; the server gives the evidence, not the verdict.</p>")
+            + " checks it against the latest signed checkpoint and its signature; the server gives the evidence, not"
+            + " the verdict. The key is the log's own: compare it with <code>audit/signing-key.pub</code> in the"
+            + " home.</p>")
         .append("</section><p><a href=\"/audit\">Back to the audit log</a></p>");
     return layout(session, "Audit entry " + r.seq(), "/audit", null, true, b.toString());
   }

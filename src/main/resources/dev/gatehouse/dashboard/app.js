@@ -5,6 +5,7 @@
 async function checkProof(status) {
   const size = document.getElementById('proof-size');
   const root = document.getElementById('proof-root');
+  const key = document.getElementById('proof-key');
   const show = (ok, text) => {
     status.textContent = text;
     status.className = ok ? 'verified' : 'failed';
@@ -22,10 +23,14 @@ async function checkProof(status) {
     const evidence = await response.json();
     const { verifyEvidence } = await import('./proof.js');
     const result = await verifyEvidence(evidence);
-    if (result && result.ok) {
+    const expected = Number(status.dataset.seq);
+    if (result && result.ok && result.seq !== expected) {
+      show(false, 'NOT verified: the evidence is for entry ' + result.seq + ', not ' + expected + '.');
+    } else if (result && result.ok) {
       size.textContent = String(result.treeSize);
       root.textContent = String(result.root);
-      show(true, 'Verified: this entry is in the signed checkpoint of ' + result.treeSize + ' entries.');
+      if (key) key.textContent = result.keyName + ' ' + result.keyId;
+      show(true, 'Verified: entry ' + expected + ' is in the signed checkpoint of ' + result.treeSize + ' entries.');
     } else {
       show(false, 'NOT verified: ' + ((result && result.reason) || 'the proof does not hold') + '.');
     }

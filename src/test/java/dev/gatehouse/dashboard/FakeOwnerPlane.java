@@ -179,7 +179,7 @@ final class FakeOwnerPlane {
     }
 
     @Override
-    public Outcome approve(OwnerSession s, String id, String code) {
+    public Outcome approve(OwnerSession s, String id) {
       return decide(s, id, ActionApprovals.Status.APPROVED, "approve");
     }
 
