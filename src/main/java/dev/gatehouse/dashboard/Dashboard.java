@@ -4,6 +4,7 @@ import dev.gatehouse.audit.AuditRecord;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.http.Daemon;
 import dev.gatehouse.owner.OwnerAuth;
+import dev.gatehouse.owner.OwnerGate;
 import dev.gatehouse.owner.OwnerRoute;
 import dev.gatehouse.owner.OwnerSession;
 import dev.gatehouse.owner.Role;
@@ -11,7 +12,6 @@ import dev.gatehouse.owner.SessionCookies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -115,9 +114,9 @@ public final class Dashboard {
   /** The routes open to anyone: the login form and the static files. */
   public List<Daemon.Route> open() {
     return List.of(
-        new Daemon.Route("GET", "/login", null, this::loginForm),
-        new Daemon.Route("POST", "/login", null, this::login),
-        new Daemon.Route("GET", STATIC_PREFIX + "*", null, this::staticFile));
+        new Daemon.Route("GET", "/login", Daemon.Access.BROWSER, this::loginForm),
+        new Daemon.Route("POST", "/login", Daemon.Access.BROWSER, this::login),
+        new Daemon.Route("GET", STATIC_PREFIX + "*", Daemon.Access.BROWSER, this::staticFile));
   }
 
   private static OwnerRoute page(String method, String path, Role role, boolean sensitive, OwnerRoute.Handler h) {
@@ -139,7 +138,7 @@ public final class Dashboard {
     String next = safeNext(form.raw("next")).orElse(null);
     String token = newToken();
     String cookie = SessionCookies.set(LOGIN_COOKIE, token, LOGIN_FORM_TTL, tls);
-    Optional<String> sent = cookies(call).map(c -> c.get(LOGIN_COOKIE));
+    Optional<String> sent = SessionCookies.read(call.headers().get("cookie"), LOGIN_COOKIE);
     String field = form.raw(LOGIN_FIELD);
     if (sent.isEmpty() || field == null || !constantTimeEquals(sent.get(), field)) {
       return html(403, Pages.login(token, next, "This sign-in form has expired. Please sign in again."),
@@ -159,10 +158,9 @@ public final class Dashboard {
       case OwnerAuth.LoginResult.Granted g -> {
         Map<String, String> h = headers();
         h.put("Location", next == null ? "/" : next);
-        h.put("Set-Cookie", String.join("\n",
-            SessionCookies.set(SessionCookies.ACCESS, g.tokens().accessToken(), OwnerAuth.ACCESS_TTL, tls),
-            SessionCookies.set(SessionCookies.REFRESH, g.tokens().refreshToken(), OwnerAuth.REFRESH_ABSOLUTE, tls),
-            SessionCookies.clear(LOGIN_COOKIE, tls)));
+        List<String> cookies = new ArrayList<>(OwnerGate.sessionCookies(g.tokens(), tls));
+        cookies.add(SessionCookies.clear(LOGIN_COOKIE, tls));
+        h.put("Set-Cookie", SessionCookies.join(cookies));
         yield new Broker.Answer(303, h, new byte[0]);
       }
       case OwnerAuth.LoginResult.Refused r when r.retryAfter() != null -> {
@@ -179,12 +177,13 @@ public final class Dashboard {
   }
 
   private Broker.Answer logout(OwnerSession session, Broker.Call call) {
-    Map<String, String> c = cookies(call).orElse(Map.of());
-    auth.logout(c.get(SessionCookies.ACCESS), c.get(SessionCookies.REFRESH));
+    String cookie = call.headers().get("cookie");
+    auth.logout(SessionCookies.read(cookie, SessionCookies.ACCESS).orElse(null),
+        SessionCookies.read(cookie, SessionCookies.REFRESH).orElse(null));
     Map<String, String> h = headers();
     h.put("Location", "/login");
-    h.put("Set-Cookie", String.join("\n", SessionCookies.clear(SessionCookies.ACCESS, tls),
-        SessionCookies.clear(SessionCookies.REFRESH, tls)));
+    h.put("Set-Cookie", SessionCookies.join(List.of(SessionCookies.clear(SessionCookies.ACCESS, tls),
+        SessionCookies.clear(SessionCookies.REFRESH, tls))));
     return new Broker.Answer(303, h, new byte[0]);
   }
 
@@ -357,40 +356,10 @@ public final class Dashboard {
     }
   }
 
-  /**
-   * {@code next} if it is a path on this site: starts with one {@code /}, not {@code //} or
-   * {@code /\} (which a browser reads as another host), printable ASCII only, not the login page.
-   */
+  /** {@code next} if it is a path on this site (the gate's one rule) and not the login page itself. */
   static Optional<String> safeNext(String next) {
-    if (next == null || next.isEmpty() || next.length() > 512 || next.charAt(0) != '/') {
-      return Optional.empty();
-    }
-    if (next.startsWith("//") || next.startsWith("/\\") || next.startsWith("/login")) {
-      return Optional.empty();
-    }
-    for (int i = 0; i < next.length(); i++) {
-      char c = next.charAt(i);
-      if (c <= 0x20 || c >= 0x7f || c == '\\') {
-        return Optional.empty();
-      }
-    }
-    return Optional.of(next);
-  }
-
-  /** The request's cookies by name (the first of a repeated name counts); empty if it sent none. */
-  static Optional<Map<String, String>> cookies(Broker.Call call) {
-    String header = call.headers().get("cookie");
-    if (header == null) {
-      return Optional.empty();
-    }
-    Map<String, String> out = new HashMap<>();
-    for (String part : header.split("[;,]")) {
-      int eq = part.indexOf('=');
-      if (eq > 0) {
-        out.putIfAbsent(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
-      }
-    }
-    return Optional.of(out);
+    String safe = OwnerGate.safeNext(next);
+    return safe.equals("/") && !"/".equals(next) || safe.startsWith("/login") ? Optional.empty() : Optional.of(safe);
   }
 
   private String newToken() {
@@ -428,8 +397,4 @@ public final class Dashboard {
     return new Broker.Answer(303, h, new byte[0]);
   }
 
-  /** The login page's address that comes back to {@code path} after signing in. */
-  public static String loginFor(String path) {
-    return safeNext(path).map(p -> "/login?next=" + URLEncoder.encode(p, StandardCharsets.UTF_8)).orElse("/login");
-  }
 }

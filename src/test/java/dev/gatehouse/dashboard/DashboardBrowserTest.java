@@ -43,8 +43,7 @@ class DashboardBrowserTest {
     console.add("DENYME", "claude", "qbit.api", Domain.INTEGRATIONS, "POST http://127.0.0.1:8080/api/v2/torrents/add");
     console.agentName = "<img src=x onerror=alert(1)>";
     Dashboard dashboard = new Dashboard(console, auth, clock, new SecureRandom(), false);
-    List<Daemon.Route> routes = new ArrayList<>(dashboard.open());
-    routes.addAll(FakeOwnerPlane.gate(dashboard.pages(), auth, clock));
+    List<Daemon.Route> routes = FakeOwnerPlane.routes(dashboard, auth, clock);
 
     try (Daemon daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 1 << 20, routes)) {
       JsonNode out = drive("http://127.0.0.1:" + daemon.port(), List.of("000000", FakeOwnerPlane.CODE));

@@ -1,13 +1,12 @@
 package dev.gatehouse.dashboard;
 
 import dev.gatehouse.audit.AuditRecord;
-import dev.gatehouse.broker.Broker;
 import dev.gatehouse.http.Daemon;
 import dev.gatehouse.owner.OwnerAuth;
+import dev.gatehouse.owner.OwnerGate;
 import dev.gatehouse.owner.OwnerRoute;
 import dev.gatehouse.owner.OwnerSession;
 import dev.gatehouse.owner.Role;
-import dev.gatehouse.owner.SessionCookies;
 import dev.gatehouse.trust.ActionApprovals;
 import dev.gatehouse.trust.Domain;
 import java.time.Clock;
@@ -24,8 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Stand-ins for the owner plane around the dashboard, for tests of the pages alone: one
- * account, an in-memory console, and a minimal page gate (cookie session, CSRF on POST, role,
- * re-auth) with the contract the real owner gate keeps.
+ * account and an in-memory console; the pages sit behind the real owner gate.
  */
 final class FakeOwnerPlane {
   static final String USER = "alice";
@@ -91,39 +89,15 @@ final class FakeOwnerPlane {
     }
   }
 
-  /** The page gate: what the owner gate does for {@code page} routes, reduced to the contract. */
-  static List<Daemon.Route> gate(List<OwnerRoute> pages, OwnerAuth auth, Clock clock) {
-    List<Daemon.Route> out = new ArrayList<>();
-    for (OwnerRoute r : pages) {
-      out.add(new Daemon.Route(r.method(), r.path(), null, call -> {
-        Map<String, String> cookies = Dashboard.cookies(call).orElse(Map.of());
-        Optional<OwnerSession> s = auth.authenticate(cookies.get(SessionCookies.ACCESS));
-        if (s.isEmpty()) {
-          return answer(303, "Location", Dashboard.loginFor(call.path()));
-        }
-        if (call.method().equals("POST")) {
-          String csrf = Form.parse(call.body()).raw(SessionCookies.CSRF_FIELD);
-          if (!s.get().csrfToken().equals(csrf)) {
-            return answer(403, "Content-Type", "text/plain");
-          }
-        }
-        if (!s.get().role().atLeast(r.role())) {
-          return answer(403, "Content-Type", "text/plain");
-        }
-        if (r.sensitive() && !s.get().recentlyReauthenticated(clock.instant())) {
-          return answer(303, "Location", "/reauth");
-        }
-        return r.handler().handle(s.get(), call);
-      }));
+  /** The dashboard's pages behind the real owner gate, and its open routes, as the daemon's table holds them. */
+  static List<Daemon.Route> routes(Dashboard dashboard, OwnerAuth auth, Clock clock) {
+    OwnerGate gate = new OwnerGate(auth, clock, false);
+    List<Daemon.Route> out = new ArrayList<>(dashboard.open());
+    for (OwnerRoute r : dashboard.pages()) {
+      out.add(new Daemon.Route(r.method(), r.path(), new Daemon.Access.Owner(r.role(), r.sensitive(), r.page()),
+          call -> gate.handle(r, call)));
     }
     return out;
-  }
-
-  private static Broker.Answer answer(int status, String header, String value) {
-    Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    h.putAll(Dashboard.SECURITY_HEADERS);
-    h.put(header, value);
-    return new Broker.Answer(status, h, new byte[0]);
   }
 
   /** An in-memory console: two pending approvals, an audit list that approvals and denials append to. */
