@@ -17,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -34,16 +33,11 @@ public final class OperationsConsole implements Console {
   }
 
   private final OwnerOperations ops;
-  private final Predicate<ActionApprovals.Approval> needsCode;
   private final Evidence evidence;
 
-  /**
-   * @param needsCode whether approving an approval needs a code ({@code trust.approve_with_code})
-   * @param evidence the entry's evidence; the daemon signs a checkpoint first when none covers it
-   */
-  public OperationsConsole(OwnerOperations ops, Predicate<ActionApprovals.Approval> needsCode, Evidence evidence) {
+  /** @param evidence the entry's evidence; the daemon signs a checkpoint first when none covers it */
+  public OperationsConsole(OwnerOperations ops, Evidence evidence) {
     this.ops = Objects.requireNonNull(ops);
-    this.needsCode = Objects.requireNonNull(needsCode);
     this.evidence = Objects.requireNonNull(evidence);
   }
 
@@ -59,7 +53,7 @@ public final class OperationsConsole implements Console {
   @Override
   public List<ApprovalItem> pendingApprovals() {
     return ops.approvals().stream().filter(a -> a.status() == ActionApprovals.Status.PENDING)
-        .map(a -> new ApprovalItem(a, needsCode.test(a))).toList();
+        .map(a -> new ApprovalItem(a, ops.needsCode(a))).toList();
   }
 
   @Override

@@ -186,6 +186,11 @@ public final class OwnerOperations {
     return ((ActionApprovalsStore.Done) done).approval(); // no code given: only Done can come back
   }
 
+  /** Whether approving {@code a} needs a code ({@code trust.approve_with_code}): then admin and a recent re-auth. */
+  public boolean needsCode(Approval a) {
+    return p.approvals().needsCode(a);
+  }
+
   public Approval deny(OwnerSession session, String id, String reason) {
     return p.approvals().deny(approval(id).id(), session.actor(), reason);
   }
