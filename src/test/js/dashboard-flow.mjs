@@ -12,7 +12,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const input = JSON.parse(readFileSync(process.env.GATEHOUSE_BROWSER_INPUT, 'utf8'));
-const require = createRequire(path.join(path.resolve('target/npm'), 'package.json'));
+const require = createRequire(path.join(path.resolve(process.env.GATEHOUSE_NPM_PREFIX || 'target/npm'), 'package.json'));
 const { chromium } = require('playwright-core');
 
 const out = { steps: [], problems: [], proof: null };

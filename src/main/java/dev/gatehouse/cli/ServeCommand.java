@@ -89,6 +89,9 @@ final class ServeCommand extends HomeCommand {
     OwnerOperations ownerOps = g.ownerOperations(catalog, OwnerUsers.of(accounts));
     ownerOps.verifyAudit(); // the overview shows whether the log was intact at start
     OwnerGate ownerGate = new OwnerGate(accounts, env().clock(), tls != null); // Secure cookies and HSTS under TLS
+    var dashboard = new dev.gatehouse.dashboard.Dashboard(new dev.gatehouse.dashboard.OperationsConsole(ownerOps,
+        seq -> dev.gatehouse.audit.InclusionEvidence.signed(g.auditLog(), seq)), accounts, env().clock(),
+        new java.security.SecureRandom(), tls != null);
     Daemon daemon;
     try {
       daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccount,
@@ -96,7 +99,8 @@ final class ServeCommand extends HomeCommand {
           new GateEndpoint(g.authenticator(), gate, g.audit()),
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount()),
-          new Daemon.OwnerPlane(ownerGate, new OwnerApi(accounts, ownerOps, env().clock()), List.of(), List.of())));
+          new Daemon.OwnerPlane(ownerGate, new OwnerApi(accounts, ownerOps, env().clock()), dashboard.pages(),
+              dashboard.open())));
     } catch (BadInputException e) {
       stopTelling.run();
       throw e;
