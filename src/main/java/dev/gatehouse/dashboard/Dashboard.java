@@ -86,11 +86,15 @@ public final class Dashboard {
 
   // ---- the routes ---------------------------------------------------------------------
 
-  /** The dashboard's pages, each with its least role; the gate enforces all of it. */
+  /**
+   * The dashboard's pages, each with its least role, the same as the owner API's route over the
+   * same operation (docs/owner-api.md): a page never shows a role more than the API would. The
+   * gate enforces all of it.
+   */
   public List<OwnerRoute> pages() {
     List<OwnerRoute> r = new ArrayList<>();
     r.add(page("GET", "/", Role.VIEWER, false, this::overview));
-    r.add(page("GET", "/approvals", Role.VIEWER, false, this::approvals));
+    r.add(page("GET", "/approvals", Role.OPERATOR, false, this::approvals));
     r.add(page("POST", "/approvals/approve", Role.OPERATOR, false, this::approve));
     r.add(page("POST", "/approvals/deny", Role.OPERATOR, false, this::deny));
     r.add(page("GET", "/pairing", Role.OPERATOR, false, this::pairing));
@@ -103,7 +107,7 @@ public final class Dashboard {
     r.add(page("POST", "/trust/set", Role.ADMIN, false, this::trustSet)); // a raise needs re-auth: the operations say
     r.add(page("POST", "/trust/rollback", Role.ADMIN, true, this::trustRollback));
     r.add(page("GET", "/agents", Role.ADMIN, false, this::agents));
-    r.add(page("GET", "/services", Role.VIEWER, false, this::services));
+    r.add(page("GET", "/services", Role.ADMIN, false, this::services));
     r.add(page("GET", "/vault", Role.ADMIN, false, this::vault));
     r.add(page("GET", "/reauth", Role.VIEWER, false, this::reauthForm));
     r.add(page("POST", "/reauth", Role.VIEWER, false, this::reauth));

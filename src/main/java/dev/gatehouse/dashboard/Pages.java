@@ -35,12 +35,12 @@ final class Pages {
 
   static final List<Nav> NAV = List.of(
       new Nav("/", "Overview", Role.VIEWER),
-      new Nav("/approvals", "Approvals", Role.VIEWER),
+      new Nav("/approvals", "Approvals", Role.OPERATOR),
       new Nav("/pairing", "Pairing", Role.OPERATOR),
       new Nav("/audit", "Audit", Role.VIEWER),
       new Nav("/trust", "Trust", Role.VIEWER),
       new Nav("/agents", "Agents", Role.ADMIN),
-      new Nav("/services", "Services", Role.VIEWER),
+      new Nav("/services", "Services", Role.ADMIN),
       new Nav("/vault", "Vault", Role.ADMIN));
 
   private final Clock clock;
@@ -154,10 +154,11 @@ final class Pages {
         .append(o.auditVerifiedAt().map(t -> time(t) + " (" + text(age(t)) + ")").orElse("never"))
         .append("</dd>");
     b.append("<dt>Audit entries</dt><dd>").append(o.auditEntries()).append("</dd>");
-    b.append("<dt>Pending approvals</dt><dd><a href=\"/approvals\">").append(o.pendingApprovals()).append("</a></dd>");
-    b.append("<dt>Pending pairings</dt><dd>")
-        .append(session.role().atLeast(Role.OPERATOR)
-            ? "<a href=\"/pairing\">" + o.pendingPairings() + "</a>" : String.valueOf(o.pendingPairings()))
+    boolean operator = session.role().atLeast(Role.OPERATOR);
+    b.append("<dt>Pending approvals</dt><dd>")
+        .append(operator ? "<a href=\"/approvals\">" + o.pendingApprovals() + "</a>" : String.valueOf(o.pendingApprovals()))
+        .append("</dd><dt>Pending pairings</dt><dd>")
+        .append(operator ? "<a href=\"/pairing\">" + o.pendingPairings() + "</a>" : String.valueOf(o.pendingPairings()))
         .append("</dd>");
     b.append("<dt>Lockouts</dt><dd>")
         .append(o.lockouts().isEmpty() ? "none" : "<span class=\"bad\">" + text(String.join(", ", o.lockouts())) + "</span>")
@@ -318,8 +319,8 @@ final class Pages {
     boolean may = session.role().atLeast(Role.ADMIN);
     StringBuilder b = new StringBuilder();
     if (may && !reauthFresh) {
-      b.append("<p class=\"note\">Changing a level needs a fresh code: <a href=\"/reauth?next=%2Ftrust\">confirm"
-          + " it is you</a> first.</p>");
+      b.append("<p class=\"note\">Raising a level or rolling back a change needs a fresh code:"
+          + " <a href=\"/reauth?next=%2Ftrust\">confirm it is you</a> first.</p>");
     }
     b.append("<div class=\"scroll\"><table><caption>Levels per domain</caption><thead><tr>"
         + "<th scope=\"col\">Domain</th><th scope=\"col\">Level</th><th scope=\"col\">Changed</th>")
@@ -353,13 +354,13 @@ final class Pages {
       b.append("<div class=\"scroll\"><table><caption>Newest first</caption><thead><tr><th scope=\"col\">#</th>"
           + "<th scope=\"col\">Time</th><th scope=\"col\">Domain</th><th scope=\"col\">From</th>"
           + "<th scope=\"col\">To</th><th scope=\"col\">Who</th><th scope=\"col\">Reason</th>")
-          .append(may ? "<th scope=\"col\">Undo</th>" : "").append("</tr></thead><tbody>");
+          .append(may && reauthFresh ? "<th scope=\"col\">Undo</th>" : "").append("</tr></thead><tbody>");
       for (Console.TrustChange c : history) {
         b.append("<tr><td>").append(c.id()).append("</td><td>").append(time(c.time())).append("</td><td>")
             .append(text(c.domain())).append("</td><td>").append(text(c.from())).append("</td><td>")
             .append(text(c.to())).append("</td><td>").append(text(c.who())).append("</td><td>")
             .append(text(c.reason())).append("</td>");
-        if (may) {
+        if (may && reauthFresh) { // a rollback is sensitive: without a fresh code the gate refuses it
           b.append("<td><form method=\"post\" action=\"/trust/rollback\">").append(csrf(session))
               .append(hidden("id", c.id())).append("<button type=\"submit\" aria-label=\"Roll back change ")
               .append(c.id()).append("\">Roll back</button></form></td>");

@@ -141,10 +141,20 @@ class DashboardPagesTest {
   void viewer_seesNoControlItMayNotUse() {
     plant();
     Map<String, String> pages = everyPage(Role.VIEWER);
-    assertThat(pages).doesNotContainKeys("/pairing", "/agents", "/vault");
-    assertThat(pages.get("/approvals")).doesNotContain(">Approve</button>").doesNotContain(">Deny</button>");
+    assertThat(pages).doesNotContainKeys("/approvals", "/pairing", "/agents", "/services", "/vault");
     assertThat(pages.get("/trust")).doesNotContain("/trust/set").doesNotContain("/trust/rollback");
-    assertThat(pages.get("/")).doesNotContain("href=\"/vault\"").doesNotContain("href=\"/agents\"");
+    for (String hidden : List.of("/approvals", "/pairing", "/agents", "/services", "/vault")) {
+      assertThat(pages.get("/")).doesNotContain("href=\"" + hidden + "\"");
+    }
+  }
+
+  @Test
+  void trustRollback_isOfferedOnlyWithAFreshCode() {
+    plant();
+    assertThat(everyPage(Role.ADMIN).get("/trust")).contains("/trust/rollback").doesNotContain("confirm it is you");
+    clock.advance(Duration.ofMinutes(5)); // the session's code is now 6 minutes old
+    assertThat(everyPage(Role.ADMIN).get("/trust")).doesNotContain("/trust/rollback").contains("confirm it is you")
+        .contains("/trust/set");
   }
 
   @Test
