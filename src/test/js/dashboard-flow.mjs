@@ -64,14 +64,22 @@ try {
   out.loginUrl = new URL(page.url()).pathname + new URL(page.url()).search;
   await shot(page, 'login');
 
-  // 2. Sign in: fields found by their accessible names (DESIGN §11).
+  // 2. Sign in from the keyboard alone: Tab reaches the fields in order, each is the one
+  // its accessible name (DESIGN §11) names, and Enter submits.
   let signedIn = false;
+  out.keyboard = true;
   for (const code of input.codes) {
-    await page.getByLabel('User', { exact: true }).fill(input.user);
-    await page.getByLabel('Password', { exact: true }).fill(input.password);
-    await page.getByLabel('Code', { exact: true }).fill(code);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForLoadState('load');
+    for (const [name, value] of [['User', input.user], ['Password', input.password], ['Code', code]]) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+      const expected = await page.getByLabel(name, { exact: true }).getAttribute('id');
+      if (focused !== expected) out.keyboard = false;
+      await page.keyboard.type(value);
+    }
+    await page.keyboard.press('Tab');
+    const onButton = await page.evaluate(() => document.activeElement && document.activeElement.textContent);
+    if (onButton !== 'Sign in') out.keyboard = false;
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     if (!new URL(page.url()).pathname.startsWith('/login')) {
       signedIn = true;
       break;
@@ -158,6 +166,22 @@ try {
   await page.goto(input.base + '/');
   out.afterLogout = new URL(page.url()).pathname;
   step('signed-out');
+
+  // 9. The detector detects: an inline script added to the page must be refused by the CSP
+  // and reported here (so an empty list of problems means something).
+  if (input.cspProbe) {
+    const before = out.problems.length;
+    const refused = page.waitForEvent('console', { predicate: (m) => /Content Security Policy/i.test(m.text()),
+      timeout: 10000 }).catch(() => null);
+    await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true;';
+      document.body.appendChild(s);
+    });
+    await refused;
+    out.inlineRan = await page.evaluate(() => window.__inlineRan === true);
+    out.cspProbe = out.problems.splice(before);
+  }
 } catch (e) {
   out.error = String(e && e.stack ? e.stack : e);
 } finally {

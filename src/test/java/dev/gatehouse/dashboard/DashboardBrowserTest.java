@@ -69,6 +69,10 @@ class DashboardBrowserTest {
       assertThat(out.path("proof").path("text").asText()).startsWith("NOT verified");
       assertThat(out.path("phoneOverflow").asBoolean()).as("overview wider than a phone").isFalse();
       assertThat(out.path("afterLogout").asText()).isEqualTo("/login");
+      assertThat(out.path("keyboard").asBoolean()).as("signed in with Tab, typing and Enter").isTrue();
+      // the probe: an inline script added to a page is refused, and the refusal is reported
+      assertThat(out.path("inlineRan").asBoolean()).isFalse();
+      assertThat(out.path("cspProbe").toString()).contains("Content Security Policy");
       assertThat(auth.attempts).hasSize(2);
     }
   }
@@ -78,7 +82,7 @@ class DashboardBrowserTest {
     Files.createFile(input, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     new ObjectMapper().writeValue(input.toFile(), Map.of("base", base, "user", FakeOwnerPlane.USER, "password",
         FakeOwnerPlane.PASSWORD, "codes", codes, "approve", "APPROVEME", "deny", "DENYME", "chromium",
-        BrowserLibrary.CHROMIUM, "screenshots", ""));
+        BrowserLibrary.CHROMIUM, "screenshots", "", "cspProbe", true));
     Processes.Output r = BrowserLibrary.run("dashboard-flow.mjs", input, Duration.ofMinutes(3));
     assertThat(r.exit()).as("node exit; stderr: %s", r.err()).isZero();
     return new ObjectMapper().readTree(r.out().lines().reduce((a, b) -> b).orElse("{}"));

@@ -111,6 +111,7 @@ class DashboardOwnerFlowTest {
         assertThat(proof.path("root").asText()).matches("[A-Za-z0-9+/]{43}=");
         assertThat(out.path("phoneOverflow").asBoolean()).as("overview wider than a phone").isFalse();
         assertThat(out.path("afterLogout").asText()).isEqualTo("/login");
+        assertThat(out.path("keyboard").asBoolean()).as("signed in with Tab, typing and Enter").isTrue();
 
         assertThat(approvals.find(toApprove).orElseThrow().status()).isEqualTo(ActionApprovals.Status.APPROVED);
         assertThat(approvals.find(toDeny).orElseThrow().status()).isEqualTo(ActionApprovals.Status.DENIED);
