@@ -92,6 +92,10 @@ try {
 
   await page.goto(input.base + '/');
   await expectHeading(page, 'Overview');
+  await page.getByRole('button', { name: 'Verify the audit log now', exact: true }).click();
+  await page.waitForLoadState('load');
+  out.verifyNow = await page.getByRole('status').first().innerText();
+  out.auditState = await page.locator('dt:text-is("Audit log") + dd').innerText();
   await shot(page, 'overview');
 
   // 3. Approve one request by its button's accessible name, within that request's card.

@@ -62,6 +62,9 @@ public interface Console {
 
   Overview overview();
 
+  /** Verifies the whole audit log now (hashes, chain, latest checkpoint); the overview then shows the result. */
+  void verifyAudit();
+
   List<ApprovalItem> pendingApprovals();
 
   Outcome approve(OwnerSession session, String id);

@@ -100,6 +100,7 @@ public final class Dashboard {
     r.add(page("GET", "/pairing", Role.OPERATOR, false, this::pairing));
     r.add(page("POST", "/pairing/approve", Role.OPERATOR, false, this::pairingApprove));
     r.add(page("POST", "/pairing/deny", Role.OPERATOR, false, this::pairingDeny));
+    r.add(page("POST", "/audit/verify", Role.VIEWER, false, this::verifyAudit));
     r.add(page("GET", "/audit", Role.VIEWER, false, this::audit));
     r.add(page("GET", "/audit/entry", Role.VIEWER, false, this::auditEntry));
     r.add(page("GET", "/audit/evidence", Role.VIEWER, false, this::evidence));
@@ -210,6 +211,11 @@ public final class Dashboard {
 
   private Broker.Answer overview(OwnerSession s, Broker.Call call) {
     return html(200, pages.overview(s, console.overview(), done(call), true));
+  }
+
+  private Broker.Answer verifyAudit(OwnerSession s, Broker.Call call) {
+    console.verifyAudit();
+    return redirect("/?done=verified");
   }
 
   private Broker.Answer approvals(OwnerSession s, Broker.Call call) {
@@ -341,6 +347,7 @@ public final class Dashboard {
 
   /** The fixed texts a redirect after a change may show; a query parameter only picks one. */
   private static final Map<String, String> DONE = Map.of(
+      "verified", "The audit log was verified just now.",
       "approved", "Approved: the agent may now send its request once.",
       "denied", "Denied.",
       "paired", "Paired: the sender may now write to the agent.",

@@ -51,6 +51,11 @@ public final class OperationsConsole implements Console {
   }
 
   @Override
+  public void verifyAudit() {
+    ops.verifyAudit();
+  }
+
+  @Override
   public List<ApprovalItem> pendingApprovals() {
     return ops.approvals().stream().filter(a -> a.status() == ActionApprovals.Status.PENDING)
         .map(a -> new ApprovalItem(a, ops.needsCode(a))).toList();

@@ -162,7 +162,9 @@ final class Pages {
         .append("</dd>");
     b.append("<dt>Lockouts</dt><dd>")
         .append(o.lockouts().isEmpty() ? "none" : "<span class=\"bad\">" + text(String.join(", ", o.lockouts())) + "</span>")
-        .append("</dd></dl>");
+        .append("</dd></dl>")
+        .append("<form method=\"post\" action=\"/audit/verify\">").append(csrf(session))
+        .append("<button type=\"submit\">Verify the audit log now</button></form>");
     return layout(session, "Overview", "/", flash, ok, b.toString());
   }
 

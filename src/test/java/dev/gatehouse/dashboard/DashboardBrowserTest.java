@@ -57,6 +57,7 @@ class DashboardBrowserTest {
       assertThat(problems).as("console errors, failed subresources and CSP violations").isEmpty();
       assertThat(out.path("loginUrl").asText()).isEqualTo("/login?next=%2Fapprovals");
       assertThat(out.path("afterLogin").asText()).isEqualTo("/approvals");
+      assertThat(console.verified).isEqualTo(1);
       assertThat(out.path("afterApprove").asText()).startsWith("Approved");
       assertThat(out.path("afterDeny").asText()).startsWith("Denied");
       assertThat(out.path("remainingApprove").asInt()).isZero();

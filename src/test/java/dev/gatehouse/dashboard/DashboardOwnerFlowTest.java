@@ -102,6 +102,8 @@ class DashboardOwnerFlowTest {
         assertThat(out.path("error").asText(null)).as("script error").isNull();
         assertThat(out.path("problems")).as("console errors, failed subresources, CSP violations").isEmpty();
         assertThat(out.path("afterLogin").asText()).isEqualTo("/approvals");
+        assertThat(out.path("verifyNow").asText()).startsWith("The audit log was verified just now");
+        assertThat(out.path("auditState").asText()).isEqualTo("intact");
         JsonNode proof = out.path("proof");
         assertThat(proof.path("result").asText()).as(proof.toString()).isEqualTo("verified");
         assertThat(proof.path("type").asText()).isEqualTo("approval.approve");

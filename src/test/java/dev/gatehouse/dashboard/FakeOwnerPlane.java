@@ -134,6 +134,13 @@ final class FakeOwnerPlane {
           pendingApprovals().size(), pairings.size());
     }
 
+    volatile int verified;
+
+    @Override
+    public void verifyAudit() {
+      verified++;
+    }
+
     @Override
     public List<ApprovalItem> pendingApprovals() {
       return approvals.values().stream().filter(a -> a.status() == ActionApprovals.Status.PENDING)
