@@ -1,7 +1,6 @@
 package dev.gatehouse.dashboard;
 
 import dev.gatehouse.audit.AuditRecord;
-import dev.gatehouse.audit.InclusionEvidence;
 import dev.gatehouse.broker.Problem;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
@@ -12,8 +11,6 @@ import dev.gatehouse.owner.OwnerSession;
 import dev.gatehouse.trust.ActionApprovals;
 import dev.gatehouse.trust.Domain;
 import dev.gatehouse.trust.Level;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,19 +23,10 @@ import java.util.function.Supplier;
  * page shows; a refusal for want of re-auth sends the browser to the re-auth form.
  */
 public final class OperationsConsole implements Console {
-  /** The inclusion evidence of one audit entry against a signed checkpoint. */
-  @FunctionalInterface
-  public interface Evidence {
-    InclusionEvidence of(long seq) throws IOException;
-  }
-
   private final OwnerOperations ops;
-  private final Evidence evidence;
 
-  /** @param evidence the entry's evidence; the daemon signs a checkpoint first when none covers it */
-  public OperationsConsole(OwnerOperations ops, Evidence evidence) {
+  public OperationsConsole(OwnerOperations ops) {
     this.ops = Objects.requireNonNull(ops);
-    this.evidence = Objects.requireNonNull(evidence);
   }
 
   @Override
@@ -93,23 +81,26 @@ public final class OperationsConsole implements Console {
         Math.min(limit, OwnerOperations.AUDIT_LIMIT_MAX)));
   }
 
+  /** Entry {@code seq}; empty when there is none. A log not intact there is the operations' refusal (409). */
   @Override
   public Optional<AuditRecord> auditEntry(long seq) {
-    try {
-      return Optional.of(ops.auditEntry(seq).record());
-    } catch (OwnerProblem e) {
-      return Optional.empty();
-    }
+    return entry(seq).map(OwnerOperations.AuditEntry::record);
   }
 
+  /** The evidence the operations built for the entry (against a signed checkpoint), as JSON for proof.js. */
   @Override
   public Optional<String> evidenceJson(long seq) {
+    return entry(seq).map(e -> e.evidence().toJson().toString());
+  }
+
+  private Optional<OwnerOperations.AuditEntry> entry(long seq) {
     try {
-      return Optional.of(evidence.of(seq).toJson().toString());
-    } catch (BadInputException e) {
-      return Optional.empty(); // no such entry
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return Optional.of(ops.auditEntry(seq));
+    } catch (OwnerProblem e) {
+      if (e.problem().kind() == Problem.Kind.NO_SUCH_ITEM) {
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 

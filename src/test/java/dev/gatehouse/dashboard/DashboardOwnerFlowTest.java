@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.Gatehouse;
-import dev.gatehouse.audit.InclusionEvidence;
 import dev.gatehouse.broker.Agent;
 import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.guard.EgressGuard;
@@ -85,8 +84,7 @@ class DashboardOwnerFlowTest {
       OwnerOperations ops = g.ownerOperations(catalog, OwnerUsers.NONE);
       ops.verifyAudit();
       var approvals = g.trustParts().approvals();
-      Dashboard dashboard = new Dashboard(new OperationsConsole(ops,
-          seq -> InclusionEvidence.signed(g.auditLog(), seq)), accounts, clock, new SecureRandom(), false);
+      Dashboard dashboard = new Dashboard(new OperationsConsole(ops), accounts, clock, new SecureRandom(), false);
       List<Daemon.Route> routes = Daemon.table(g.broker(catalog, new GuardedUpstream(new EgressGuard(
           HostResolver.system()))), null, null, () -> new Daemon.Health(false, true, true, 1, 1),
           new Daemon.OwnerPlane(new OwnerGate(accounts, clock, false), new OwnerApi(accounts, ops, clock),
