@@ -367,11 +367,21 @@ public final class Dashboard {
     }
   }
 
-  /** {@code next} if it is a path on this site (the gate's one rule) and not the login page itself. */
+  /**
+   * {@code next} if it is a path on this site (the gate's one rule) naming a page a browser can
+   * open (a GET page route): a form's action, where the gate sends a POST without a session,
+   * or the login page itself are not, and the browser goes to the overview instead.
+   */
   static Optional<String> safeNext(String next) {
     String safe = OwnerGate.safeNext(next);
-    return safe.equals("/") && !"/".equals(next) || safe.startsWith("/login") ? Optional.empty() : Optional.of(safe);
+    int q = safe.indexOf('?');
+    String path = q < 0 ? safe : safe.substring(0, q);
+    return safe.equals(next) && GET_PAGES.contains(path) ? Optional.of(safe) : Optional.empty();
   }
+
+  /** The paths of the GET page routes (see {@link #pages}). */
+  private static final java.util.Set<String> GET_PAGES = java.util.Set.of("/", "/approvals", "/pairing", "/audit",
+      "/audit/entry", "/trust", "/agents", "/services", "/vault", "/reauth");
 
   private String newToken() {
     byte[] b = new byte[32];

@@ -57,6 +57,15 @@ class DashboardPagesTest {
   }
 
   @Test
+  void everyGetPage_isAPlaceTheLoginMayReturnTo() {
+    for (OwnerRoute r : dashboard.pages()) {
+      if (r.method().equals("GET") && !r.path().equals("/audit/evidence")) {
+        assertThat(Dashboard.safeNext(r.path())).as(r.path()).contains(r.path());
+      }
+    }
+  }
+
+  @Test
   void plantedMarkup_inAgentNameSummaryAndAudit_isRenderedInert() {
     plant();
     for (var page : everyPage(Role.OWNER).entrySet()) {
@@ -213,8 +222,9 @@ class DashboardPagesTest {
   @Test
   void safeNext_acceptsOnlyPathsOnThisSite() {
     assertThat(Dashboard.safeNext("/audit?type=x")).contains("/audit?type=x");
+    assertThat(Dashboard.safeNext("/")).contains("/");
     for (String bad : List.of("//evil.example", "/\\evil.example", "https://evil.example/", "evil", "/a b", "/login",
-        "/\u00e9", "")) {
+        "/\u00e9", "", "/approvals/approve", "/logout", "/static/app.js", "/v1/owner/status")) {
       assertThat(Dashboard.safeNext(bad)).as(bad).isEmpty();
     }
   }
