@@ -32,9 +32,9 @@ import java.util.TreeMap;
  *
  * <p>The page routes are {@link OwnerRoute}s with {@code page = true}: the owner gate checks
  * the cookie session, the CSRF token of every POST, the role and re-auth before a handler
- * here runs. What this class guarantees on top: every answer carries the security headers of
- * {@link #SECURITY_HEADERS} (CSP without inline script or style, no-store, nosniff,
- * no-referrer, no framing; HSTS under TLS); the login form is protected against login CSRF
+ * here runs. What this class guarantees on top: every answer carries the browser security
+ * headers of {@link Daemon#BROWSER_HEADERS} (CSP without inline script or style, no-store,
+ * nosniff, no-referrer, no framing; HSTS under TLS); the login form is protected against login CSRF
  * by a double-submit token (a SameSite=Strict cookie that must equal the form's field); a
  * redirect only ever goes to a path on this site; a refused login says nothing of which
  * factor failed.
@@ -46,20 +46,6 @@ public final class Dashboard {
   static final Duration LOGIN_FORM_TTL = Duration.ofMinutes(30);
   static final int AUDIT_PAGE = 200;
   static final String STATIC_PREFIX = "/static/";
-
-  /** The content security policy: same-origin scripts, styles and fetches only; nothing inline; no framing. */
-  public static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-      + " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-  /** Headers on every dashboard answer (and HSTS under TLS). */
-  public static final Map<String, String> SECURITY_HEADERS = Map.of(
-      "Content-Security-Policy", CSP,
-      "X-Content-Type-Options", "nosniff",
-      "Referrer-Policy", "no-referrer",
-      "Cache-Control", "no-store",
-      "X-Frame-Options", "DENY",
-      "Cross-Origin-Opener-Policy", "same-origin");
-  static final String HSTS = "max-age=31536000";
 
   /** The files under {@code /static/}, with their types; nothing else is served from there. */
   static final Map<String, String> STATIC_TYPES = Map.of(
@@ -396,9 +382,9 @@ public final class Dashboard {
   /** A fresh header map with the security headers. */
   private Map<String, String> headers() {
     Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    h.putAll(SECURITY_HEADERS);
+    h.putAll(Daemon.BROWSER_HEADERS); // the table adds them too; a page answers right on its own
     if (tls) {
-      h.put("Strict-Transport-Security", HSTS);
+      h.put("Strict-Transport-Security", Daemon.HSTS);
     }
     return h;
   }

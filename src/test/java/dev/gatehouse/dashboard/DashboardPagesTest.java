@@ -177,12 +177,12 @@ class DashboardPagesTest {
     for (OwnerRoute r : dashboard.pages()) {
       Broker.Answer a = r.handler().handle(session(Role.OWNER), r.method().equals("GET") ? get(r.path(), "seq=0")
           : post(r.path(), ""));
-      assertThat(a.headers()).as(r.method() + " " + r.path()).containsAllEntriesOf(Dashboard.SECURITY_HEADERS)
+      assertThat(a.headers()).as(r.method() + " " + r.path()).containsAllEntriesOf(dev.gatehouse.http.Daemon.BROWSER_HEADERS)
           .doesNotContainKey("Strict-Transport-Security");
     }
     Broker.Answer css = route("GET", "/static/*").apply(get("/static/app.css", null));
     assertThat(css.headers()).containsEntry("Content-Type", "text/css; charset=utf-8")
-        .containsAllEntriesOf(Dashboard.SECURITY_HEADERS);
+        .containsAllEntriesOf(dev.gatehouse.http.Daemon.BROWSER_HEADERS);
     assertThat(route("GET", "/static/*").apply(get("/static/../Dashboard.class", null)).status()).isEqualTo(404);
     Dashboard overTls = new Dashboard(console, auth, clock, new SecureRandom(), true);
     Broker.Answer login = overTls.open().get(0).handler().apply(get("/login", null));
