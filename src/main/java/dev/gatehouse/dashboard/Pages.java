@@ -126,8 +126,8 @@ final class Pages {
         + "<input id=\"user\" name=\"user\" autocomplete=\"username\" autocapitalize=\"none\" required>"
         + "<label for=\"password\">Password</label>"
         + "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
-        + "<label for=\"code\">Code</label>"
-        + "<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{6,8}\""
+        + "<label for=\"code\">Code</label>" // 6 digits, or a recovery code in its place: no digits-only pattern
+        + "<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"32\""
         + " required>"
         + "<button type=\"submit\">Sign in</button></form></main></body></html>\n";
   }
@@ -139,7 +139,7 @@ final class Pages {
         + (next == null ? "" : hidden("next", next))
         + "<label for=\"reauth-code\">Code</label>"
         + "<input id=\"reauth-code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\""
-        + " pattern=\"[0-9 ]{6,8}\" required>"
+        + " maxlength=\"32\" required>"
         + "<button type=\"submit\">Confirm</button></form>";
     return layout(session, "Confirm it is you", "", error, false, body);
   }

@@ -128,6 +128,8 @@ class DashboardPagesTest {
     String html = everyPage(Role.OWNER).get("/login");
     assertThat(html).contains("<label for=\"user\">User</label>", "<label for=\"password\">Password</label>",
         "<label for=\"code\">Code</label>", "<button type=\"submit\">Sign in</button>");
+    assertThat(html).as("a recovery code (letters, dashes) must be accepted in place of a code")
+        .doesNotContain("pattern=");
   }
 
   @Test
