@@ -127,7 +127,7 @@ final class Pages {
         + "<label for=\"password\">Password</label>"
         + "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
         + "<label for=\"code\">Code</label>" // 6 digits, or a recovery code in its place: no digits-only pattern
-        + "<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"32\""
+        + "<input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" maxlength=\"32\""
         + " required>"
         + "<button type=\"submit\">Sign in</button></form></main></body></html>\n";
   }
@@ -138,7 +138,7 @@ final class Pages {
         + "<form class=\"stack\" method=\"post\" action=\"/reauth\">" + csrf(session)
         + (next == null ? "" : hidden("next", next))
         + "<label for=\"reauth-code\">Code</label>"
-        + "<input id=\"reauth-code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\""
+        + "<input id=\"reauth-code\" name=\"code\" autocomplete=\"one-time-code\""
         + " maxlength=\"32\" required>"
         + "<button type=\"submit\">Confirm</button></form>";
     return layout(session, "Confirm it is you", "", error, false, body);
