@@ -89,8 +89,7 @@ final class ServeCommand extends HomeCommand {
     OwnerOperations ownerOps = g.ownerOperations(catalog, OwnerUsers.of(accounts));
     ownerOps.verifyAudit(); // the overview shows whether the log was intact at start
     OwnerGate ownerGate = new OwnerGate(accounts, env().clock(), tls != null); // Secure cookies and HSTS under TLS
-    var dashboard = new dev.gatehouse.dashboard.Dashboard(new dev.gatehouse.dashboard.OperationsConsole(ownerOps),
-        accounts, env().clock(), new java.security.SecureRandom(), tls != null);
+    var dashboard = dev.gatehouse.dashboard.Dashboard.over(ownerOps, ownerGate, env().clock());
     Daemon daemon;
     try {
       daemon = Daemon.start(bind, port != null ? port : server.port(), server.maxBodyBytes(), tls, ownerAccount,

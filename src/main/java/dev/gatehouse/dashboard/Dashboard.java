@@ -70,6 +70,11 @@ public final class Dashboard {
     this.pages = new Pages(clock);
   }
 
+  /** The dashboard the daemon serves: over the owner operations, signing in through the gate's accounts. */
+  public static Dashboard over(dev.gatehouse.owner.OwnerOperations ops, OwnerGate gate, Clock clock) {
+    return new Dashboard(new OperationsConsole(ops), gate.auth(), clock, new SecureRandom(), gate.tls());
+  }
+
   // ---- the routes ---------------------------------------------------------------------
 
   /**

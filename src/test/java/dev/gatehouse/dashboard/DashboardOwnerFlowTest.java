@@ -84,10 +84,11 @@ class DashboardOwnerFlowTest {
       OwnerOperations ops = g.ownerOperations(catalog, OwnerUsers.NONE);
       ops.verifyAudit();
       var approvals = g.trustParts().approvals();
-      Dashboard dashboard = new Dashboard(new OperationsConsole(ops), accounts, clock, new SecureRandom(), false);
+      OwnerGate gate = new OwnerGate(accounts, clock, false);
+      Dashboard dashboard = Dashboard.over(ops, gate, clock);
       List<Daemon.Route> routes = Daemon.table(g.broker(catalog, new GuardedUpstream(new EgressGuard(
           HostResolver.system()))), null, null, () -> new Daemon.Health(false, true, true, 1, 1),
-          new Daemon.OwnerPlane(new OwnerGate(accounts, clock, false), new OwnerApi(accounts, ops, clock),
+          new Daemon.OwnerPlane(gate, new OwnerApi(accounts, ops, clock),
               dashboard.pages(), dashboard.open()));
 
       try (Daemon daemon = Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024, routes)) {
