@@ -170,6 +170,28 @@ public final class StateDb implements AutoCloseable {
    * The driver's settings: no generated-keys query after every insert (nothing here reads
    * them, and the driver would run a second statement per row to fetch them).
    */
+  /**
+   * Copies the database {@code file} to {@code dest} (a new file) with SQLite's online backup,
+   * on a connection of its own, while other connections and processes keep writing. All pages
+   * are copied in one step, inside one read transaction: the copy is the database as one
+   * commit left it (in WAL mode, writers are not held up meanwhile), never a mix of two.
+   */
+  public static void snapshot(Path file, Path dest) throws IOException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), connectionProperties())) {
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 5000");
+      }
+      // pagesPerStep -1: one step, one snapshot (a smaller step restarts whenever another connection writes)
+      int rc = c.unwrap(org.sqlite.SQLiteConnection.class).getDatabase()
+          .backup("main", dest.toAbsolutePath().toString(), null, 100, 50, -1);
+      if (rc != 0) {
+        throw new IOException(file + " could not be copied (SQLite backup error " + rc + ")");
+      }
+    } catch (SQLException e) {
+      throw new IOException(file + " could not be copied: " + e.getMessage(), e);
+    }
+  }
+
   private static Properties connectionProperties() {
     org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
     config.setGetGeneratedKeys(false);

@@ -17,14 +17,14 @@ import javax.crypto.spec.SecretKeySpec;
  * to well under 2^32 encryptions; the vault re-keys long before (each file holds one key's
  * entries).
  */
-final class AesGcm {
-  static final int KEY_BYTES = 32;
+public final class AesGcm {
+  public static final int KEY_BYTES = 32;
   static final int NONCE_BYTES = 12;
   static final int TAG_BITS = 128;
 
   private AesGcm() {}
 
-  static byte[] encrypt(byte[] key, byte[] plaintext, byte[] associatedData, SecureRandom random) {
+  public static byte[] encrypt(byte[] key, byte[] plaintext, byte[] associatedData, SecureRandom random) {
     checkKey(key);
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
@@ -42,7 +42,7 @@ final class AesGcm {
   }
 
   /** @throws AEADBadTagException when the key, the data or the associated data is not the one used */
-  static byte[] decrypt(byte[] key, byte[] sealed, byte[] associatedData) throws AEADBadTagException {
+  public static byte[] decrypt(byte[] key, byte[] sealed, byte[] associatedData) throws AEADBadTagException {
     checkKey(key);
     if (sealed.length < NONCE_BYTES + TAG_BITS / 8) {
       throw new AEADBadTagException("ciphertext too short");

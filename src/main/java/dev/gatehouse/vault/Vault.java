@@ -357,6 +357,41 @@ public final class Vault {
     });
   }
 
+  /**
+   * Wraps {@code key} (32 bytes) under a key derived from the master key for {@code purpose}
+   * (AES-256-GCM, the purpose its associated data): only someone who can unseal this vault —
+   * with the password, or sealed on this machine — can {@link #unwrapKey} it. The master key
+   * itself never leaves this object. Used for the backup archive's key.
+   */
+  public byte[] wrapKey(byte[] key, String purpose) {
+    byte[] kek = purposeKey(requireUnsealed(), purpose);
+    try {
+      return AesGcm.encrypt(kek, key, purposeAad(purpose), random);
+    } finally {
+      Argon2id.zero(kek);
+    }
+  }
+
+  /** The key {@link #wrapKey} wrapped for {@code purpose}; the same refusal as a wrong password if it was not this vault's. */
+  public byte[] unwrapKey(byte[] wrapped, String purpose) {
+    byte[] kek = purposeKey(requireUnsealed(), purpose);
+    try {
+      return AesGcm.decrypt(kek, wrapped, purposeAad(purpose));
+    } catch (AEADBadTagException e) {
+      throw wrongOrDamaged();
+    } finally {
+      Argon2id.zero(kek);
+    }
+  }
+
+  /**
+   * The lock every write of {@code vault.gh} holds, together with its ledger records: while a
+   * caller holds it, the file and what the audit log says of it do not change.
+   */
+  public HomeLock fileLock() {
+    return lock;
+  }
+
   // ---- the mechanism -------------------------------------------------------------------
 
   private void replaceSlot(Slot slot) throws IOException {
@@ -619,6 +654,24 @@ public final class Vault {
 
   private static byte[] slotAad(String type) {
     return ("gatehouse-vault/slot/v1\0" + type).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] purposeAad(String purpose) {
+    if (!purpose.matches("[a-z0-9./-]{1,64}")) {
+      throw new IllegalArgumentException("a key purpose is a short lower-case label");
+    }
+    return ("gatehouse-vault/wrap/v1\0" + purpose).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** HMAC-SHA256(master key, label): separate from the file MAC key by its label. */
+  private static byte[] purposeKey(byte[] mk, String purpose) {
+    try {
+      Mac kdf = Mac.getInstance("HmacSHA256");
+      kdf.init(new SecretKeySpec(mk, "HmacSHA256"));
+      return kdf.doFinal(purposeAad(purpose));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static byte[] fileMac(byte[] mk, byte[] macInput) {
