@@ -63,6 +63,7 @@ public final class Gatehouse implements AutoCloseable {
   private FileAuditLog auditLog;
   private AuditVaultLedger ledger;
   private Redactor redactor;
+  private dev.gatehouse.notify.CheckpointWitness witness; // when audit.witness is configured
   private StateDb stateDb;
   private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
   private final RateLimiter limiter;
@@ -194,7 +195,26 @@ public final class Gatehouse implements AutoCloseable {
     AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
     redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
     auditLog = FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit());
+    if (config.witness().isPresent()) {
+      if (witness != null) {
+        witness.close();
+      }
+      witness = dev.gatehouse.notify.CheckpointWitness.start(config.witness().get(), home.dir(), witnessClient(),
+          System.getenv(), auditLog);
+      auditLog.onCheckpoint(witness);
+    }
     ledger = new AuditVaultLedger(auditLog, actor);
+  }
+
+  /** A webhook witness's client: the upstream client's POST, through the egress guard. */
+  private dev.gatehouse.notify.WebhookClient witnessClient() {
+    if (!(config.witness().get() instanceof Config.WebhookWitness)) {
+      return (url, allow, headers, body, timeout) -> {
+        throw new IllegalStateException("not a webhook witness");
+      };
+    }
+    return new dev.gatehouse.http.GuardedUpstream(new dev.gatehouse.guard.EgressGuard(
+        dev.gatehouse.guard.HostResolver.system()))::post;
   }
 
   /** Where every decision is recorded; refuses until the vault is unsealed. */
@@ -384,6 +404,13 @@ public final class Gatehouse implements AutoCloseable {
         auditLog.close();
       }
     } finally {
+      if (witness != null) {
+        witness.close(); // after the log's final checkpoint, which it delivers (or records it could not)
+        witness = null;
+        if (auditLog != null) {
+          auditLog.close(); // writes that record, under a checkpoint of its own (not witnessed: closed)
+        }
+      }
       synchronized (this) {
         nonceStores.forEach(NonceStore::close); // their queued rows go in before state.db closes
         nonceStores.clear();

@@ -35,24 +35,41 @@ public final class AuditVerifier {
       VaultWrites vaultAtCapture, String problem) {}
 
   public static Result verify(Path dir, Checkpoint.Verifier key, String olderNote) throws IOException {
+    return verifyAll(dir, key, olderNote == null ? List.of() : List.of(olderNote));
+  }
+
+  /**
+   * {@link #verify(Path, Checkpoint.Verifier, String)} against every one of {@code olderNotes}
+   * (what a witness received): each must verify under {@code key} and be a prefix of today's
+   * log. {@link Result#older()} is the last of them.
+   */
+  public static Result verifyAll(Path dir, Checkpoint.Verifier key, List<String> olderNotes) throws IOException {
     Checkpoint latest = null;
     Checkpoint older = null;
+    List<Checkpoint> olders = new java.util.ArrayList<>();
     try {
       latest = latestCheckpoint(dir, key);
-      if (olderNote != null) {
-        older = Checkpoint.verify(olderNote, key);
-      }
     } catch (IllegalArgumentException e) {
       return new Result(0, Rfc6962.emptyRoot(), null, null, "checkpoint: " + e.getMessage());
     }
-    Scan scan = scan(dir, olderNote != null, false, latest == null ? -1 : latest.size());
+    for (int i = 0; i < olderNotes.size(); i++) {
+      try {
+        older = Checkpoint.verify(olderNotes.get(i), key);
+        olders.add(older);
+      } catch (IllegalArgumentException e) {
+        return new Result(0, Rfc6962.emptyRoot(), latest, null, "checkpoint"
+            + (olderNotes.size() > 1 ? " " + (i + 1) + " of " + olderNotes.size() : "") + ": " + e.getMessage());
+      }
+    }
+    Scan scan = scan(dir, !olders.isEmpty(), false, latest == null ? -1 : latest.size());
     if (scan.problem() != null) {
       return new Result(scan.entries(), scan.root(), latest, older, scan.problem());
     }
-    for (Checkpoint cp : new Checkpoint[] {latest, older}) {
-      if (cp == null) {
-        continue;
-      }
+    List<Checkpoint> all = new java.util.ArrayList<>(olders);
+    if (latest != null) {
+      all.add(0, latest);
+    }
+    for (Checkpoint cp : all) {
       if (cp.size() > scan.entries()) {
         return new Result(scan.entries(), scan.root(), latest, older, "the log has " + scan.entries()
             + " entries but a checkpoint signed " + cp.size() + ": entries from seq " + scan.entries()
@@ -77,16 +94,16 @@ public final class AuditVerifier {
             + ") " + vaultProblem);
       }
     }
-    if (older != null) {
+    for (Checkpoint cp : olders) {
       MerkleTree tree = scan.tree();
       try {
-        if (older.size() > 0) {
-          List<byte[]> proof = older.size() == tree.size() ? List.of() : tree.consistencyProof(older.size(), tree.size());
-          MerkleProofs.verifyConsistency(older.size(), tree.size(), older.root(), tree.root(), proof);
+        if (cp.size() > 0) {
+          List<byte[]> proof = cp.size() == tree.size() ? List.of() : tree.consistencyProof(cp.size(), tree.size());
+          MerkleProofs.verifyConsistency(cp.size(), tree.size(), cp.root(), tree.root(), proof);
         }
       } catch (ProofException e) {
         return new Result(scan.entries(), scan.root(), latest, older, "the log is not an extension of the given "
-            + "checkpoint (size " + older.size() + "): history before seq " + older.size()
+            + "checkpoint (size " + cp.size() + "): history before seq " + cp.size()
             + " was rewritten or removed (" + e.getMessage() + ")");
       }
     }

@@ -166,6 +166,33 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
    *
    * @throws IllegalArgumentException naming what is wrong
    */
+  /**
+   * The signed notes of a text holding one or several, one after another, as a file witness
+   * appends them: a note ends with its last signature line, and the next line starts the
+   * next note. Each is returned exactly as it stands, to be verified on its own.
+   */
+  public static List<String> splitNotes(String text) {
+    List<String> notes = new java.util.ArrayList<>();
+    int start = 0;
+    boolean signed = false; // the current note has reached its signature lines
+    for (int at = 0; at < text.length(); ) {
+      int nl = text.indexOf('\n', at);
+      int end = nl < 0 ? text.length() : nl + 1;
+      boolean signature = text.startsWith(DASH, at);
+      if (signed && !signature) {
+        notes.add(text.substring(start, at));
+        start = at;
+        signed = false;
+      }
+      signed |= signature;
+      at = end;
+    }
+    if (start < text.length()) {
+      notes.add(text.substring(start));
+    }
+    return notes;
+  }
+
   public static Checkpoint verify(String note, Verifier verifier) {
     int sep = note.lastIndexOf("\n\n");
     if (sep < 0 || !note.endsWith("\n")) {

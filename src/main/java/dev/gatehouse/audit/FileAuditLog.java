@@ -108,6 +108,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private boolean unforced; // the open segment has bytes written but not yet forced
   private long unforcedSince; // System.nanoTime() of the first of them
   private long forces; // for tests
+  private volatile java.util.function.Consumer<String> checkpointListener = note -> { };
 
   private FileAuditLog(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier, PrivateKey signingKey,
       Settings settings) {
@@ -244,6 +245,16 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       flushLock.unlock();
     }
     commits.stop();
+  }
+
+  /**
+   * From now on, hands every checkpoint this log signs, as the signed note written, to
+   * {@code listener} (the witness). It is called by the writer under the log's locks, so it
+   * must only queue the note and return; whatever it throws is ignored: a witness never
+   * delays or fails an append.
+   */
+  public void onCheckpoint(java.util.function.Consumer<String> listener) {
+    this.checkpointListener = java.util.Objects.requireNonNull(listener);
   }
 
   /** The log's folder. */
@@ -574,9 +585,15 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     // true statement about a prefix of the log): atomic, but without a folder fsync each, which
     // halves the fsyncs a checkpoint costs the writer (and the next batch waiting behind it).
     AtomicFiles.replace(dir.resolve(TIP_FILE), JSON.writeValueAsBytes(tip));
-    AtomicFiles.replace(dir.resolve(CHECKPOINT_FILE), cp.sign(verifier, signingKey).getBytes(StandardCharsets.UTF_8));
+    String note = cp.sign(verifier, signingKey);
+    AtomicFiles.replace(dir.resolve(CHECKPOINT_FILE), note.getBytes(StandardCharsets.UTF_8));
     checkpointSize = range.size();
     checkpointTime = clock.instant();
+    try {
+      checkpointListener.accept(note);
+    } catch (RuntimeException e) {
+      // the witness's own failure, which it records itself; never the log's
+    }
   }
 
   // ---- files ---------------------------------------------------------------------------

@@ -52,21 +52,25 @@ final class AuditCommand implements Runnable {
               + "--checkpoint an older checkpoint kept elsewhere (a consistency proof: catches a rewritten or "
               + "truncated history even if every hash was recomputed). Exit 0 intact, 1 not."})
   static final class Verify extends HomeCommand {
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "An older checkpoint (from `audit checkpoint`).")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "An older checkpoint (from `audit checkpoint`), "
+        + "or a file witness's file of them: every one must be a prefix of today's log.")
     Path checkpoint;
 
     @Override
     Integer execute() throws IOException {
       Path dir = auditDir(this);
-      String older = null;
+      List<String> older = List.of();
       if (checkpoint != null) {
         try {
-          older = Files.readString(checkpoint, StandardCharsets.UTF_8);
+          older = Checkpoint.splitNotes(Files.readString(checkpoint, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
           throw new BadInputException("--checkpoint " + checkpoint + " does not exist");
         }
+        if (older.isEmpty()) {
+          throw new BadInputException("--checkpoint " + checkpoint + " is empty");
+        }
       }
-      AuditVerifier.Result r = AuditVerifier.verify(dir, AuditVerifier.verifierKey(dir), older);
+      AuditVerifier.Result r = AuditVerifier.verifyAll(dir, AuditVerifier.verifierKey(dir), older);
       if (!r.intact()) {
         err().println("gatehouse: audit log NOT intact: " + r.problem());
         return ExitCodes.NO;
@@ -77,8 +81,11 @@ final class AuditCommand implements Runnable {
       } else {
         out().println("no signed checkpoint yet");
       }
-      if (r.older() != null) {
+      if (r.older() != null && older.size() == 1) {
         out().println("older checkpoint (size " + r.older().size() + "): consistent with today's log");
+      } else if (r.older() != null) {
+        out().println(older.size() + " older checkpoints (the last at size " + r.older().size()
+            + "): each consistent with today's log");
       }
       return ExitCodes.OK;
     }

@@ -22,13 +22,29 @@ import java.time.Duration;
  * the embedded defaults.
  */
 public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits, Chat chat,
-    TrustSettings trust, java.util.List<NotifySink> notifications) {
+    TrustSettings trust, java.util.List<NotifySink> notifications, java.util.Optional<Witness> witness) {
   public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT,
-      Limits.DEFAULT, Chat.DEFAULT, TrustSettings.DEFAULT, java.util.List.of());
+      Limits.DEFAULT, Chat.DEFAULT, TrustSettings.DEFAULT, java.util.List.of(), java.util.Optional.empty());
 
   public Config {
     notifications = java.util.List.copyOf(notifications);
   }
+
+  /** Where every signed audit checkpoint is also sent as it is made ({@code audit.witness}; docs/audit-format.md). */
+  public sealed interface Witness {}
+
+  /** Appended to {@code path} (absolute), one signed note after another. */
+  public record FileWitness(java.nio.file.Path path) implements Witness {}
+
+  /** Run once per checkpoint, the signed note on standard input. */
+  public record CommandWitness(java.util.List<String> argv) implements Witness {
+    public CommandWitness {
+      argv = java.util.List.copyOf(argv);
+    }
+  }
+
+  /** POSTed the signed note: on loopback, or to an address the egress guard accepts. */
+  public record WebhookWitness(java.net.URI url) implements Witness {}
 
   /**
    * Trust levels (DESIGN §10).
@@ -172,7 +188,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         totp.integer("digits", d.newKeys().digits(), 6, 8),
         totp.integer("period_seconds", d.newKeys().periodSeconds(), 15, 120));
     Section audit = root.section("audit", "segment_max_mib", "segment_max_hours", "checkpoint_every_entries",
-        "checkpoint_every_seconds");
+        "checkpoint_every_seconds", "witness");
     FileAuditLog.Settings a = FileAuditLog.Settings.DEFAULT;
     FileAuditLog.Settings auditSettings = new FileAuditLog.Settings(
         (long) audit.integer("segment_max_mib", (int) (a.segmentMaxBytes() >> 20), 1, 4096) << 20,
@@ -187,7 +203,33 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         limits(root.section("limits", "per_agent", "per_action", "per_source")),
         chat(root.section("chat", "session_minutes", "challenge_seconds", "gate", "channels", "telegram")),
         trust(root.section("trust", "approval_minutes", "demote_after", "approve_with_code")),
-        notify(root));
+        notify(root), witness(audit));
+  }
+
+  private static java.util.Optional<Witness> witness(Section audit) {
+    if (!audit.has("witness")) {
+      return java.util.Optional.empty();
+    }
+    Section w = audit.section("witness", "file", "command", "webhook");
+    int given = (w.has("file") ? 1 : 0) + (w.has("command") ? 1 : 0) + (w.has("webhook") ? 1 : 0);
+    if (given != 1) {
+      throw audit.problem("witness", "must name exactly one of file: PATH, command: [PROGRAM, ARG...] or webhook: URL");
+    }
+    if (w.has("file")) {
+      String path = w.required("file", v -> v.startsWith("/") && v.indexOf('\0') < 0 && !v.endsWith("/"),
+          "an absolute file path, outside the home");
+      return java.util.Optional.of(new FileWitness(java.nio.file.Path.of(path).normalize()));
+    }
+    if (w.has("command")) {
+      java.util.List<String> argv = w.strings("command", v -> !v.isEmpty() && v.indexOf('\0') < 0,
+          "a non-empty argument");
+      if (argv.isEmpty()) {
+        throw w.problem("command", "is required: [PROGRAM, ARG...]");
+      }
+      return java.util.Optional.of(new CommandWitness(argv));
+    }
+    String url = w.required("webhook", Config::isHttpUrl, "an http(s) URL");
+    return java.util.Optional.of(new WebhookWitness(java.net.URI.create(url)));
   }
 
   private static TrustSettings trust(Section s) {

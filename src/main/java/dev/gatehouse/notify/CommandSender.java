@@ -29,6 +29,11 @@ final class CommandSender implements Sink {
     byte[] input = new byte[json.length + 1];
     System.arraycopy(json, 0, input, 0, json.length);
     input[json.length] = '\n';
+    send(input);
+  }
+
+  /** Runs the command once with {@code input} on standard input; exit code 0 is delivered. */
+  void send(byte[] input) throws DeliveryException, InterruptedException {
     PipedCommand.Result r = command.run(input, 0);
     if (r.startFailure() != null) {
       throw new DeliveryException(r.startFailure(), false);
