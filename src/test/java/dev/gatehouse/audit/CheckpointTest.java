@@ -127,4 +127,27 @@ class CheckpointTest {
     System.arraycopy(sig, 0, blob, 4, sig.length);
     return text + "\n\u2014 " + v.name() + " " + Base64.getEncoder().encodeToString(blob) + "\n";
   }
+
+  @Test
+  void splitNotes_ofAppendedNotes_givesEachBack_andEachVerifies() throws Exception {
+    KeyPair kp = keys();
+    Checkpoint.Verifier v = Checkpoint.Verifier.of("gatehouse.audit/test", Checkpoint.rawPublicKey(kp.getPublic()));
+    java.util.List<String> notes = new java.util.ArrayList<>();
+    for (int size = 0; size < 5; size++) {
+      byte[] root = new byte[32];
+      root[0] = (byte) size;
+      notes.add(new Checkpoint(v.name(), size, root, size % 2 == 0 ? java.util.List.of() : java.util.List.of("ext " + size))
+          .sign(v, kp.getPrivate()));
+    }
+    java.util.List<String> split = Checkpoint.splitNotes(String.join("", notes));
+    assertThat(split).containsExactlyElementsOf(notes);
+    for (int i = 0; i < split.size(); i++) {
+      assertThat(Checkpoint.verify(split.get(i), v).size()).isEqualTo(i);
+    }
+    assertThat(Checkpoint.splitNotes(notes.get(0))).containsExactly(notes.get(0));
+    assertThat(Checkpoint.splitNotes("")).isEmpty();
+    // A torn last note stays a note of its own, which then fails to verify: never glued to another.
+    String torn = notes.get(1).substring(0, notes.get(1).length() / 2);
+    assertThat(Checkpoint.splitNotes(notes.get(0) + torn)).containsExactly(notes.get(0), torn);
+  }
 }
