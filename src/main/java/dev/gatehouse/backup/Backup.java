@@ -117,7 +117,7 @@ public final class Backup {
             files++;
           }
           if (dbCopy != null) {
-            record(plain, StateDb.FILE, Files.readAllBytes(dbCopy));
+            recordPrefix(plain, StateDb.FILE, dbCopy, Files.size(dbCopy)); // a private copy: streamed, never in memory
             files++;
           }
           for (Map.Entry<String, byte[]> e : locked.auditFiles().entrySet()) {

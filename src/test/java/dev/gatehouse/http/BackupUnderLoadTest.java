@@ -78,16 +78,20 @@ class BackupUnderLoadTest {
       Path archive = tmp.resolve("home.ghb");
       int callsBefore = calls.get();
       int writesBefore = writes.get();
+      long started = System.nanoTime();
+      Backup.Written written;
       try (Gatehouse cli = TestHome.open(h.home, h.clock)) { // another composition, as the CLI is
-        Backup.write(cli.home(), cli.vault(), archive, new SecureRandom(), h.clock);
+        written = Backup.write(cli.home(), cli.vault(), archive, new SecureRandom(), h.clock);
       }
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
       int callsDuring = calls.get() - callsBefore;
       int writesDuring = writes.get() - writesBefore;
       stop.set(true);
       caller.join();
       writer.join();
       assertThat(failed.get()).isNull();
-      System.out.printf("backup under load: %d calls and %d vault writes while it ran%n", callsDuring, writesDuring);
+      System.out.printf("backup under load: %d files, %d bytes in %d ms (opening the home included); %d calls and %d"
+          + " vault writes while it ran%n", written.files(), written.bytes(), tookMillis, callsDuring, writesDuring);
 
       Path restored = tmp.resolve("restored");
       Restore.Restored r = Restore.restore(archive, restored,
