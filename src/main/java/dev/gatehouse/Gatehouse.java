@@ -408,7 +408,11 @@ public final class Gatehouse implements AutoCloseable {
         witness.close(); // after the log's final checkpoint, which it delivers (or records it could not)
         witness = null;
         if (auditLog != null) {
-          auditLog.close(); // writes that record, under a checkpoint of its own (not witnessed: closed)
+          try {
+            auditLog.close(); // writes that record, under a checkpoint of its own (not witnessed: closed)
+          } catch (RuntimeException e) {
+            // only the witness's record is lost; a failure of the log itself was thrown by the first close
+          }
         }
       }
       synchronized (this) {
