@@ -142,6 +142,20 @@ class BackupCliTest extends CliTestBase {
   }
 
   @Test
+  void restore_refusesAnArchiveWhoseAuditLogDoesNotVerify() throws Exception {
+    assertThat(run("init")).isZero();
+    Path segment = home.resolve("audit/segment-000001.jsonl");
+    String log = Files.readString(segment);
+    assertThat(log).contains("\"created\"");
+    Files.writeString(segment, log.replaceFirst("\"created\"", "\"crEated\"")); // same length, hash no longer matches
+    assertThat(run("backup", archive.toString())).as(err).isZero();
+    assertThat(restore()).isEqualTo(ExitCodes.NO);
+    assertThat(err).contains("audit log is not intact").contains("nothing was restored");
+    assertThat(target).doesNotExist();
+    assertNothingLeft();
+  }
+
+  @Test
   void backup_refusesToOverwrite() throws Exception {
     homeWithState();
     byte[] first = Files.readAllBytes(archive);
