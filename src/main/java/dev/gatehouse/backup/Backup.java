@@ -136,7 +136,7 @@ public final class Backup {
       Files.move(temp, out, StandardCopyOption.ATOMIC_MOVE);
       temp = null;
       AtomicFiles.fsyncDirectory(parent);
-      return new Written(out, Files.size(out), files, auditBytes, dbCopy != null);
+      return new Written(out, Files.size(out), files + 1, auditBytes, dbCopy != null); // + vault.gh, in the header
     } catch (FileAlreadyExistsException e) {
       throw new BadInputException(target + " exists; choose a new file name (a backup never overwrites)");
     } finally {
