@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -133,7 +132,7 @@ public final class Backup {
         }
         ch.force(true);
       }
-      Files.move(temp, out, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(temp, out); // a rename; refused (not replaced) if FILE appeared meanwhile
       temp = null;
       AtomicFiles.fsyncDirectory(parent);
       return new Written(out, Files.size(out), files + 1, auditBytes, dbCopy != null); // + vault.gh, in the header
