@@ -6,23 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.http.ServerTls;
-import dev.gatehouse.identity.MessageSignatures;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -99,7 +92,7 @@ final class CallCommand extends HomeCommand {
     Path file = keyFile != null ? keyFile
         : env().env().containsKey("GATEHOUSE_AGENT_KEY_FILE") ? Path.of(env().env().get("GATEHOUSE_AGENT_KEY_FILE"))
         : Path.of(env().userHome(), ".config", "gatehouse", "agent.key");
-    JsonNode key = readKeyFile(file);
+    JsonNode key = AgentClient.readKeyFile(file);
     String base = env().env().getOrDefault("GATEHOUSE_URL", key.path("url").asText(DEFAULT_URL));
     URI uri;
     try {
@@ -108,23 +101,12 @@ final class CallCommand extends HomeCommand {
       throw new BadInputException("the daemon URL '" + base + "' is not a URL");
     }
     byte[] bytes = JSON.writeValueAsBytes(body);
-    byte[] secret = Base64.getDecoder().decode(key.path("key").asText());
-    byte[] nonceBytes = new byte[16];
-    env().random().nextBytes(nonceBytes);
-    Map<String, String> signed;
-    try {
-      if (approval != null && !approval.matches("[A-Za-z0-9_-]{1,64}")) {
-        throw new BadInputException("--approval takes the id the daemon answered (letters, digits, - and _)");
-      }
-      signed = MessageSignatures.sign("POST", uri, bytes, key.path("keyid").asText(), secret,
-          env().clock().instant().getEpochSecond(), Base64.getUrlEncoder().withoutPadding().encodeToString(nonceBytes),
-          approval == null ? Map.of() : Map.of("gatehouse-approval", approval));
-    } finally {
-      Arrays.fill(secret, (byte) 0);
+    if (approval != null && !approval.matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new BadInputException("--approval takes the id the daemon answered (letters, digits, - and _)");
     }
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(11))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-    signed.forEach(request::header);
+    AgentClient.SignedCall signed = AgentClient.sign(key, uri, bytes, env().clock(), env().random(),
+        approval == null ? Map.of() : Map.of("gatehouse-approval", approval));
+    HttpRequest.Builder request = signed.request().timeout(Duration.ofMinutes(11));
     HttpResponse<byte[]> response;
     try (HttpClient client = client(uri)) {
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -203,26 +185,5 @@ final class CallCommand extends HomeCommand {
       client.sslParameters(tls13);
     }
     return client.build();
-  }
-
-  private static JsonNode readKeyFile(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      throw new NotConfiguredException("no agent key file at " + file + " (use --key-file, GATEHOUSE_AGENT_KEY_FILE, or"
-          + " ~/.config/gatehouse/agent.key)");
-    }
-    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-    if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-      throw new BadInputException("the agent key file " + file + " is readable by others; run: chmod 600 " + file);
-    }
-    JsonNode n;
-    try {
-      n = JSON.readTree(Files.readAllBytes(file));
-    } catch (IOException e) {
-      throw new BadInputException("the agent key file " + file + " is not JSON");
-    }
-    if (n == null || !n.path("keyid").isTextual() || !n.path("key").isTextual()) {
-      throw new BadInputException("the agent key file " + file + " must hold {\"keyid\", \"key\", \"url\"}");
-    }
-    return n;
   }
 }
