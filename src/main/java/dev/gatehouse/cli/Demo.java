@@ -69,6 +69,7 @@ final class Demo {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private Path work;
+  private boolean sealed;
   private Path home;
   private Process daemon;
   private DemoUpstream upstream;
@@ -141,13 +142,10 @@ final class Demo {
     out.println("Gatehouse demo: a throwaway home, a stand-in media server, the daemon and an agent key;");
     out.println("then real signed calls, each checked.");
     String apiKey = HexFormat.of().formatHex(bytes(16)); // the media server's API key, as Sonarr's looks
-    Setup s = setUp(apiKey);
     upstream = standIn.start(apiKey);
-    writeCatalog(upstream.baseUrl());
-    out.println("  media     a stand-in media server on " + upstream.baseUrl() + "; its API key is in the vault as "
-        + API_KEY_ENTRY + ", and nowhere else");
+    Setup s = setUp(apiKey, upstream.baseUrl());
     String daemonUrl = startDaemon(s.passwordFile());
-    out.println("  daemon    `gatehouse serve` on " + daemonUrl + " (pid " + daemon.pid() + ")");
+    out.println("  daemon  `gatehouse serve` on " + daemonUrl + " (pid " + daemon.pid() + ")");
     out.flush();
     JsonNode key = AgentClient.readKeyFile(s.keyFile());
     URI base = URI.create(daemonUrl + "/v1/actions/");
@@ -164,8 +162,7 @@ final class Demo {
     boolean agentLacksKey = !contains(keyFileBytes, apiKey) && !contains(series.body(), apiKey)
         && series.headers().values().stream().noneMatch(v -> v.contains(apiKey));
     step("1", "credential injected", a1.status() == 200 && a1.body().contains("The Expanse") && keyArrived && agentLacksKey,
-        "media.series answered " + a1.shown() + " with the library; the media server checked the API key it "
-            + "received, which Gatehouse added: the agent's key file and request never held it",
+        "media.series answered " + a1.shown() + "; the media server got its API key from Gatehouse, never from the agent",
         why(a1, keyArrived ? null : "the media server did not receive its API key (" + got + ")",
             agentLacksKey ? null : "the agent's side held the API key"));
     seqs.put("1", a1.auditSeq());
@@ -175,7 +172,7 @@ final class Demo {
     Answer a2 = send(series);
     boolean heardNothing = upstream.received().size() == before;
     step("2", "replay refused", a2.status() == 401 && "replayed-nonce".equals(a2.problem()) && heardNothing,
-        "the very same signed request, sent again, got " + a2.shown() + "; the media server heard nothing",
+        "the same signed request sent again got " + a2.shown() + "; the media server heard nothing",
         why(a2, heardNothing ? null : "the media server received the replay"));
     seqs.put("2", a2.auditSeq());
 
@@ -186,14 +183,13 @@ final class Demo {
         env.clock(), env.random(), Map.of()));
     heardNothing = upstream.received().size() == before;
     step("3", "path refused", a3.status() == 403 && "path-refused".equals(a3.problem()) && heardNothing,
-        "media.api with the path " + escape + " got " + a3.shown() + "; nothing was sent",
+        "media.api with " + escape + " got " + a3.shown() + "; nothing was sent",
         why(a3, heardNothing ? null : "the media server received it"));
     seqs.put("3", a3.auditSeq());
     Answer a3b = send(AgentClient.sign(key, base.resolve("cloud.metadata"), "{}".getBytes(StandardCharsets.UTF_8),
         env.clock(), env.random(), Map.of()));
     step("3", "egress denied", a3b.status() == 502 && "egress-denied".equals(a3b.problem()),
-        "cloud.metadata, a catalog entry aimed at 169.254.169.254 that even lists 169.254.0.0/16 in allow_private, got "
-            + a3b.shown() + ": cloud metadata is never reachable", why(a3b));
+        "cloud.metadata (http://169.254.169.254, its range even in allow_private) got " + a3b.shown(), why(a3b));
     seqs.put("3b", a3b.auditSeq());
 
     // 4. The media server echoes its key; the agent sees it scrubbed.
@@ -204,8 +200,7 @@ final class Demo {
     boolean echoed = got.size() == 1 && got.getFirst().keyAccepted(); // it answers with the key it accepted
     boolean scrubbed = !a4.body().contains(apiKey) && a4.body().contains("\"apiKey\":\"[REDACTED]\"");
     step("4", "secret scrubbed", a4.status() == 200 && echoed && scrubbed,
-        "media.host_config answered " + a4.shown() + "; the media server put its API key in the answer, and the "
-            + "agent got \"apiKey\":\"[REDACTED]\" in its place",
+        "media.host_config answered " + a4.shown() + " with the API key in it; the agent got \"apiKey\":\"[REDACTED]\"",
         why(a4, echoed ? null : "the media server did not answer with its key (" + got + ")",
             scrubbed ? null : "the answer the agent got: " + a4.body()));
     seqs.put("4", a4.auditSeq());
@@ -218,13 +213,13 @@ final class Demo {
   private record Setup(Path keyFile, Path passwordFile) {}
 
   /** The home as an owner would make it: init (sealed), a master password, the key, the agent, a trust level. */
-  private Setup setUp(String apiKey) throws IOException {
+  private Setup setUp(String apiKey, String mediaUrl) throws IOException {
     String actor = env.actor();
     Path passwordFile = work.resolve("master-password");
     char[] password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(24)).toCharArray();
     AtomicFiles.write(passwordFile, (new String(password) + "\n").getBytes(StandardCharsets.UTF_8));
     Credential.MachineSeal seal = Secrets.machineSeal(env, new char[0]);
-    boolean sealed = seal != null;
+    sealed = seal != null;
     Gatehouse g;
     try (Credential first = sealed ? seal : new Credential.Password(password)) {
       g = Gatehouse.init(home, first, KdfParams.DEFAULT, env.clock(), env.random());
@@ -240,13 +235,19 @@ final class Demo {
           actor);
       Agent agent = g.agents().add(AGENT, List.of("media.*", "cloud.*"), actor);
       AgentCommand.writeNew(keyFile, AgentCommand.keyFile(agent, g));
+      writeCatalog(mediaUrl);
+      g.loadCatalog(); // as `serve` will: a catalog it refuses is the demo's fault, said here
       g.trust().set(Domain.INTEGRATIONS, Level.FULL, actor, "the demo: its agent may call the media server alone");
     }
-    out.println("  home      " + home + (sealed ? " (sealed to this machine, and a random master password in "
-        + passwordFile + ")" : " (no machine id for sealed mode: a random master password in " + passwordFile + ")"));
-    out.println("  agent     " + AGENT + ", allowed media.* and cloud.*, its key in " + keyFile);
-    out.println("  trust     a new home has every domain at 0 (none); as the owner would (`gatehouse trust set`), the "
-        + "demo set " + Domain.INTEGRATIONS.wire() + ", the media server's domain, to 4 (full)");
+    out.println("  home    " + home + (sealed ? ", sealed to this machine (plus a random master password in "
+        + passwordFile.getFileName() + " beside it)" : ", opened by a random master password in " + passwordFile
+        + " (this machine has no id for sealed mode)"));
+    out.println("  media   a stand-in media server on " + mediaUrl + " (services/media.yaml); its API key is in the "
+        + "vault as " + API_KEY_ENTRY + ", and nowhere else");
+    out.println("  agent   " + AGENT + ", allowed media.* and cloud.*, its key in " + keyFile.getFileName() + " beside "
+        + "the home");
+    out.println("  trust   a new home has every domain at 0 (none); as the owner would (`gatehouse trust set`), the demo "
+        + "set " + Domain.INTEGRATIONS.wire() + ", the media server's domain, to 4 (full)");
     return new Setup(keyFile, sealed ? null : passwordFile);
   }
 
@@ -278,13 +279,14 @@ final class Demo {
 
   /** {@code gatehouse serve --port 0} on the home, as a child process of this same Java and class path. */
   private String startDaemon(Path passwordFile) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main", "--home", home.toString()));
     if (passwordFile != null) {
       cmd.addAll(List.of("--password-file", passwordFile.toString()));
     }
     cmd.addAll(List.of("serve", "--port", "0"));
-    Path log = work.resolve("serve.log");
+    Path log = Files.createFile(work.resolve("serve.log"), // the daemon's log lines (stderr), 0600 like the rest
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     daemon = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectError(log.toFile()).start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -335,8 +337,8 @@ final class Demo {
       Optional<TrustStore.Change> last = trust.history().stream()
           .filter(c -> c.domain() == Domain.INTEGRATIONS).reduce((x, y) -> y);
       if (now != Level.FULL && last.isPresent() && last.get().who().equals(TrustStore.SYSTEM_ACTOR)) {
-        out.println("   note    trust falls on evidence: Gatehouse itself lowered " + Domain.INTEGRATIONS.wire() + " to "
-            + now.number() + " (" + now.wire() + "): " + last.get().reason());
+        out.println("   note    trust falls on evidence: Gatehouse lowered " + Domain.INTEGRATIONS.wire() + " to "
+            + now.number() + " (" + now.wire() + ") by itself, after " + last.get().reason());
       } else {
         out.println("   note    trust: " + Domain.INTEGRATIONS.wire() + " is at " + now.number() + " (" + now.wire() + ")");
       }
@@ -375,9 +377,9 @@ final class Demo {
     boolean checkpointCoversAll = r.latest() != null && r.latest().size() == r.entries();
     String text = r.intact()
         ? r.entries() + " entries intact, root " + AuditVerifier.b64(r.root()) + ", "
-            + (r.latest() == null ? "no signed checkpoint" : "checkpoint over all " + r.latest().size()
-                + " signed and verified") + "; each call above is its entry (seq " + seqs.values().stream()
-                .map(String::valueOf).reduce((x, y) -> x + ", " + y).orElse("") + "), and the API key is nowhere in it"
+            + (r.latest() == null ? "no signed checkpoint" : "signed checkpoint over all " + r.latest().size()
+                + " verified") + "; each call above is its entry (seq " + seqs.values().stream()
+                .map(String::valueOf).reduce((x, y) -> x + ", " + y).orElse("") + "); the API key is nowhere in it"
         : "the log is NOT intact: " + r.problem();
     step("5", "audit verify", r.intact() && checkpointCoversAll && wrong.isEmpty() && !keyInLog, text,
         String.join("; ", wrong) + (checkpointCoversAll ? "" : " the latest checkpoint does not cover every entry")
@@ -401,7 +403,7 @@ final class Demo {
 
   private void step(String number, String name, boolean ok, String text, String whyNot) {
     out.println((number.length() == 1 && !lastNumber.equals(number) ? number + "." : "  ") + " " + (ok ? "ok    " : "FAILED")
-        + "  " + name + ": " + text);
+        + " " + name + ": " + text);
     if (!ok) {
       out.println("          why: " + whyNot);
       failed.add(number + " (" + name + ")");
@@ -423,14 +425,16 @@ final class Demo {
   }
 
   private void explore() {
-    String gh = env.env().getOrDefault("GATEHOUSE_LAUNCHER", "gatehouse");
-    out.println("Kept: the home " + home + " and the agent key " + work.resolve(AGENT + ".key")
-        + " (the daemon and the stand-in media server are stopped). Explore:");
-    out.println("  " + gh + " --home " + home + " audit tail -n 20");
-    out.println("  " + gh + " --home " + home + " audit verify");
-    out.println("  " + gh + " --home " + home + " trust history");
-    out.println("  " + gh + " --home " + home + " serve        # then, elsewhere (media.* now answers 502: its stand-in is gone):");
-    out.println("  " + gh + " call --key-file " + work.resolve(AGENT + ".key") + " -a media.series");
+    String gh = env.env().getOrDefault("GATEHOUSE_LAUNCHER", "gatehouse") + " --home " + home
+        + (sealed ? "" : " --password-file " + work.resolve("master-password"));
+    out.println("Kept " + work + ": the home, its master password, the agent key and serve.log (the daemon and the "
+        + "stand-in media server are stopped). Explore:");
+    out.println("  " + gh + " audit tail -n 20");
+    out.println("  " + gh + " audit verify");
+    out.println("  " + gh + " trust history");
+    out.println("  " + gh + " serve    # then, from another terminal:");
+    out.println("  " + env.env().getOrDefault("GATEHOUSE_LAUNCHER", "gatehouse") + " call --key-file "
+        + work.resolve(AGENT + ".key") + " -a media.series    # 502: the stand-in is gone");
     out.println("Remove it all with: rm -rf " + work);
   }
 

@@ -25,17 +25,24 @@ final class DemoUpstream implements AutoCloseable {
 
   private final HttpServer server;
   private final byte[] expectedKey;
+  private final boolean echoes;
   private final List<Received> received = new CopyOnWriteArrayList<>();
 
-  private DemoUpstream(HttpServer server, String expectedKey) {
+  private DemoUpstream(HttpServer server, String expectedKey, boolean echoes) {
     this.server = server;
     this.expectedKey = expectedKey.getBytes(StandardCharsets.UTF_8);
+    this.echoes = echoes;
   }
 
   /** Starts on a free loopback port, accepting {@code apiKey} only. */
   static DemoUpstream start(String apiKey) throws IOException {
+    return start(apiKey, true);
+  }
+
+  /** {@link #start(String)}; with {@code echoes} false, {@code /api/v3/config/host} leaves the key out (for tests). */
+  static DemoUpstream start(String apiKey, boolean echoes) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    DemoUpstream u = new DemoUpstream(server, apiKey);
+    DemoUpstream u = new DemoUpstream(server, apiKey, echoes);
     server.createContext("/", u::handle);
     server.setExecutor(null); // one thread: the demo's calls come one at a time
     server.start();
@@ -67,7 +74,7 @@ final class DemoUpstream implements AutoCloseable {
       switch (ex.getRequestURI().getRawPath()) {
         case "/api/v3/series" -> send(ex, 200, SERIES);
         case "/api/v3/config/host" -> send(ex, 200, "{\"bindAddress\":\"*\",\"port\":8989,\"urlBase\":\"\","
-            + "\"authenticationMethod\":\"forms\",\"apiKey\":\"" + given + "\"}");
+            + "\"authenticationMethod\":\"forms\",\"apiKey\":\"" + (echoes ? given : "") + "\"}");
         default -> send(ex, 404, "{\"message\":\"NotFound\"}");
       }
     }
