@@ -8,7 +8,8 @@ import dev.gatehouse.audit.AuditVerifier;
 import dev.gatehouse.broker.Agent;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
-import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.error.GatehouseException;
+import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.store.AtomicFiles;
 import dev.gatehouse.trust.Domain;
 import dev.gatehouse.trust.Level;
@@ -68,6 +69,8 @@ final class Demo {
   private final List<String> failed = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  private String current = "setup";
+  private String lastNumber = "";
   private Path work;
   private boolean sealed;
   private Path home;
@@ -115,6 +118,9 @@ final class Demo {
     Runtime.getRuntime().addShutdownHook(cleanupOnExit);
     try {
       story();
+    } catch (IOException | GatehouseException e) { // e.g. the daemon did not start, or went away mid-story
+      failed.add(current + ": " + (e instanceof GatehouseException ? e.getMessage() : e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : " " + e.getMessage())));
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
@@ -133,14 +139,15 @@ final class Demo {
       out.flush();
       return ExitCodes.OK;
     }
-    out.println("Demo FAILED at step " + String.join(", ", failed) + ".");
+    out.println("Demo FAILED at " + String.join(", ", failed) + ".");
     out.flush();
     return ExitCodes.NO;
   }
 
   private void story() throws Exception {
     out.println("Gatehouse demo: a throwaway home, a stand-in media server, the daemon and an agent key;");
-    out.println("then real signed calls, each checked.");
+    out.println("then real signed calls, each checked. Working in " + work + " (" + (keep ? "kept" : "removed")
+        + " at the end).");
     String apiKey = HexFormat.of().formatHex(bytes(16)); // the media server's API key, as Sonarr's looks
     upstream = standIn.start(apiKey);
     Setup s = setUp(apiKey, upstream.baseUrl());
@@ -153,6 +160,7 @@ final class Demo {
     Map<String, Long> seqs = new LinkedHashMap<>();
 
     // 1. A call answered with the credential injected.
+    at("1", "credential injected");
     int before = upstream.received().size();
     AgentClient.SignedCall series = AgentClient.sign(key, base.resolve("media.series"), "{}".getBytes(
         StandardCharsets.UTF_8), env.clock(), env.random(), Map.of());
@@ -163,11 +171,12 @@ final class Demo {
         && series.headers().values().stream().noneMatch(v -> v.contains(apiKey));
     step("1", "credential injected", a1.status() == 200 && a1.body().contains("The Expanse") && keyArrived && agentLacksKey,
         "media.series answered " + a1.shown() + "; the media server got its API key from Gatehouse, never from the agent",
-        why(a1, keyArrived ? null : "the media server did not receive its API key (" + got + ")",
+        why(a1, keyArrived ? null : "the media server did not accept what it received (" + got + ")",
             agentLacksKey ? null : "the agent's side held the API key"));
     seqs.put("1", a1.auditSeq());
 
     // 2. The same signed request, sent again.
+    at("2", "replay refused");
     before = upstream.received().size();
     Answer a2 = send(series);
     boolean heardNothing = upstream.received().size() == before;
@@ -177,6 +186,7 @@ final class Demo {
     seqs.put("2", a2.auditSeq());
 
     // 3. A ../ path and a cloud metadata address.
+    at("3", "path refused");
     before = upstream.received().size();
     String escape = "/api/v3/series/../../../admin";
     Answer a3 = send(AgentClient.sign(key, base.resolve("media.api"), JSON.writeValueAsBytes(Map.of("path", escape)),
@@ -186,6 +196,7 @@ final class Demo {
         "media.api with " + escape + " got " + a3.shown() + "; nothing was sent",
         why(a3, heardNothing ? null : "the media server received it"));
     seqs.put("3", a3.auditSeq());
+    at("3", "egress denied");
     Answer a3b = send(AgentClient.sign(key, base.resolve("cloud.metadata"), "{}".getBytes(StandardCharsets.UTF_8),
         env.clock(), env.random(), Map.of()));
     step("3", "egress denied", a3b.status() == 502 && "egress-denied".equals(a3b.problem()),
@@ -193,6 +204,7 @@ final class Demo {
     seqs.put("3b", a3b.auditSeq());
 
     // 4. The media server echoes its key; the agent sees it scrubbed.
+    at("4", "secret scrubbed");
     before = upstream.received().size();
     Answer a4 = send(AgentClient.sign(key, base.resolve("media.host_config"), "{}".getBytes(StandardCharsets.UTF_8),
         env.clock(), env.random(), Map.of()));
@@ -202,9 +214,10 @@ final class Demo {
     step("4", "secret scrubbed", a4.status() == 200 && echoed && scrubbed,
         "media.host_config answered " + a4.shown() + " with the API key in it; the agent got \"apiKey\":\"[REDACTED]\"",
         why(a4, echoed ? null : "the media server did not answer with its key (" + got + ")",
-            scrubbed ? null : "the answer the agent got: " + a4.body()));
+            scrubbed ? null : "the answer the agent got: " + a4.body().replace(apiKey, "<the API key itself>")));
     seqs.put("4", a4.auditSeq());
 
+    at("5", "audit verify");
     stopDaemon(); // SIGTERM: calls drained, a final signed checkpoint written
     trustNote();
     verifyAudit(seqs, apiKey);
@@ -314,7 +327,7 @@ final class Demo {
       }
     }
     String said = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).strip() : "";
-    throw new BadInputException("the daemon did not start" + (said.isEmpty() ? "" : ": " + said.lines()
+    throw new RefusedException("the daemon did not start" + (said.isEmpty() ? "" : ": " + said.lines()
         .reduce((x, y) -> y).orElse("")));
   }
 
@@ -324,7 +337,7 @@ final class Demo {
       if (!daemon.waitFor(DAEMON_STOP.toSeconds(), TimeUnit.SECONDS)) {
         daemon.destroyForcibly();
         daemon.waitFor(DAEMON_STOP.toSeconds(), TimeUnit.SECONDS);
-        failed.add("5 (the daemon did not stop on SIGTERM)");
+        failed.add("step 5 (the daemon did not stop on SIGTERM)");
       }
     }
   }
@@ -337,10 +350,10 @@ final class Demo {
       Optional<TrustStore.Change> last = trust.history().stream()
           .filter(c -> c.domain() == Domain.INTEGRATIONS).reduce((x, y) -> y);
       if (now != Level.FULL && last.isPresent() && last.get().who().equals(TrustStore.SYSTEM_ACTOR)) {
-        out.println("   note    trust falls on evidence: Gatehouse lowered " + Domain.INTEGRATIONS.wire() + " to "
+        out.println("   note   trust falls on evidence: Gatehouse lowered " + Domain.INTEGRATIONS.wire() + " to "
             + now.number() + " (" + now.wire() + ") by itself, after " + last.get().reason());
       } else {
-        out.println("   note    trust: " + Domain.INTEGRATIONS.wire() + " is at " + now.number() + " (" + now.wire() + ")");
+        out.println("   note   trust: " + Domain.INTEGRATIONS.wire() + " is at " + now.number() + " (" + now.wire() + ")");
       }
     }
   }
@@ -401,18 +414,21 @@ final class Demo {
         HttpResponse.BodyHandlers.ofByteArray()));
   }
 
-  private void step(String number, String name, boolean ok, String text, String whyNot) {
-    out.println((number.length() == 1 && !lastNumber.equals(number) ? number + "." : "  ") + " " + (ok ? "ok    " : "FAILED")
-        + " " + name + ": " + text);
+  /** Says how step {@code number} went: what it showed, or why it did not. */
+  private void step(String number, String name, boolean ok, String shown, String whyNot) {
+    out.println((lastNumber.equals(number) ? "  " : number + ".") + " " + (ok ? "ok     " + name + ": " + shown
+        : "FAILED " + name + ": " + whyNot));
     if (!ok) {
-      out.println("          why: " + whyNot);
-      failed.add(number + " (" + name + ")");
+      failed.add("step " + number + " (" + name + ")");
     }
     lastNumber = number;
     out.flush();
   }
 
-  private String lastNumber = "";
+  /** Where the story is, to name it if something throws. */
+  private void at(String number, String name) {
+    current = "step " + number + " (" + name + ")";
+  }
 
   private static String why(Answer a, String... more) {
     StringBuilder b = new StringBuilder("the daemon answered " + a.shown());

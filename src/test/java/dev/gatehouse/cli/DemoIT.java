@@ -51,7 +51,7 @@ class DemoIT {
     assertThat(r.out()).contains(STEPS).contains("Demo passed: every step behaved as promised.")
         .doesNotContain("FAILED");
     assertThat(r.err()).isEmpty();
-    Path work = Path.of(find(r.out(), "home +(/\\S+)/home,"));
+    Path work = Path.of(find(r.out(), "Working in (/\\S+) "));
     assertThat(work).doesNotExist();
     assertThat(r.out()).contains("Cleaned up: the daemon and the stand-in stopped, " + work + " removed.");
     assertStopped(r.out());

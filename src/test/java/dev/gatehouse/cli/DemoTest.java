@@ -56,6 +56,20 @@ class DemoTest {
   }
 
   @Test
+  void run_whenTheStandInCannotStart_failsAtSetup_andCleansUp() throws Exception {
+    Run r = run(key -> {
+      throw new java.net.BindException("no port left for the stand-in");
+    });
+
+    assertThat(r.exit()).as(r.out()).isEqualTo(ExitCodes.NO);
+    assertThat(r.out()).contains("Demo FAILED at setup: BindException no port left for the stand-in.")
+        .doesNotContain("1. ");
+    Matcher home = Pattern.compile("Working in (/\\S+) ").matcher(r.out());
+    assertThat(home.find()).as(r.out()).isTrue();
+    assertThat(Path.of(home.group(1))).doesNotExist();
+  }
+
+  @Test
   void run_withTheRealStandIn_passesEveryStep() throws Exception {
     Run r = run(DemoUpstream::start);
 
@@ -65,7 +79,7 @@ class DemoTest {
   }
 
   private static void assertNothingLeft(String out) {
-    Matcher home = Pattern.compile("home +(/\\S+)/home,").matcher(out);
+    Matcher home = Pattern.compile("Working in (/\\S+) ").matcher(out);
     assertThat(home.find()).as(out).isTrue();
     assertThat(Path.of(home.group(1))).doesNotExist();
     Matcher pid = Pattern.compile("\\(pid ([0-9]+)\\)").matcher(out);
