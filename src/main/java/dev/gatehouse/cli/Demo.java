@@ -74,7 +74,10 @@ final class Demo {
   private Path work;
   private boolean sealed;
   private Path home;
-  private Process daemon;
+  private Process daemon; // guarded by this, with stopping
+  /** Set by Ctrl-C or SIGTERM: the story stops at its next step, and its own clean-up runs. */
+  private volatile boolean stopping;
+  private final java.util.concurrent.CountDownLatch cleanedUp = new java.util.concurrent.CountDownLatch(1);
   private DemoUpstream upstream;
   private Thread cleanupOnExit;
 
@@ -114,7 +117,7 @@ final class Demo {
     work = Files.createTempDirectory("gatehouse-demo-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     home = work.resolve("home");
-    cleanupOnExit = new Thread(this::cleanUp, "gatehouse-demo-cleanup"); // Ctrl-C: leave nothing behind either
+    cleanupOnExit = new Thread(this::stop, "gatehouse-demo-stop"); // Ctrl-C: leave nothing behind either
     Runtime.getRuntime().addShutdownHook(cleanupOnExit);
     try {
       story();
@@ -125,9 +128,10 @@ final class Demo {
       try {
         Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
       } catch (IllegalStateException shuttingDown) {
-        // the hook runs, or ran, itself
+        // stop() is waiting for the clean-up below
       }
       cleanUp();
+      cleanedUp.countDown();
     }
     if (keep) {
       explore();
@@ -290,18 +294,30 @@ final class Demo {
         """.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** {@code gatehouse serve --port 0} on the home, as a child process of this same Java and class path. */
+  /**
+   * {@code gatehouse serve --port 0} on the home, as a child process of this same Java: from the
+   * same jar as the launcher runs it ({@code -jar}), else from the same class path.
+   */
   private String startDaemon(Path passwordFile) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main", "--home", home.toString()));
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classPath = System.getProperty("java.class.path");
+    List<String> cmd = new ArrayList<>(classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)
+        ? List.of(javaBin, "-jar", classPath) : List.of(javaBin, "-cp", classPath, dev.gatehouse.Main.class.getName()));
+    cmd.addAll(List.of("--home", home.toString()));
     if (passwordFile != null) {
       cmd.addAll(List.of("--password-file", passwordFile.toString()));
     }
     cmd.addAll(List.of("serve", "--port", "0"));
     Path log = Files.createFile(work.resolve("serve.log"), // the daemon's log lines (stderr), 0600 like the rest
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    daemon = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectError(log.toFile()).start();
+    ProcessBuilder serve = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+        "/dev/null"))).redirectError(log.toFile());
+    synchronized (this) { // with stop(): a daemon is either never started, or stopped there or by cleanUp
+      if (stopping) {
+        throw new RefusedException("stopped by a signal");
+      }
+      daemon = serve.start();
+    }
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Process p = daemon;
     Thread.ofVirtual().start(() -> {
@@ -427,6 +443,9 @@ final class Demo {
 
   /** Where the story is, to name it if something throws. */
   private void at(String number, String name) {
+    if (stopping) {
+      throw new RefusedException("stopped by a signal");
+    }
     current = "step " + number + " (" + name + ")";
   }
 
@@ -454,7 +473,28 @@ final class Demo {
     out.println("Remove it all with: rm -rf " + work);
   }
 
-  /** Stops what runs and, unless kept, removes the folder; safe to run twice (once more from the shutdown hook). */
+  /**
+   * The shutdown hook: the story's own thread goes on while hooks run, and may be writing into
+   * the home, so it is the one to clean up. This stops the daemon (a call waiting on it fails at
+   * once), tells the story to stop at its next step, and waits for its clean-up.
+   */
+  private void stop() {
+    synchronized (this) {
+      stopping = true;
+      if (daemon != null) {
+        daemon.destroy();
+      }
+    }
+    try {
+      if (!cleanedUp.await(DAEMON_STOP.toSeconds() * 2, TimeUnit.SECONDS)) {
+        cleanUp(); // the story is stuck; clean up around it
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops what runs and, unless kept, removes the folder; safe to run twice. */
   private synchronized void cleanUp() {
     if (daemon != null && daemon.isAlive()) {
       daemon.destroy();
@@ -480,6 +520,7 @@ final class Demo {
         out.println("gatehouse: could not remove " + work + " (" + e.getMessage() + "); remove it by hand");
       }
     }
+    out.flush();
   }
 
   private byte[] bytes(int n) {
