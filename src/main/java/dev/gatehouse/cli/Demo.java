@@ -173,8 +173,9 @@ final class Demo {
     boolean keyArrived = got.size() == 1 && got.getFirst().keyAccepted();
     boolean agentLacksKey = !contains(keyFileBytes, apiKey) && !contains(series.body(), apiKey)
         && series.headers().values().stream().noneMatch(v -> v.contains(apiKey));
-    step("1", "credential injected", a1.status() == 200 && a1.body().contains("The Expanse") && keyArrived && agentLacksKey,
-        "media.series answered " + a1.shown() + "; the media server got its API key from Gatehouse, never from the agent",
+    boolean answered = a1.status() == 200 && a1.body().contains("The Expanse");
+    step("1", "credential injected", answered && keyArrived && agentLacksKey, "media.series answered " + a1.shown()
+        + "; the media server got its API key from Gatehouse, never from the agent",
         why(a1, keyArrived ? null : "the media server did not accept what it received (" + got + ")",
             agentLacksKey ? null : "the agent's side held the API key"));
     seqs.put("1", a1.auditSeq());
@@ -261,10 +262,10 @@ final class Demo {
         + " (this machine has no id for sealed mode)"));
     out.println("  media   a stand-in media server on " + mediaUrl + " (services/media.yaml); its API key is in the "
         + "vault as " + API_KEY_ENTRY + ", and nowhere else");
-    out.println("  agent   " + AGENT + ", allowed media.* and cloud.*, its key in " + keyFile.getFileName() + " beside "
-        + "the home");
-    out.println("  trust   a new home has every domain at 0 (none); as the owner would (`gatehouse trust set`), the demo "
-        + "set " + Domain.INTEGRATIONS.wire() + ", the media server's domain, to 4 (full)");
+    out.println("  agent   " + AGENT + ", allowed media.* and cloud.*, its key in " + keyFile.getFileName()
+        + " beside the home");
+    out.println("  trust   a new home has every domain at 0 (none); as the owner would (`gatehouse trust set`), the"
+        + " demo set " + Domain.INTEGRATIONS.wire() + ", the media server's domain, to 4 (full)");
     return new Setup(keyFile, sealed ? null : passwordFile);
   }
 
@@ -281,7 +282,7 @@ final class Demo {
         actions:
           series: { method: GET, path: /api/v3/series, domain: integrations }
           host_config: { method: GET, path: /api/v3/config/host, domain: integrations }
-          api: { method: GET, path: "{path}", allow_paths: ["/api/v3/series", "/api/v3/series/*"], domain: integrations }
+          api: { path: "{path}", allow_paths: ["/api/v3/series", "/api/v3/series/*"], domain: integrations }
         """).formatted(mediaUrl, API_KEY_ENTRY).getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(dir.resolve("cloud.yaml"), """
         # A catalog entry aimed at the cloud metadata service, as a careless or poisoned edit might write it.
@@ -369,7 +370,8 @@ final class Demo {
         out.println("   note   trust falls on evidence: Gatehouse lowered " + Domain.INTEGRATIONS.wire() + " to "
             + now.number() + " (" + now.wire() + ") by itself, after " + last.get().reason());
       } else {
-        out.println("   note   trust: " + Domain.INTEGRATIONS.wire() + " is at " + now.number() + " (" + now.wire() + ")");
+        out.println("   note   trust: " + Domain.INTEGRATIONS.wire() + " is at " + now.number() + " (" + now.wire()
+            + ")");
       }
     }
   }
