@@ -261,6 +261,16 @@ public final class Vault {
         .map(e -> new EntryInfo(e.name(), e.created(), e.updated(), e.ciphertext().length)).toList();
   }
 
+  /**
+   * The entries as the file's header states them, without unsealing: names and times only,
+   * and not authenticated (only {@link #list} checks the file). For diagnostics that must
+   * work on a sealed vault, which say so.
+   */
+  public List<EntryInfo> listUnverified() throws IOException {
+    return readUnverified().entries().values().stream()
+        .map(e -> new EntryInfo(e.name(), e.created(), e.updated(), e.ciphertext().length)).toList();
+  }
+
   public boolean contains(String name) throws IOException {
     return readVerified().entries().containsKey(name);
   }
