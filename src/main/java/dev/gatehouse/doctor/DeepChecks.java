@@ -126,11 +126,16 @@ final class DeepChecks {
   private static Socket tls(SSLContext context, InetSocketAddress at) throws IOException {
     Socket raw = new Socket();
     raw.connect(at, TIMEOUT_MILLIS);
-    SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, at.getHostString(), at.getPort(), true);
-    s.setEnabledProtocols(ServerTls.PROTOCOLS.toArray(new String[0]));
-    s.setSoTimeout(TIMEOUT_MILLIS);
-    s.startHandshake();
-    return s;
+    try {
+      SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, at.getHostString(), at.getPort(), true);
+      s.setEnabledProtocols(ServerTls.PROTOCOLS.toArray(new String[0]));
+      s.setSoTimeout(TIMEOUT_MILLIS);
+      s.startHandshake();
+      return s;
+    } catch (IOException | RuntimeException e) {
+      raw.close(); // a plain server still waiting for a request line hears the end at once
+      throw e;
+    }
   }
 
   /** GET /v1/health over {@code s} (HTTP/1.1, closed after); the status and up to 4 KiB of the body. */

@@ -4,7 +4,9 @@ import dev.gatehouse.error.GatehouseException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code gatehouse doctor}: every check of {@link #CHECKS} over one home, in order, each
@@ -19,14 +21,15 @@ public final class Doctor {
       new Check("home.perms", FileChecks::homePerms),
       new Check("vault.perms", FileChecks::vaultPerms),
       new Check("config.invalid", ServerChecks::configInvalid),
-      new Check("vault.unreadable", VaultChecks::unreadable),
-      new Check("vault.kdf_weak", VaultChecks::kdfWeak),
-      new Check("vault.machine_only", VaultChecks::machineOnly),
-      new Check("totp.not_configured", StateChecks::totpNotConfigured),
+      // The log is read before anything unseals the vault: unsealing opens it for writing.
       new Check("audit.unwritable", AuditChecks::unwritable),
       new Check("audit.chain_broken", AuditChecks::chainBroken),
       new Check("audit.checkpoint_stale", AuditChecks::checkpointStale),
       new Check("audit.disk_low", AuditChecks::diskLow),
+      new Check("vault.unreadable", VaultChecks::unreadable),
+      new Check("vault.kdf_weak", VaultChecks::kdfWeak),
+      new Check("vault.machine_only", VaultChecks::machineOnly),
+      new Check("totp.not_configured", StateChecks::totpNotConfigured),
       new Check("bind.non_loopback_without_tls", ServerChecks::nonLoopbackWithoutTls),
       new Check("bind.no_owner_account", ServerChecks::noOwnerAccount),
       new Check("tls.expiring", ServerChecks::tls),
@@ -78,22 +81,33 @@ public final class Doctor {
           "create one with `gatehouse init`, or give --home DIR"));
     }
     List<Finding> out = new ArrayList<>();
+    // Checks not made, by reason (one finding names every check one reason stopped).
+    Map<String, List<String>> notChecked = new LinkedHashMap<>();
+    Map<String, String> fixes = new LinkedHashMap<>();
     try (Inspection in = new Inspection(settings)) {
-      for (Check c : CHECKS) {
-        out.addAll(run(c, in));
-      }
+      List<Check> checks = new ArrayList<>(CHECKS);
       if (deep) {
-        out.addAll(run(DEEP, in));
+        checks.add(DEEP);
+      }
+      for (Check c : checks) {
+        try {
+          out.addAll(run(c, in));
+        } catch (NotChecked n) {
+          notChecked.computeIfAbsent(n.getMessage(), k -> new ArrayList<>()).add(c.id());
+          fixes.putIfAbsent(n.getMessage(), n.fix());
+        }
       }
     }
+    notChecked.forEach((reason, checks) -> out.add(Finding.info("doctor.not_checked", String.join(", ", checks)
+        + " not checked: " + reason, fixes.get(reason))));
     return out;
   }
 
-  private static List<Finding> run(Check c, Inspection in) {
+  private static List<Finding> run(Check c, Inspection in) throws NotChecked {
     try {
       return c.body().run(in);
     } catch (NotChecked n) {
-      return List.of(Finding.info("doctor.not_checked", c.id() + " not checked: " + n.getMessage(), n.fix()));
+      throw n;
     } catch (GatehouseException e) {
       return List.of(Finding.warn("doctor.check_failed", c.id() + " could not finish: " + e.getMessage(),
           "run doctor again; report it if it persists"));

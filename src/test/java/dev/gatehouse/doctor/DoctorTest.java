@@ -1,0 +1,46 @@
+package dev.gatehouse.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.TestHome;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the command line cannot reach: the free space the audit log's file system reports. */
+class DoctorTest {
+  @TempDir
+  Path temp;
+
+  private Doctor.Report run(Path home, long freeBytes) {
+    return Doctor.run(new Inspection.Settings(home, Clock.systemUTC(), new SecureRandom(), Map.of(), temp.toString(),
+        System.getProperty("user.name"), temp.resolve("etc"), List.of(), dir -> freeBytes, vault -> null), false, false);
+  }
+
+  private static List<Finding> found(Doctor.Report r, String id) {
+    return r.findings().stream().filter(f -> f.id().equals(id)).toList();
+  }
+
+  @Test
+  void diskLow_underOneSegment_isCritical_underAGibibyte_isWarned_elseNothing() {
+    Path home = TestHome.create(temp);
+
+    Doctor.Report nearlyFull = run(home, 10L << 20);
+    assertThat(found(nearlyFull, "audit.disk_low")).singleElement().extracting(Finding::severity)
+        .isEqualTo(Finding.Severity.CRITICAL);
+    assertThat(nearlyFull.critical()).isTrue();
+
+    assertThat(found(run(home, 500L << 20), "audit.disk_low")).singleElement().extracting(Finding::severity)
+        .isEqualTo(Finding.Severity.WARN);
+    assertThat(found(run(home, 5L << 30), "audit.disk_low")).isEmpty();
+  }
+
+  @Test
+  void everyCheck_hasAUniqueId() {
+    assertThat(Doctor.CHECKS).extracting(Check::id).doesNotHaveDuplicates();
+  }
+}
