@@ -69,22 +69,38 @@ final class ServerChecks {
     }
   }
 
-  /** tls.invalid and tls.expiring: server.tls as serve loads it (files, modes, key match, validity), then its end date. */
-  static List<Finding> tls(Inspection in) throws NotChecked {
+  /** tls.invalid: server.tls as serve loads it (files, key modes, key match, validity now): serve refuses it. */
+  static List<Finding> tlsInvalid(Inspection in) throws NotChecked {
     var tls = in.config().server().tls();
     if (tls.isEmpty()) {
       return List.of();
     }
-    ServerTls loaded;
     try {
-      loaded = ServerTls.load(in.home().resolve(tls.get().certificate()), in.home().resolve(tls.get().key()),
-          in.settings().clock());
+      load(in, tls.get());
+      return List.of();
     } catch (GatehouseException e) {
       return List.of(Finding.critical("tls.invalid", e.getMessage() + "; serve refuses to start with it",
           "see docs/tls.md"));
     }
-    String warning = loaded.expiryWarning(in.settings().clock().instant());
+  }
+
+  /** tls.expiring: the certificate ends within {@link ServerTls#EXPIRY_WARNING}; clients then refuse the daemon. */
+  static List<Finding> tlsExpiring(Inspection in) throws NotChecked {
+    var tls = in.config().server().tls();
+    if (tls.isEmpty()) {
+      return List.of();
+    }
+    String warning;
+    try {
+      warning = load(in, tls.get()).expiryWarning(in.settings().clock().instant());
+    } catch (GatehouseException e) {
+      return List.of(); // tls.invalid says it
+    }
     return warning == null ? List.of() : List.of(Finding.warn("tls.expiring", warning, "renew it (docs/tls.md)"));
+  }
+
+  private static ServerTls load(Inspection in, Config.Tls tls) {
+    return ServerTls.load(in.home().resolve(tls.certificate()), in.home().resolve(tls.key()), in.settings().clock());
   }
 
   /**

@@ -40,6 +40,23 @@ class DoctorTest {
   }
 
   @Test
+  void docs_nameEveryIdTheCodeCanReport() throws Exception {
+    String docs = java.nio.file.Files.readString(Path.of("docs/doctor.md"));
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    try (var files = java.nio.file.Files.list(Path.of("src/main/java/dev/gatehouse/doctor"))) {
+      for (Path f : files.toList()) {
+        var m = java.util.regex.Pattern.compile("(?:Finding\\.(?:critical|warn|info)|new Check)\\(\\s*\"([a-z_.]+)\"")
+            .matcher(java.nio.file.Files.readString(f));
+        while (m.find()) {
+          ids.add(m.group(1));
+        }
+      }
+    }
+    assertThat(ids).hasSizeGreaterThan(25);
+    assertThat(ids).allSatisfy(id -> assertThat(docs).contains("| `" + id + "` |"));
+  }
+
+  @Test
   void everyCheck_hasAUniqueId() {
     assertThat(Doctor.CHECKS).extracting(Check::id).doesNotHaveDuplicates();
   }
