@@ -47,10 +47,11 @@ final class DeepChecks {
       try {
         trust = ServerTls.trusting(in.home().resolve(server.tls().get().certificate()), "server.tls.certificate");
       } catch (GatehouseException e) {
-        return List.of(Finding.critical("deep.tls_not_offered", "cannot check TLS: " + e.getMessage(), "see tls.invalid"));
+        throw new NotChecked("server.tls cannot be read (see tls.invalid)", "fix tls.invalid first");
       }
+      Socket secure;
       try {
-        answer = Optional.of(get(tls(trust, at)));
+        secure = tls(trust, at);
       } catch (IOException handshake) {
         Optional<Answer> plain = tryPlain(at);
         if (plain.isPresent()) {
@@ -66,6 +67,11 @@ final class DeepChecks {
           out.add(unreachable(where, pid));
         }
         return out;
+      }
+      answer = answer(secure);
+      if (answer.isEmpty()) {
+        return List.of(Finding.warn("deep.health_degraded", "the daemon at " + where + " took the TLS handshake but "
+            + "gave no answer to GET /v1/health", "check the daemon's log"));
       }
     } else {
       answer = tryPlain(at);
@@ -114,9 +120,22 @@ final class DeepChecks {
   }
 
   private static Optional<Answer> tryPlain(InetSocketAddress at) {
+    Socket s = new Socket();
     try {
-      Socket s = new Socket();
       s.connect(at, TIMEOUT_MILLIS);
+    } catch (IOException e) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // nothing was opened
+      }
+      return Optional.empty();
+    }
+    return answer(s);
+  }
+
+  private static Optional<Answer> answer(Socket s) {
+    try {
       return Optional.of(get(s));
     } catch (IOException e) {
       return Optional.empty();
@@ -147,17 +166,31 @@ final class DeepChecks {
           + "\r\n").getBytes(StandardCharsets.US_ASCII));
       o.flush();
       InputStream i = s.getInputStream();
-      String text = new String(i.readNBytes(8192), StandardCharsets.UTF_8);
-      if (!text.startsWith("HTTP/1.")) {
+      String head = head(i);
+      if (!head.startsWith("HTTP/1.") || head.length() < 12) {
         throw new IOException("not an HTTP answer");
       }
-      int status = Integer.parseInt(text.substring(9, 12));
-      int body = text.indexOf("\r\n\r\n");
-      String rest = body < 0 ? "" : text.substring(body + 4);
-      return new Answer(status, rest.length() > 4096 ? rest.substring(0, 4096) : rest);
-    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+      int status = Integer.parseInt(head.substring(9, 12));
+      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d{1,9})\\s*$")
+          .matcher(head);
+      byte[] body = length.find() ? i.readNBytes(Math.min(4096, Integer.parseInt(length.group(1)))) : new byte[0];
+      return new Answer(status, new String(body, StandardCharsets.UTF_8));
+    } catch (NumberFormatException e) {
       throw new IOException("not an HTTP answer");
     }
+  }
+
+  /** The status line and headers, up to the blank line (at most 8 KiB). */
+  private static String head(InputStream i) throws IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while (b.length() < 8192 && (c = i.read()) >= 0) {
+      b.append((char) c);
+      if (b.length() >= 4 && b.substring(b.length() - 4).equals("\r\n\r\n")) {
+        return b.toString();
+      }
+    }
+    throw new IOException("no complete HTTP answer");
   }
 
   private static boolean reachable(InetSocketAddress at) {
@@ -169,7 +202,7 @@ final class DeepChecks {
     }
   }
 
-  private static List<InetAddress> nonLoopbackAddresses() throws IOException {
+  static List<InetAddress> nonLoopbackAddresses() throws IOException {
     List<InetAddress> out = new ArrayList<>();
     for (NetworkInterface n : NetworkInterface.networkInterfaces().toList()) {
       if (n.isUp() && !n.isLoopback()) {

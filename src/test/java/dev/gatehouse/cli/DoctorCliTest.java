@@ -564,4 +564,60 @@ class DoctorCliTest extends CliTestBase {
       degraded.stop(0);
     }
   }
+
+  private static dev.gatehouse.http.Daemon tlsDaemon(TestCertificates.Made cert) {
+    return dev.gatehouse.http.Daemon.start(InetAddress.getLoopbackAddress(), 0, 64 * 1024,
+        dev.gatehouse.http.ServerTls.load(cert.certificate(), cert.key(), java.time.Clock.systemUTC()), false,
+        dev.gatehouse.http.Daemon.table(null, null, null, () -> new dev.gatehouse.http.Daemon.Health(false, true, true,
+            0, 0)));
+  }
+
+  @Test
+  void deep_realDaemonOverTls_withTheConfiguredCertificate_isOffered_anotherCertificateIsNot() throws Exception {
+    TestCertificates.Made configured = tlsHome("127.0.0.1", 365);
+    try (var daemon = tlsDaemon(configured)) {
+      config("port: 19999", "port: " + daemon.port());
+      assertThat(doctor("--deep")).as(out).isZero();
+      assertThat(found("deep.daemon").get(0).get("message").asText())
+          .contains("over TLS 1.3 with the configured certificate").contains("\"status\":\"ok\"");
+      assertThat(ids()).doesNotContain("deep.tls_not_offered", "deep.bind_mismatch");
+    }
+
+    TestCertificates.Made other = TestCertificates.make(Files.createDirectory(temp.resolve("other")), "other", "EC",
+        clock.instant().minus(Duration.ofDays(1)), 365);
+    try (var daemon = tlsDaemon(other)) {
+      Path config = home.resolve("gatehouse.yaml");
+      Files.writeString(config, Files.readString(config).replaceFirst("port: \\d+", "port: " + daemon.port()));
+      assertThat(doctor("--deep")).isEqualTo(ExitCodes.NO);
+      assertThat(found("deep.tls_not_offered").get(0).get("message").asText())
+          .contains("no TLS 1.3 handshake with the certificate of server.tls succeeds");
+    }
+  }
+
+  @Test
+  void deep_configSaysLoopback_butThePortAnswersOnAnotherAddress_isBindMismatch() throws Exception {
+    java.util.List<InetAddress> others = new ArrayList<>();
+    for (var n : java.net.NetworkInterface.networkInterfaces().toList()) {
+      if (n.isUp() && !n.isLoopback()) {
+        n.inetAddresses().filter(a -> a instanceof java.net.Inet4Address && !a.isLinkLocalAddress()).forEach(others::add);
+      }
+    }
+    assumeTrue(!others.isEmpty(), "needs an address other than loopback");
+    enroll();
+    HttpServer everywhere = HttpServer.create(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0), 0);
+    everywhere.createContext("/v1/health", x -> {
+      byte[] body = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+      x.sendResponseHeaders(200, body.length);
+      x.getResponseBody().write(body);
+      x.close();
+    });
+    everywhere.start();
+    try {
+      config("port: 19999", "port: " + everywhere.getAddress().getPort());
+      assertThat(doctor("--deep")).isEqualTo(ExitCodes.NO);
+      assertThat(severity("deep.bind_mismatch")).isEqualTo("critical");
+    } finally {
+      everywhere.stop(0);
+    }
+  }
 }
