@@ -620,4 +620,65 @@ class DoctorCliTest extends CliTestBase {
       everywhere.stop(0);
     }
   }
+
+  @Test
+  void doctor_neverAsksForThePassword_evenAtATerminal() throws Exception {
+    enroll();
+    Terminal asking = new Terminal() {
+      @Override
+      public boolean interactive() {
+        return true;
+      }
+
+      @Override
+      public String readLine(String prompt) {
+        throw new AssertionError("asked: " + prompt);
+      }
+
+      @Override
+      public char[] readSecret(String prompt) {
+        throw new AssertionError("asked for a secret: " + prompt);
+      }
+    };
+    config("bind: 127.0.0.1", "bind: 0.0.0.0");
+
+    assertThat(runRaw(asking, "doctor", "--json", "--sudoers-root", etc().toString())).isEqualTo(ExitCodes.NO);
+
+    report = JSON.readTree(out);
+    assertThat(found("doctor.not_checked").get(0).get("message").asText())
+        .contains("the vault is sealed and doctor never asks for its password");
+    assertThat(found("doctor.not_checked").get(0).get("fix").asText()).contains("--password-file");
+  }
+
+  @Test
+  void configInvalid_badLine_isCritical_andTheChecksThatNeedItSaySo() throws Exception {
+    enroll();
+    config("bind: 127.0.0.1", "bind: 127.0.0.1\n  no_such_setting: 1");
+
+    assertThat(doctor()).isEqualTo(ExitCodes.NO);
+
+    assertThat(severity("config.invalid")).isEqualTo("critical");
+    assertThat(found("config.invalid").get(0).get("message").asText()).containsPattern("gatehouse.yaml:\\d+: unknown key");
+    assertThat(found("doctor.not_checked").toString()).contains("bind.non_loopback_without_tls");
+  }
+
+  @Test
+  void vaultUnreadable_missingOrDamagedHeader_isCritical() throws Exception {
+    enroll();
+    Path vault = home.resolve(Gatehouse.VAULT_FILE);
+    byte[] good = Files.readAllBytes(vault);
+    Files.write(vault, "gatehouse-vault 2 garbage\n".getBytes(StandardCharsets.US_ASCII));
+
+    assertThat(doctor()).isEqualTo(ExitCodes.NO);
+    assertThat(severity("vault.unreadable")).isEqualTo("critical");
+
+    Files.delete(vault);
+    assertThat(doctor()).isEqualTo(ExitCodes.NO);
+    assertThat(found("vault.unreadable").get(0).get("message").asText()).contains("has no vault");
+
+    Files.write(vault, good);
+    Files.setPosixFilePermissions(vault, PosixFilePermissions.fromString("rw-------"));
+    assertThat(doctor()).isZero();
+    assertThat(ids()).isEmpty();
+  }
 }
