@@ -26,8 +26,8 @@ final class DoctorCommand extends HomeCommand {
       + "\"severity\", \"message\", \"fix\"}], \"changes\"}.")
   boolean json;
 
-  @Option(names = "--fix", description = "Change what doctor is sure of (file modes, and owners when root runs it "
-      + "on root's home), say each change, then check again.")
+  @Option(names = "--fix", description = "Change what doctor is sure of (file modes; as root, owners: "
+      + "to the home folder's owner), say each change, then check again.")
   boolean fix;
 
   @Option(names = "--deep", description = "Also ask the running daemon: GET /v1/health on the configured port, TLS 1.3 "

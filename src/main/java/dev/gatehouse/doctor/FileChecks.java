@@ -24,7 +24,8 @@ import java.util.Set;
  * instead of refused at the first; and agent key files, which must be 0600.
  *
  * <p>Repairs are sure: a mode loses its group and other bits and nothing else; an owner is
- * changed only by root, to root, inside a home that root owns (what Home would demand).
+ * changed only when root runs doctor, to the owner of the home folder (whom Home demands:
+ * the folder must be the running user's, and so must everything in it).
  */
 final class FileChecks {
   static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(
@@ -89,13 +90,13 @@ final class FileChecks {
   /** The owner and mode findings for one entry of the home. */
   private static void entry(Inspection in, String id, Path p, PosixFileAttributes a, List<Finding> out)
       throws IOException {
-    String me = in.settings().userName();
+    String me = expectedOwner(in);
     UserPrincipal owner = a.owner();
     if (!owner.getName().equals(me)) {
       Finding f = Finding.critical(id, p + " is owned by " + owner.getName() + ", not " + me
           + " who runs Gatehouse; Gatehouse refuses a home with it", "`chown " + me + " " + p + "`, or run Gatehouse as "
           + owner.getName());
-      out.add(sureOwner(in, me) ? f.repairedBy(() -> chown(p, me)) : f);
+      out.add(sureOwner(in) ? f.repairedBy(() -> chown(p, me)) : f);
     }
     Set<PosixFilePermission> loose = EnumSet.noneOf(PosixFilePermission.class);
     loose.addAll(a.permissions());
@@ -108,9 +109,22 @@ final class FileChecks {
     }
   }
 
-  /** An owner is sure only when root runs doctor on a home root owns: then every entry must be root's. */
-  private static boolean sureOwner(Inspection in, String me) throws IOException {
-    return me.equals("root") && Files.readAttributes(in.home(), PosixFileAttributes.class).owner().getName().equals(me);
+  /**
+   * Whose every entry must be: the user running doctor, as Home demands of the user running
+   * Gatehouse; but root looking at a home another user owns (for the sudoers checks) judges
+   * it as that user would run it.
+   */
+  private static String expectedOwner(Inspection in) throws IOException {
+    String me = in.settings().userName();
+    if (me.equals("root")) {
+      return Files.readAttributes(in.home(), PosixFileAttributes.class).owner().getName();
+    }
+    return me;
+  }
+
+  /** Only root can change an owner; and it then knows whose the entry must be: the home folder's owner's. */
+  private static boolean sureOwner(Inspection in) {
+    return in.settings().userName().equals("root");
   }
 
   /** Removes group and other bits from {@code p} (never through a link); says what changed. */

@@ -57,7 +57,7 @@ final class SudoersRules {
           }
         }
       } catch (AccessDeniedException e) {
-        throw new NotChecked(dir + " cannot be read", "run `sudo gatehouse doctor` to check the sudoers rules");
+        throw new NotChecked(dir + " cannot be read", "run doctor as root to check the sudoers rules: `sudo gatehouse doctor --home THIS_HOME`");
       }
     }
     files.sort(null);
@@ -66,7 +66,7 @@ final class SudoersRules {
       try {
         out.addAll(parse(f, Files.readAllLines(f, StandardCharsets.UTF_8)));
       } catch (AccessDeniedException e) {
-        throw new NotChecked(f + " cannot be read", "run `sudo gatehouse doctor` to check the sudoers rules");
+        throw new NotChecked(f + " cannot be read", "run doctor as root to check the sudoers rules: `sudo gatehouse doctor --home THIS_HOME`");
       } catch (NoSuchFileException gone) {
         // removed meanwhile
       }

@@ -181,6 +181,32 @@ class DoctorCliTest extends CliTestBase {
   }
 
   @Test
+  void homePerms_rootOnAUsersHome_judgesByTheHomesOwner_andGivesAStrayRootFileBack() throws Exception {
+    assumeTrue(root(), "only root can give files away");
+    enroll();
+    try (var all = Files.walk(home)) {
+      for (Path p : all.toList()) {
+        Files.setOwner(p, nobody(p));
+      }
+    }
+    Path left = home.resolve(Gatehouse.OTP_STATE_FILE); // as `sudo gatehouse ...` leaves one
+    Files.setOwner(left, root(left));
+
+    assertThat(doctor()).isEqualTo(ExitCodes.NO);
+    assertThat(found("home.perms")).singleElement().satisfies(f -> assertThat(f.get("message").asText())
+        .contains(left + " is owned by root, not nobody"));
+
+    assertThat(doctor("--fix")).isZero();
+    assertThat(report.get("changes").toString()).contains("chown root -> nobody " + left);
+    assertThat(Files.getOwner(left).getName()).isEqualTo("nobody");
+    assertThat(found("home.perms")).isEmpty();
+  }
+
+  private static UserPrincipal root(Path p) throws Exception {
+    return p.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
+  }
+
+  @Test
   void vaultPerms_groupReadableVault_found_fixed() throws Exception {
     enroll();
     Path vault = home.resolve(Gatehouse.VAULT_FILE);
