@@ -71,7 +71,8 @@ final class StateChecks {
           : AgentRegistry.CHANNEL_PREFIX).length());
       long days = Duration.between(e.updated(), now).toDays();
       out.add(Finding.warn("agent.key_old", "the " + kind + " " + name + "'s key was made " + days + " days ago ("
-          + e.updated() + "), more than " + KEY_MAX_AGE.toDays() + entries.caveat(), kind.equals("agent")
+          + e.updated() + "), more than " + KEY_MAX_AGE.toDays() + " days: a key that leaked unnoticed stays useful"
+          + " until it changes" + entries.caveat(), kind.equals("agent")
           ? "`gatehouse agent rotate " + name + " --key-file PATH` (the old key works for the overlap)"
           : "`gatehouse channel revoke " + name + "` and `gatehouse channel add " + name + " --key-file PATH`"));
     }
