@@ -68,9 +68,11 @@ public final class Doctor {
       try {
         changes.add(f.repair().apply());
         changed = true;
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException e) {
         changes.add("not changed (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
             + e.getMessage()) + "): " + f.fix());
+      } catch (RuntimeException e) {
+        changes.add("not changed (" + e.getClass().getSimpleName() + "): " + f.fix());
       }
     }
     return new Report(changed ? look(settings, deep) : first, changes);

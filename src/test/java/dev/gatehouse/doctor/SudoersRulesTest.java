@@ -64,4 +64,23 @@ class SudoersRulesTest {
 
     assertThat(SudoersRules.read(etc)).extracting(SudoersRules.Command::text).containsExactly("/x/gatehouse");
   }
+
+  /** Whatever wildcard lands wherever before `exec` in the printed line, the line is no longer the printed shape. */
+  @net.jqwik.api.Property
+  void expected_aWildcardAnywhereBeforeExec_isBroader(
+      @net.jqwik.api.ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 1000) int at,
+      @net.jqwik.api.ForAll("wildcards") String wildcard) {
+    for (String printed : List.of("/usr/local/bin/gatehouse --home /root/gh exec *",
+        "/usr/bin/java -jar /opt/gatehouse/gatehouse.jar --home /root/gh exec *")) {
+      int before = printed.indexOf(" exec");
+      int i = at % (before + 1);
+      String widened = printed.substring(0, i) + wildcard + printed.substring(i);
+      assertThat(SudoersRules.EXPECTED.matcher(widened).matches()).as(widened).isFalse();
+    }
+  }
+
+  @net.jqwik.api.Provide
+  net.jqwik.api.Arbitrary<String> wildcards() {
+    return net.jqwik.api.Arbitraries.of("*", "?", "[a-z]", " *", "* ", "\\*");
+  }
 }
