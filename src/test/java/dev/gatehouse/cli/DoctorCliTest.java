@@ -525,6 +525,15 @@ class DoctorCliTest extends CliTestBase {
     assertThat(doctor()).isEqualTo(ExitCodes.NO);
     assertThat(found("exec.sudoers_target_writable").get(0).get("message").asText())
         .contains(launcher.getParent() + " is owned by uid");
+
+    // A launcher in a checkout rebuilds its jar from the sources beside it: those count too.
+    Files.setOwner(launcher.getParent(), root(launcher));
+    Files.writeString(launcher.resolveSibling("pom.xml"), "<project/>");
+    Path sources = Files.createDirectories(launcher.resolveSibling("src").resolve("main"));
+    assertThat(doctor()).isZero();
+    Files.setOwner(sources, nobody(sources));
+    assertThat(doctor()).isEqualTo(ExitCodes.NO);
+    assertThat(found("exec.sudoers_target_writable").get(0).get("message").asText()).contains(sources + " is owned by");
   }
 
   @Test
