@@ -19,6 +19,9 @@
 # rewritten); an existing home, and so the vault, the audit log and gatehouse.yaml in it, is
 # never overwritten, changed or removed, except by --uninstall --purge.
 set -euo pipefail
+# What is installed is readable by all and writable by root only, whatever root's own umask is;
+# the home is made 0700 on its own.
+umask 022
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 repo="$(dirname "$here")"
