@@ -158,6 +158,66 @@ class ServiceInstallIT {
     assertThat(home).doesNotExist();
   }
 
+  /**
+   * The install as root on a system, in a private mount namespace: a copy of /etc and empty
+   * /opt, /usr/local/bin and /var/lib, so the user it makes and the files it writes vanish
+   * with the namespace. The script checks it is in that copy before install.sh runs.
+   */
+  private static final String SYSTEM_INSTALL = """
+      set -euo pipefail
+      scratch="$1"; repo="$2"; jar="$3"
+      cp -a /etc "$scratch/etc"
+      touch "$scratch/etc/.gatehouse-test-copy"
+      mount --bind "$scratch/etc" /etc
+      for d in /opt /usr/local/bin /var/lib; do mount -t tmpfs -o mode=0755 none "$d"; done
+      if [ ! -e /etc/.gatehouse-test-copy ] || [ -n "$(ls -A /opt)" ] || [ -n "$(ls -A /var/lib)" ]; then
+        echo "NOT ISOLATED"; exit 97
+      fi
+      cd /
+      state() { find /opt/gatehouse /etc/systemd/system/gatehouse.service /usr/local/bin/gatehouse /var/lib/gatehouse \
+          -printf '%p %u %g %m %s %T@ %l\n' | sort; }
+      bash "$repo/packaging/install.sh" --jar "$jar"
+      echo "USER $(getent passwd gatehouse)"
+      stat -c 'OWNER %n %U:%G %a' /var/lib/gatehouse /opt/gatehouse/bin/gatehouse /opt/gatehouse/gatehouse.jar \
+          /etc/systemd/system/gatehouse.service
+      runuser -u gatehouse -- /opt/gatehouse/bin/gatehouse --home /var/lib/gatehouse init --sealed >/dev/null
+      before="$(state | sha256sum)"
+      bash "$repo/packaging/install.sh" --jar "$jar"
+      [ "$before" = "$(state | sha256sum)" ] && echo "SECOND RUN SAME"
+      bash "$repo/packaging/install.sh" --uninstall
+      id -u gatehouse >/dev/null && echo "USER KEPT"
+      runuser -u gatehouse -- test -O /var/lib/gatehouse/vault.gh && echo "VAULT KEPT"
+      bash "$repo/packaging/install.sh" --uninstall --purge
+      id -u gatehouse >/dev/null 2>&1 || echo "USER GONE"
+      [ -e /var/lib/gatehouse ] || echo "HOME GONE"
+      """;
+
+  @Test
+  void asRoot_onASystem_makesTheUser_rootOwnsTheProgram_theUserOwnsTheHome() throws Exception {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (root) {
+      DebianPackages.require("unshare", "util-linux");
+      DebianPackages.require("useradd", "passwd");
+    }
+    boolean isolated = root && run("unshare", "-m", "true").exit() == 0;
+    if (!isolated) {
+      System.err.println("*** ServiceInstallIT: cannot install as root in a private mount namespace here (needs root and unshare); skipped ***");
+    }
+    Assumptions.assumeTrue(isolated, "needs root and unshare -m");
+    Path script = prefix.resolve("system-install.sh");
+    Files.writeString(script, SYSTEM_INSTALL);
+    Path scratch = Files.createDirectories(prefix.resolve("scratch"));
+    Processes.Output o = run("unshare", "-m", "bash", script.toString(), scratch.toString(), ROOT.toString(), JAR.toString());
+    assertThat(o.exit()).as(o.out() + o.err()).isZero();
+    assertThat(o.out()).contains("install.sh: created the system user gatehouse")
+        .containsPattern("USER gatehouse:x:\\d+:\\d+:Gatehouse service:/var/lib/gatehouse:/usr/sbin/nologin")
+        .contains("OWNER /var/lib/gatehouse gatehouse:gatehouse 700", "OWNER /opt/gatehouse/bin/gatehouse root:root 755",
+            "OWNER /opt/gatehouse/gatehouse.jar root:root 644", "OWNER /etc/systemd/system/gatehouse.service root:root 644")
+        .contains("nothing to change: the install at / is up to date", "SECOND RUN SAME")
+        .contains("kept the user gatehouse", "USER KEPT", "VAULT KEPT")
+        .contains("removed the user gatehouse", "USER GONE", "HOME GONE");
+  }
+
   @Test
   void purgeWithoutUninstall_andAMissingJar_areRefused_changingNothing() throws Exception {
     Processes.Output purge = run("bash", INSTALL.toString(), "--prefix", prefix.toString(), "--purge");
