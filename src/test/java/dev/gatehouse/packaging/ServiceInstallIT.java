@@ -298,7 +298,7 @@ class ServiceInstallIT {
 
   @Test
   void scripts_parse_andPassShellcheck() throws Exception {
-    List<String> scripts = List.of("packaging/install.sh", "packaging/gatehouse-launcher.sh");
+    List<String> scripts = List.of("packaging/install.sh", "packaging/gatehouse-launcher.sh", "packaging/sandbox-check/run.sh");
     for (String s : scripts) {
       Processes.Output n = run("bash", "-n", s);
       assertThat(n.exit()).as(s + ": " + n.err()).isZero();
