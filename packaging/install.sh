@@ -22,6 +22,7 @@ set -euo pipefail
 # What is installed is readable by all and writable by root only, whatever root's own umask is;
 # the home is made 0700 on its own.
 umask 022
+PATH="$PATH:/usr/sbin:/sbin" # useradd and userdel, when root's PATH lacks them
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 repo="$(dirname "$here")"

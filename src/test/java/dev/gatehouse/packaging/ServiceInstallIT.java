@@ -165,6 +165,7 @@ class ServiceInstallIT {
    */
   private static final String SYSTEM_INSTALL = """
       set -euo pipefail
+      PATH="$PATH:/usr/sbin:/sbin"
       scratch="$1"; repo="$2"; jar="$3"
       cp -a /etc "$scratch/etc"
       touch "$scratch/etc/.gatehouse-test-copy"
@@ -197,7 +198,6 @@ class ServiceInstallIT {
     boolean root = "root".equals(System.getProperty("user.name"));
     if (root) {
       DebianPackages.require("unshare", "util-linux");
-      DebianPackages.require("useradd", "passwd");
     }
     boolean isolated = root && run("unshare", "-m", "true").exit() == 0;
     if (!isolated) {
