@@ -70,6 +70,8 @@ public final class Gatehouse implements AutoCloseable {
   private volatile dev.gatehouse.notify.Notifier notifyTarget = dev.gatehouse.notify.Notifier.NONE;
   /** Sends through whatever {@link #notifyThrough} set last. */
   private final dev.gatehouse.notify.Notifier notifier = n -> notifyTarget.notify(n);
+  /** What the audit log and the broker report to; {@link #startMetrics} points it at a registry. */
+  private final dev.gatehouse.metrics.MetricsRelay metrics = new dev.gatehouse.metrics.MetricsRelay();
   private final dev.gatehouse.guard.InjectionScanner scanner = new dev.gatehouse.guard.InjectionScanner();
   private Authenticator authenticator; // guarded by this
   private dev.gatehouse.owner.OwnerAccounts ownerAccounts; // guarded by this
@@ -194,7 +196,7 @@ public final class Gatehouse implements AutoCloseable {
     }
     AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
     redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
-    auditLog = FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit());
+    auditLog = FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(), metrics);
     if (config.witness().isPresent()) {
       if (witness != null) {
         witness.close();
@@ -325,7 +327,33 @@ public final class Gatehouse implements AutoCloseable {
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     Config.Limits l = config.limits();
     return new Broker(authenticator(), catalog, vault, audit, upstream, new Broker.RateLimits(l.perAgent(),
-        l.perAction()), scanner, trustParts(), clock);
+        l.perAction()), scanner, trustParts(), clock, metrics);
+  }
+
+  /**
+   * The metrics {@code /metrics} shows (docs/metrics.md), from now on fed by this home's audit
+   * log and brokers: actions labelled as {@code catalog} holds them at each call, gauges read
+   * when scraped.
+   */
+  public dev.gatehouse.metrics.MicrometerMetrics startMetrics(AtomicReference<Catalog> catalog) throws IOException {
+    dev.gatehouse.trust.ActionApprovalsStore approvals = approvals(trust(), notifier);
+    var m = new dev.gatehouse.metrics.MicrometerMetrics(name -> catalog.get().action(name).isPresent(),
+        java.util.Arrays.stream(dev.gatehouse.broker.Problem.Kind.values()).map(k -> k.slug)
+            .collect(java.util.stream.Collectors.toSet()),
+        new dev.gatehouse.metrics.MicrometerMetrics.Gauges(() -> vault.sealed() ? 1 : 0,
+            () -> approvals.list().stream().filter(a -> a.status() == dev.gatehouse.trust.ActionApprovals.Status.PENDING
+                && a.expires().isAfter(clock.instant())).count(),
+            () -> {
+              java.time.Instant until = totp.status().lockedUntil();
+              return until != null && until.isAfter(clock.instant()) ? 1 : 0;
+            }));
+    metrics.to(m);
+    return m;
+  }
+
+  /** What this home's audit log and brokers report to (for a producer wired outside, such as the lockout watch). */
+  public dev.gatehouse.metrics.Metrics metrics() {
+    return metrics;
   }
 
   /** The privileged-exec gate over {@code exec.yaml}, the TOTP core and {@code state.db}. */

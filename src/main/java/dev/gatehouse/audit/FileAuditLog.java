@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.store.AtomicFiles;
+import dev.gatehouse.metrics.Metrics;
 import dev.gatehouse.store.GroupCommit;
 import dev.gatehouse.store.HomeLock;
 import java.io.ByteArrayOutputStream;
@@ -90,6 +91,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private final HomeLock fileLock;
   private final ReentrantLock flushLock = new ReentrantLock();
   private final GroupCommit<AuditEvent> commits;
+  private final Metrics metrics;
 
   // Writer state, guarded by flushLock (and the file lock while it changes the files).
   private boolean synced;
@@ -111,7 +113,8 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
   private volatile java.util.function.Consumer<String> checkpointListener = note -> { };
 
   private FileAuditLog(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier, PrivateKey signingKey,
-      Settings settings) {
+      Settings settings, Metrics metrics) {
+    this.metrics = metrics;
     this.dir = dir;
     this.clock = clock;
     this.redactor = redactor;
@@ -129,6 +132,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
    */
   public static FileAuditLog open(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier,
       PrivateKey signingKey, Settings settings) throws IOException {
+    return open(dir, clock, redactor, verifier, signingKey, settings, Metrics.NONE);
+  }
+
+  /** {@link #open(Path, Clock, Redactor, Checkpoint.Verifier, PrivateKey, Settings)}, reporting appends and batches to {@code metrics}. */
+  public static FileAuditLog open(Path dir, Clock clock, Redactor redactor, Checkpoint.Verifier verifier,
+      PrivateKey signingKey, Settings settings, Metrics metrics) throws IOException {
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
@@ -136,7 +145,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     if (!Files.exists(vkey)) {
       AtomicFiles.write(vkey, (verifier.text() + "\n").getBytes(StandardCharsets.UTF_8));
     }
-    FileAuditLog log = new FileAuditLog(dir, clock, redactor, verifier, signingKey, settings);
+    FileAuditLog log = new FileAuditLog(dir, clock, redactor, verifier, signingKey, settings, metrics);
     log.flushLock.lock();
     try {
       log.flush(List.of()); // catches up and recovers a torn tail; writes nothing else
@@ -148,7 +157,10 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
 
   @Override
   public long record(AuditEvent event) {
-    return commits.submit(redactor.redact(event), true).await();
+    long began = System.nanoTime();
+    long seq = commits.submit(redactor.redact(event), true).await();
+    metrics.auditAppend(System.nanoTime() - began);
+    return seq;
   }
 
   @Override
@@ -205,12 +217,14 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
    */
   private void writeBatch(List<GroupCommit.Ticket<AuditEvent>> batch) {
     boolean checkpointDue;
+    long began = System.nanoTime();
     flushLock.lock();
     try {
       checkpointDue = flush(batch);
     } finally {
       flushLock.unlock();
     }
+    metrics.auditBatch(batch.size(), System.nanoTime() - began);
     if (checkpointDue) {
       try {
         checkpoint(); // after the callers are woken: their entries are durable already

@@ -22,6 +22,7 @@ import dev.gatehouse.identity.MessageSignatures;
 import dev.gatehouse.identity.ParsedSignature;
 import dev.gatehouse.identity.SignatureException;
 import dev.gatehouse.identity.SignedRequest;
+import dev.gatehouse.metrics.Metrics;
 import dev.gatehouse.vault.SecretAccess;
 import dev.gatehouse.vault.SecretValue;
 import dev.gatehouse.vault.Vault;
@@ -104,6 +105,7 @@ public final class Broker {
   private final TrustStage trustStage;
   private final Trust trust;
   private final Notifier notifier;
+  private final Metrics metrics;
   /** Policy refusals that count as evidence against the agent in the action's domain (DESIGN §10). */
   private static final Set<Problem.Kind> EVIDENCE = Set.of(Problem.Kind.PATH_REFUSED, Problem.Kind.BAD_PARAMETERS);
   /** Credentials as decrypted at a vault generation; any change to the vault drops them. */
@@ -121,6 +123,14 @@ public final class Broker {
 
   public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
       Upstream upstream, RateLimits limits, InjectionScanner scanner, TrustParts trustParts, Clock clock) {
+    this(authenticator, catalog, vault, audit, upstream, limits, scanner, trustParts, clock, Metrics.NONE);
+  }
+
+  /** A broker that reports each call's action, outcome and duration to {@code metrics}. */
+  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
+      Upstream upstream, RateLimits limits, InjectionScanner scanner, TrustParts trustParts, Clock clock,
+      Metrics metrics) {
+    this.metrics = metrics;
     this.scanner = scanner;
     this.trust = trustParts.trust();
     this.trustStage = new TrustStage(trustParts.trust(), trustParts.approvals());
@@ -139,14 +149,25 @@ public final class Broker {
   public record RateLimits(Limit perAgent, Limit perAction) {}
 
   public Answer handle(Call call) {
+    long began = System.nanoTime();
+    Tally tally = new Tally();
+    try {
+      return handle(call, tally);
+    } finally {
+      metrics.call(tally.action, tally.outcome, tally.cause, System.nanoTime() - began);
+    }
+  }
+
+  private Answer handle(Call call, Tally t) {
     String actionName = call.path().startsWith(ACTION_PREFIX) ? call.path().substring(ACTION_PREFIX.length()) : "";
     Instant started = clock.instant();
     Catalog cat = catalog.get(); // one snapshot for the whole call, whatever a reload does meanwhile
+    t.action = cat.action(actionName).map(Action::fullName).orElse(Metrics.UNKNOWN_ACTION); // never the raw path
     Authenticator.Signed signed;
     try {
       signed = authenticator.authenticate(call);
     } catch (Refused r) {
-      return refuseUnauthenticated(r, call, actionName);
+      return t.refused(r.problem().kind(), refuseUnauthenticated(r, call, actionName));
     }
     // The signature verified: from here on every refusal, whichever stage makes it, is this signer's.
     Agent agent = signed.principal().agent();
@@ -167,7 +188,7 @@ public final class Broker {
       decision = trustStage.decide(signed.principal(), signed.signature(), call, called, params,
           build(service, called, params, TrustStage.placeholders(service)));
       if (!(decision instanceof TrustStage.Run)) {
-        return answerUndone(decision, nonce, call, called, signed.principal().actor());
+        return answerUndone(decision, nonce, call, called, signed.principal().actor(), t);
       }
       secrets = credentials(service);
       request = build(service, called, params, secrets);
@@ -175,7 +196,7 @@ public final class Broker {
       if (called != null && EVIDENCE.contains(r.problem().kind())) {
         evidence(called, agent, r.problem().kind().slug);
       }
-      return refuse(r, call, actionName, signed.principal().actor());
+      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor()));
     }
     TrustStage.Run run = (TrustStage.Run) decision;
     Action action = called; // the action of this call, from here on settled
@@ -189,13 +210,13 @@ public final class Broker {
       seq = audit.record(new AuditEvent("broker.call", "agent:" + agent.name(), action.fullName(), "allowed",
           details));
     } catch (RuntimeException e) {
-      return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
+      return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
     }
     try {
       nonce.await(); // committed meanwhile, most often: the two writes overlap
     } catch (java.sql.SQLException e) {
       return finish(seq, agent, action, started, request.retries(), "replay-record-failed", -1, 0,
-          answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq));
+          t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq));
     }
     Upstream.Response response;
     String outcome;
@@ -212,24 +233,24 @@ public final class Broker {
       outcome = response.truncated() ? "too-large" : "answered";
     } catch (RefusedRedirect r) {
       return finish(seq, agent, action, started, request.retries(), r.refused.problem().kind().slug, -1, 0,
-          answer(r.refused.problem(), seq));
+          t.failed(r.refused.problem(), seq));
     } catch (Sessions.LoginFailed e) {
       return finish(seq, agent, action, started, request.retries(), "login-refused", -1, 0,
-          answer(new Problem(Problem.Kind.UPSTREAM, "the service refused Gatehouse's login"), seq));
+          t.failed(new Problem(Problem.Kind.UPSTREAM, "the service refused Gatehouse's login"), seq));
     } catch (EgressDeniedException e) {
       evidence(action, agent, "egress-denied");
       return finish(seq, agent, action, started, request.retries(), "egress-denied", -1, 0,
-          answer(new Problem(Problem.Kind.EGRESS_DENIED, "the service's address is not allowed"), seq));
+          t.failed(new Problem(Problem.Kind.EGRESS_DENIED, "the service's address is not allowed"), seq));
     } catch (java.net.http.HttpTimeoutException | java.net.SocketTimeoutException e) {
       return finish(seq, agent, action, started, request.retries(), "timeout", -1, 0,
-          answer(new Problem(Problem.Kind.UPSTREAM_TIMEOUT, null), seq));
+          t.failed(new Problem(Problem.Kind.UPSTREAM_TIMEOUT, null), seq));
     } catch (IOException | RuntimeException e) {
       return finish(seq, agent, action, started, request.retries(), "unreachable", -1, 0,
-          answer(new Problem(Problem.Kind.UPSTREAM, "the service could not be reached"), seq));
+          t.failed(new Problem(Problem.Kind.UPSTREAM, "the service could not be reached"), seq));
     }
     if (response.truncated()) {
       return finish(seq, agent, action, started, request.retries(), outcome, response.status(), response.body().length,
-          answer(new Problem(Problem.Kind.UPSTREAM, "the service's answer exceeds this action's size limit ("
+          t.failed(new Problem(Problem.Kind.UPSTREAM, "the service's answer exceeds this action's size limit ("
               + action.maxResponseBytes() / 1024 + " KiB)"), seq));
     }
     List<String> forms = injectedForms(service, secrets);
@@ -269,6 +290,7 @@ public final class Broker {
           "action", action.fullName(), "domain", action.domain().wire(), "status",
           Integer.toString(response.status()), "audit_seq", Long.toString(seq))));
     }
+    t.ended(Metrics.Outcome.ANSWERED);
     return finish(seq, agent, action, started, request.retries(), outcome, response.status(), body.length, flags,
         new Answer(response.status(), headers, body));
   }
@@ -588,11 +610,11 @@ public final class Broker {
    * or waiting for the owner (202 with the approval); audited, after the nonce is on record.
    */
   private Answer answerUndone(TrustStage.Decision decision, NonceStore.Recording nonce, Call call, Action action,
-      String actor) {
+      String actor, Tally t) {
     try {
       nonce.await();
     } catch (java.sql.SQLException e) {
-      return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), -1);
+      return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), -1);
     }
     Map<String, String> details = new TreeMap<>();
     details.put("remote", call.remote());
@@ -606,11 +628,12 @@ public final class Broker {
         seq = audit.record(new AuditEvent("broker.call", actor, action.fullName(), "described", details));
       }
     } catch (RuntimeException e) {
-      return answer(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
+      return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
     }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
     var n = JSON.createObjectNode();
+    t.ended(decision instanceof TrustStage.AwaitApproval ? Metrics.Outcome.PENDING : Metrics.Outcome.DESCRIBED);
     if (decision instanceof TrustStage.AwaitApproval a) {
       n.put("approval", a.approval().id());
       n.put("status", a.approval().status().wire());
@@ -626,6 +649,40 @@ public final class Broker {
     n.set("would", ((TrustStage.Describe) decision).would());
     headers.put("Content-Type", "application/problem+json");
     return new Answer(p.status(), headers, n.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * How one call ended, for {@link Metrics}: set where its answer is made, reported once the
+   * call returns. Holds closed-set values only (an action of the catalog or "unknown", an
+   * outcome, a problem kind's slug).
+   */
+  private static final class Tally {
+    String action = Metrics.UNKNOWN_ACTION;
+    Metrics.Outcome outcome = Metrics.Outcome.REFUSED;
+    String cause;
+
+    /** {@code answer}, a refusal of kind {@code kind} made before any upstream request. */
+    Answer refused(Problem.Kind kind, Answer answer) {
+      outcome = Metrics.Outcome.REFUSED;
+      cause = kind.slug;
+      return answer;
+    }
+
+    Answer refused(Problem p, long seq) {
+      return refused(p.kind(), answer(p, seq));
+    }
+
+    /** {@code p} as the answer to an allowed call whose upstream part failed. */
+    Answer failed(Problem p, long seq) {
+      outcome = Metrics.Outcome.FAILED;
+      cause = p.kind().slug;
+      return answer(p, seq);
+    }
+
+    void ended(Metrics.Outcome o) {
+      outcome = o;
+      cause = null;
+    }
   }
 
   /** A refusal before any signature verified: the caller is unknown, whatever key id it claimed. */

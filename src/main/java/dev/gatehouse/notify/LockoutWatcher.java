@@ -1,5 +1,6 @@
 package dev.gatehouse.notify;
 
+import dev.gatehouse.metrics.Metrics;
 import dev.gatehouse.otp.TotpStatus;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,10 +23,17 @@ public final class LockoutWatcher implements AutoCloseable {
   private final Supplier<TotpStatus> status;
   private final Notifier notifier;
   private final Clock clock;
+  private final Metrics metrics;
   private Instant told; // the end of the last lockout told of; guarded by this
   private Thread thread;
 
   public LockoutWatcher(Supplier<TotpStatus> status, Notifier notifier, Clock clock) {
+    this(status, notifier, clock, Metrics.NONE);
+  }
+
+  /** A watcher that also counts each lockout it tells of in {@code metrics}. */
+  public LockoutWatcher(Supplier<TotpStatus> status, Notifier notifier, Clock clock, Metrics metrics) {
+    this.metrics = metrics;
     this.status = status;
     this.notifier = notifier;
     this.clock = clock;
@@ -52,6 +60,7 @@ public final class LockoutWatcher implements AutoCloseable {
       Instant until = status.get().lockedUntil();
       if (until != null && until.isAfter(clock.instant()) && !until.equals(told)) {
         told = until;
+        metrics.lockout();
         notifier.notify(new Notification("totp.locked", clock.instant(), "too many wrong authenticator codes: every"
             + " code is refused until " + until + " (chat, exec, totp verify and approvals alike)",
             Map.of("until", until.toString())));
