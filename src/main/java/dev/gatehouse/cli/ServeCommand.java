@@ -77,7 +77,8 @@ final class ServeCommand extends HomeCommand {
     GuardedUpstream upstream = new GuardedUpstream(new EgressGuard(HostResolver.system()));
     NotificationService notifications = g.startNotifications(upstream::post); // a bad notify: item stops here
     g.notifyThrough(notifications);
-    LockoutWatcher lockouts = new LockoutWatcher(g.totp()::status, notifications, env().clock())
+    dev.gatehouse.metrics.MicrometerMetrics metrics = g.startMetrics(catalog); // /metrics, docs/metrics.md
+    LockoutWatcher lockouts = new LockoutWatcher(g.totp()::status, notifications, env().clock(), g.metrics())
         .start(java.time.Duration.ofSeconds(10)); // lockouts started by any process, chat or CLI
     Runnable stopTelling = () -> { // after the producers, before the home: failures are still audited
       lockouts.close();
@@ -98,7 +99,8 @@ final class ServeCommand extends HomeCommand {
           () -> new Daemon.Health(home.vault().sealed(), Daemon.writable(home.home().file(Gatehouse.AUDIT_DIR)),
               catalog.get() != null, catalog.get().services().size(), catalog.get().actionCount()),
           new Daemon.OwnerPlane(ownerGate, new OwnerApi(accounts, ownerOps, env().clock()), dashboard.pages(),
-              dashboard.open())));
+              dashboard.open()),
+          metrics::scrape));
     } catch (BadInputException e) {
       stopTelling.run();
       throw e;

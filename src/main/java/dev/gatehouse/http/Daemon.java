@@ -65,6 +65,17 @@ public final class Daemon implements AutoCloseable {
       }
     }
 
+    /**
+     * A peer on a loopback address (the connection's, never a header), as it is; any other peer
+     * only with an owner-plane bearer token of at least {@code role}, checked by the {@link OwnerGate}
+     * as for an {@link Owner} API route (and refused when there is no owner plane).
+     */
+    record LoopbackOrOwner(Role role) implements Access {
+      public LoopbackOrOwner {
+        Objects.requireNonNull(role, "the owner role that may read it from elsewhere");
+      }
+    }
+
     Open PUBLIC = new Open(false);
     /** For the dashboard's login page and static files. */
     Open BROWSER = new Open(true);
@@ -120,8 +131,25 @@ public final class Daemon implements AutoCloseable {
    */
   public static List<Route> table(Broker broker, ApprovalStatusEndpoint approvals, GateEndpoint gate,
       Supplier<Health> health, OwnerPlane owner) {
+    return table(broker, approvals, gate, health, owner, null);
+  }
+
+  /**
+   * {@link #table(Broker, ApprovalStatusEndpoint, GateEndpoint, Supplier, OwnerPlane)} with
+   * {@code GET /metrics} answering {@code metrics} (the Prometheus text, docs/metrics.md) to
+   * loopback peers, and to others through the owner gate as a {@link Role#VIEWER} API route
+   * ({@code metrics} may be null: the route is then absent; {@code owner} null: loopback only).
+   */
+  public static List<Route> table(Broker broker, ApprovalStatusEndpoint approvals, GateEndpoint gate,
+      Supplier<Health> health, OwnerPlane owner, Supplier<String> metrics) {
     List<Route> routes = new ArrayList<>();
     routes.add(new Route("GET", "/v1/health", Access.PUBLIC, call -> health(health.get())));
+    if (metrics != null) {
+      OwnerRoute viaGate = new OwnerRoute("GET", MetricsEndpoint.PATH, MetricsEndpoint.ROLE, false, false,
+          (session, call) -> MetricsEndpoint.scrape(metrics));
+      routes.add(new Route("GET", MetricsEndpoint.PATH, new Access.LoopbackOrOwner(MetricsEndpoint.ROLE),
+          MetricsEndpoint.handler(metrics, owner == null ? null : call -> owner.gate().handle(viaGate, call))));
+    }
     routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", new Access.Signed(Principal.Kind.AGENT),
         call -> broker.handle(call)));
     if (approvals != null) {
