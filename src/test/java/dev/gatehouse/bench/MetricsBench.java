@@ -125,6 +125,78 @@ public class MetricsBench {
     }
   }
 
+  /**
+   * The same comparison in process CPU time rather than wall time, for a machine whose other
+   * load makes wall-clock iterations useless: after a warm-up, alternating rounds of
+   * {@code calls} broker calls on a home with Micrometer and one without (each round's first
+   * alternating), and rounds of
+   * recordings alone; prints the CPU per call (all threads: the audit and nonce writers
+   * included) and per recording, with the medians. Run: bench/metrics-cpu.sh [calls] [rounds].
+   */
+  public static void main(String[] args) throws Exception {
+    int calls = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    Home with = new Home();
+    with.metrics = "micrometer";
+    with.setUp();
+    Home without = new Home();
+    without.metrics = "none";
+    without.setUp();
+    Recording rec = new Recording();
+    rec.metrics = "micrometer";
+    rec.setUp();
+    Recording none = new Recording();
+    none.metrics = "none";
+    none.setUp();
+    MetricsBench b = new MetricsBench();
+    int recordings = 200 * calls;
+    for (int i = 0; i < 2 * calls; i++) { // warm-up: JIT, pools, the first segments
+      b.brokerCall(with);
+      b.brokerCall(without);
+    }
+    for (int i = 0; i < recordings; i++) {
+      b.recordOneCall(rec);
+      b.recordOneCall(none);
+    }
+    List<double[]> rows = new java.util.ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      double[] row = new double[4];
+      if (r % 2 == 0) { // alternating which goes first, so neither always inherits the other's garbage
+        row[0] = cpuPer(os, calls, () -> b.brokerCall(with));
+        row[1] = cpuPer(os, calls, () -> b.brokerCall(without));
+      } else {
+        row[1] = cpuPer(os, calls, () -> b.brokerCall(without));
+        row[0] = cpuPer(os, calls, () -> b.brokerCall(with));
+      }
+      row[2] = cpuPer(os, recordings, () -> b.recordOneCall(rec));
+      row[3] = cpuPer(os, recordings, () -> b.recordOneCall(none));
+      rows.add(row);
+      System.out.printf(Locale.ROOT, "round %d: broker call %.1f us (micrometer) / %.1f us (none); recording %.0f ns"
+          + " (micrometer) / %.0f ns (none)%n", r + 1, row[0] / 1000, row[1] / 1000, row[2], row[3]);
+    }
+    double[] med = new double[4];
+    for (int c = 0; c < 4; c++) {
+      final int col = c;
+      double[] v = rows.stream().mapToDouble(x -> x[col]).sorted().toArray();
+      med[c] = v[v.length / 2];
+    }
+    System.out.printf(Locale.ROOT, "median CPU per broker call: %.1f us with Micrometer, %.1f us without (difference"
+        + " %.1f us); per call's recording: %.0f ns on Micrometer, %.0f ns on NONE: %.2f %% of a call%n",
+        med[0] / 1000, med[1] / 1000, (med[0] - med[1]) / 1000, med[2], med[3], 100 * (med[2] - med[3]) / med[1]);
+    with.tearDown();
+    without.tearDown();
+  }
+
+  /** Process CPU nanoseconds per run of {@code op}, over {@code n} runs. */
+  private static double cpuPer(com.sun.management.OperatingSystemMXBean os, int n, Runnable op) {
+    long before = os.getProcessCpuTime();
+    for (int i = 0; i < n; i++) {
+      op.run();
+    }
+    return (double) (os.getProcessCpuTime() - before) / n;
+  }
+
   /** One whole broker call in process (the request signed beforehand is part of the measured time, in both). */
   @Benchmark
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
