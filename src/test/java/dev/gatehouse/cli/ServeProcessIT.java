@@ -311,4 +311,23 @@ class ServeProcessIT {
     assertThat(r.err()).contains("refusing to listen on 0.0.0.0").contains("server.tls")
         .contains("gatehouse user add NAME --role owner");
   }
+
+  @Test
+  void metrics_fromTheServeProcess_countTheCallsItAnswered_andHoldNoSecret() throws Exception {
+    startServe();
+    assertThat(call("svc.fast")).isEqualTo(200);
+    assertThat(call("svc.CANARY-nope")).isEqualTo(404);
+
+    HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(m.statusCode()).isEqualTo(200);
+    assertThat(m.body()).doesNotContain("CANARY").doesNotContain(keyId);
+    var t = dev.gatehouse.testing.PrometheusText.parse(m.body());
+    assertThat(t.value("gatehouse_calls_seconds_count", "action", "svc.fast", "outcome", "answered")).isEqualTo(1);
+    assertThat(t.value("gatehouse_calls_seconds_count", "action", "unknown", "outcome", "refused")).isEqualTo(1);
+    assertThat(t.value("gatehouse_refusals_total", "cause", "unknown-action")).isEqualTo(1);
+    assertThat(t.value("gatehouse_audit_append_seconds_count")).isGreaterThanOrEqualTo(2);
+    assertThat(t.value("gatehouse_sealed")).isZero();
+  }
 }
