@@ -5,7 +5,6 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.guard.Cidr;
-import dev.gatehouse.guard.EgressDeniedException;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.ServiceUrl;
 import dev.gatehouse.store.AtomicFiles;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -59,7 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointWitness implements Consumer<String>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("gatehouse.witness");
   static final int QUEUE_BOUND = 64;
-  static final Duration TIMEOUT = Duration.ofSeconds(10);
   static final String TYPE = "audit.witness";
 
   /** Where a note goes; {@link #name()} is free of secrets (a webhook's path is never in it). */
@@ -174,19 +171,7 @@ public final class CheckpointWitness implements Consumer<String>, AutoCloseable 
 
       @Override
       public void send(byte[] note) throws DeliveryException {
-        int status;
-        try {
-          status = client.post(url, allow, Map.of("Content-Type", "text/plain; charset=utf-8"), note, TIMEOUT);
-        } catch (EgressDeniedException e) {
-          throw new DeliveryException("the egress guard refused it: " + e.getMessage(), !literal);
-        } catch (java.net.SocketTimeoutException | java.net.http.HttpTimeoutException e) {
-          throw new DeliveryException("no answer within " + TIMEOUT.toSeconds() + " s", true);
-        } catch (IOException | RuntimeException e) {
-          throw new DeliveryException("the request failed (" + e.getClass().getSimpleName() + ")", true);
-        }
-        if (status / 100 != 2) {
-          throw new DeliveryException("answered HTTP " + status, true);
-        }
+        WebhookSender.post(client, url, allow, Map.of("Content-Type", "text/plain; charset=utf-8"), note, literal);
       }
     };
   }
@@ -309,14 +294,7 @@ public final class CheckpointWitness implements Consumer<String>, AutoCloseable 
 
   /** The real waits: {@code d}, or until {@link #close}, which ends them with InterruptedException. */
   private void waitUnlessStopping(Duration d) throws InterruptedException {
-    try {
-      stopping.get(d.toMillis(), TimeUnit.MILLISECONDS);
-      throw new InterruptedException("stopping");
-    } catch (java.util.concurrent.TimeoutException waited) {
-      // the time is up
-    } catch (java.util.concurrent.ExecutionException impossible) {
-      throw new IllegalStateException(impossible);
-    }
+    NotificationService.waitUnless(stopping, d);
   }
 
   /** Delivers what is queued (one try each, within {@link NotificationService#CLOSE_BOUND}), then stops. */

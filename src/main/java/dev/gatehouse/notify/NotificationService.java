@@ -174,8 +174,13 @@ public final class NotificationService implements Notifier, AutoCloseable {
 
   /** The real waits: {@code d}, or until {@link #close}, which ends them with InterruptedException. */
   void waitUnlessStopping(Duration d) throws InterruptedException {
+    waitUnless(stopping, d);
+  }
+
+  /** Waits {@code d}, or until {@code stop} completes, which ends the wait with InterruptedException. */
+  static void waitUnless(CompletableFuture<Void> stop, Duration d) throws InterruptedException {
     try {
-      stopping.get(d.toMillis(), TimeUnit.MILLISECONDS);
+      stop.get(d.toMillis(), TimeUnit.MILLISECONDS);
       throw new InterruptedException("stopping");
     } catch (java.util.concurrent.TimeoutException waited) {
       // the time is up

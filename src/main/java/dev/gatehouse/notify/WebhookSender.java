@@ -55,10 +55,20 @@ final class WebhookSender implements Sink {
   @Override
   public void deliver(Notification n, byte[] json) throws DeliveryException {
     String signature = "sha256=" + HexFormat.of().formatHex(hmac(json));
+    post(client, url, allowPrivate, Map.of("Content-Type", "application/json", SIGNATURE_HEADER, signature), json,
+        literalHost);
+  }
+
+  /**
+   * POSTs {@code body} through {@code client} (so the egress guard decides), and turns every way
+   * it can fail into a {@link DeliveryException} that names no URL: a refused address literal is
+   * final, everything else may be retried. Shared by notification webhooks and the audit witness.
+   */
+  static void post(WebhookClient client, URI url, List<Cidr> allowPrivate, Map<String, String> headers, byte[] body,
+      boolean literalHost) throws DeliveryException {
     int status;
     try {
-      status = client.post(url, allowPrivate, Map.of("Content-Type", "application/json",
-          SIGNATURE_HEADER, signature), json, TIMEOUT);
+      status = client.post(url, allowPrivate, headers, body, TIMEOUT);
     } catch (EgressDeniedException e) {
       // An address is refused for good; a name may resolve elsewhere (or at all) later.
       throw new DeliveryException("the egress guard refused it: " + e.getMessage(), !literalHost);
