@@ -12,10 +12,14 @@ import java.util.Map;
  *     pass-through action limited to {@code allowPaths}
  * @param query query parameters, values are templates
  * @param params every parameter the caller may send, with its type; holes are required
+ * @param description what the action is for, as the owner wrote it (printable, at most
+ *     {@link #MAX_DESCRIPTION} characters), or empty
  */
 public record Action(String service, String name, String method, String path, Map<String, String> query,
     List<String> allowPaths, Map<String, Param> params, int maxResponseBytes, Duration timeout, dev.gatehouse.trust.Domain domain,
-    BodyFormat body) {
+    BodyFormat body, String description) {
+  /** The longest {@code description:} a catalog may give an action. */
+  public static final int MAX_DESCRIPTION = 500;
 
   /** {@code json} may carry any JSON value (object, array); it is sent as is, and never fills a hole. */
   public enum Type { STRING, INTEGER, BOOLEAN, JSON }
@@ -38,6 +42,7 @@ public record Action(String service, String name, String method, String path, Ma
     query = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(query));
     allowPaths = List.copyOf(allowPaths);
     params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+    description = description == null ? "" : description;
   }
 
   public String fullName() {

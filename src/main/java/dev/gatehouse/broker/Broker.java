@@ -106,6 +106,7 @@ public final class Broker {
   private final Trust trust;
   private final Notifier notifier;
   private final Metrics metrics;
+  private final ActionListEndpoint listing;
   /** Policy refusals that count as evidence against the agent in the action's domain (DESIGN §10). */
   private static final Set<Problem.Kind> EVIDENCE = Set.of(Problem.Kind.PATH_REFUSED, Problem.Kind.BAD_PARAMETERS);
   /** Credentials as decrypted at a vault generation; any change to the vault drops them. */
@@ -143,10 +144,16 @@ public final class Broker {
     this.clock = clock;
     this.sessions = new Sessions(upstream, audit);
     this.limits = limits;
+    this.listing = new ActionListEndpoint(authenticator, catalog, audit);
   }
 
   /** The limits each call is held to beyond its source's (which the {@link Authenticator} holds). */
   public record RateLimits(Limit perAgent, Limit perAction) {}
+
+  /** {@code GET /v1/actions}: the actions the signing agent may call ({@link ActionListEndpoint}). */
+  public Answer listActions(Call call) {
+    return listing.handle(call);
+  }
 
   public Answer handle(Call call) {
     long began = System.nanoTime();

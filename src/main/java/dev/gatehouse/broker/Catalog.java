@@ -128,7 +128,7 @@ public final class Catalog {
         throw actionsSection.problem(actionName, "is not an action name (1-32 characters a-z 0-9 _ -)");
       }
       actions.put(actionName, action(name, actionName, actionsSection.section(actionName, "method", "path", "query",
-          "allow_paths", "params", "max_response_kib", "timeout_seconds", "domain", "body")));
+          "allow_paths", "params", "max_response_kib", "timeout_seconds", "domain", "body", "description")));
     }
     return new Service(name, base, allowPrivate, auth, actions, file);
   }
@@ -257,8 +257,25 @@ public final class Catalog {
     dev.gatehouse.trust.Domain domain = dev.gatehouse.trust.Domain.parse(a.string("domain",
         dev.gatehouse.trust.Domain.DEFAULT.wire(), v -> dev.gatehouse.trust.Domain.parse(v).isPresent(),
         "a trust domain: " + dev.gatehouse.trust.Domain.names())).orElseThrow();
+    String description = a.string("description", "", Catalog::describes, "text of at most "
+        + Action.MAX_DESCRIPTION + " characters with no control characters (one line)");
     return new Action(service, name, method, path, query, allowPaths, params, maxKib * 1024,
-        Duration.ofSeconds(timeout), domain, body);
+        Duration.ofSeconds(timeout), domain, body, description.strip());
+  }
+
+  /**
+   * A description is shown to agents (as an MCP tool's description) and in listings: one
+   * line, no control, format or bidi characters (nothing that could hide text from the owner
+   * who wrote it), within {@link Action#MAX_DESCRIPTION} characters.
+   */
+  static boolean describes(String text) {
+    if (text.length() > Action.MAX_DESCRIPTION) {
+      return false;
+    }
+    return text.codePoints().noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+        || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR
+        || Character.getType(c) == Character.UNASSIGNED || Character.getType(c) == Character.PRIVATE_USE
+        || Character.getType(c) == Character.SURROGATE);
   }
 
   /** Declares every {@code {name}} hole of {@code template} as a required string unless declared; refuses stray braces. */

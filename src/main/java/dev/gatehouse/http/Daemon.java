@@ -152,6 +152,8 @@ public final class Daemon implements AutoCloseable {
     }
     routes.add(new Route("POST", Broker.ACTION_PREFIX + "*", new Access.Signed(Principal.Kind.AGENT),
         call -> broker.handle(call)));
+    routes.add(new Route("GET", dev.gatehouse.broker.ActionListEndpoint.PATH, new Access.Signed(Principal.Kind.AGENT),
+        call -> broker.listActions(call)));
     if (approvals != null) {
       routes.add(new Route("GET", Broker.APPROVALS_PREFIX + "*", new Access.Signed(Principal.Kind.AGENT),
           call -> approvals.handle(call)));

@@ -38,6 +38,8 @@ class PresetCatalogTest {
     Service s = Catalog.load(dir, entry -> true).services().get("svc-" + preset.charAt(0));
     assertThat(s.actions()).isNotEmpty();
     assertThat(s.allowPrivate()).hasSize(1);
+    assertThat(s.actions().values()).as("every preset action says what it is for (it becomes the MCP tool's"
+        + " description)").allSatisfy(a -> assertThat(a.description()).matches("[A-Z].{10,200}\\."));
   }
 
   @ParameterizedTest
