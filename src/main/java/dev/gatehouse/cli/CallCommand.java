@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.error.BadInputException;
-import dev.gatehouse.error.NotConfiguredException;
-import dev.gatehouse.http.ServerTls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +26,7 @@ import picocli.CommandLine.Option;
         "Exit: 0 answered 2xx; 1 refused or the service answered an error; 2 bad parameters; 3 rate limited; "
             + "4 no key file or daemon unreachable."})
 final class CallCommand extends HomeCommand {
-  static final String DEFAULT_URL = "http://127.0.0.1:19999";
+  static final String DEFAULT_URL = AgentClient.DEFAULT_URL;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Option(names = {"-a", "--action"}, paramLabel = "ACTION", required = true, description = "service.action, e.g. jackett.search")
@@ -89,33 +86,18 @@ final class CallCommand extends HomeCommand {
       }
       body.put(p.substring(0, eq), p.substring(eq + 1));
     }
-    Path file = keyFile != null ? keyFile
-        : env().env().containsKey("GATEHOUSE_AGENT_KEY_FILE") ? Path.of(env().env().get("GATEHOUSE_AGENT_KEY_FILE"))
-        : Path.of(env().userHome(), ".config", "gatehouse", "agent.key");
-    JsonNode key = AgentClient.readKeyFile(file);
-    String base = env().env().getOrDefault("GATEHOUSE_URL", key.path("url").asText(DEFAULT_URL));
-    URI uri;
-    try {
-      uri = URI.create(base.replaceAll("/+$", "") + "/v1/actions/" + action);
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException("the daemon URL '" + base + "' is not a URL");
-    }
+    JsonNode key = AgentClient.readKeyFile(AgentClient.keyFile(keyFile, env()));
+    String base = AgentClient.baseUrl(key, env().env());
+    URI uri = AgentClient.uri(base, "/v1/actions/" + action);
     byte[] bytes = JSON.writeValueAsBytes(body);
     if (approval != null && !approval.matches("[A-Za-z0-9_-]{1,64}")) {
       throw new BadInputException("--approval takes the id the daemon answered (letters, digits, - and _)");
     }
     AgentClient.SignedCall signed = AgentClient.sign(key, uri, bytes, env().clock(), env().random(),
         approval == null ? Map.of() : Map.of("gatehouse-approval", approval));
-    HttpRequest.Builder request = signed.request().timeout(Duration.ofMinutes(11));
     HttpResponse<byte[]> response;
     try (HttpClient client = client(uri)) {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (java.net.ConnectException e) {
-      throw new NotConfiguredException("the Gatehouse daemon is not reachable at " + base + " (is `gatehouse serve` running?)");
-    } catch (javax.net.ssl.SSLException e) {
-      throw new NotConfiguredException("no TLS 1.3 connection with the daemon at " + base + " (" + tlsReason(e)
-          + "): if its certificate is self-signed, trust it with --cacert FILE or GATEHOUSE_CACERT, and check that it"
-          + " names the address in the URL");
+      response = AgentClient.send(client, signed, Duration.ofMinutes(11), base);
     }
     int status = response.statusCode();
     boolean problem = response.headers().firstValue("content-type").orElse("").startsWith("application/problem+json");
@@ -151,39 +133,10 @@ final class CallCommand extends HomeCommand {
     return ExitCodes.NO;
   }
 
-  /** Why a handshake failed, in words (the JDK's messages name its internal classes). */
-  private static String tlsReason(javax.net.ssl.SSLException e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof java.security.cert.CertificateExpiredException) {
-        return "its certificate has expired";
-      }
-      if (c instanceof java.security.cert.CertPathBuilderException
-          || String.valueOf(c.getMessage()).contains("PKIX path")) {
-        return "its certificate is not signed by anyone trusted here";
-      }
-      if (String.valueOf(c.getMessage()).contains("subject alternative name")) {
-        return "its certificate does not name the host in the URL";
-      }
-      if (String.valueOf(c.getMessage()).contains("protocol_version")) {
-        return "it does not speak TLS 1.3";
-      }
-    }
-    return "the TLS handshake failed";
-  }
-
-  /** A client for {@code uri}: over https, TLS 1.3 only, trusting --cacert (or $GATEHOUSE_CACERT) when given. */
+  /** A client for {@code uri}, trusting --cacert (or $GATEHOUSE_CACERT) when given. */
   private HttpClient client(URI uri) {
-    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-    if ("https".equalsIgnoreCase(uri.getScheme())) {
-      Path trusted = caCert != null ? caCert
-          : env().env().containsKey("GATEHOUSE_CACERT") ? Path.of(env().env().get("GATEHOUSE_CACERT")) : null;
-      if (trusted != null) {
-        client.sslContext(ServerTls.trusting(trusted, caCert != null ? "--cacert" : "GATEHOUSE_CACERT"));
-      }
-      javax.net.ssl.SSLParameters tls13 = new javax.net.ssl.SSLParameters();
-      tls13.setProtocols(ServerTls.PROTOCOLS.toArray(new String[0]));
-      client.sslParameters(tls13);
-    }
-    return client.build();
+    Path trusted = caCert != null ? caCert
+        : env().env().containsKey("GATEHOUSE_CACERT") ? Path.of(env().env().get("GATEHOUSE_CACERT")) : null;
+    return AgentClient.client(uri, trusted, caCert != null ? "--cacert" : "GATEHOUSE_CACERT");
   }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         ServeCommand.class, CallCommand.class, ReloadCommand.class, ExecCommand.class, ServiceCommand.class,
         ChannelCommand.class, PairCommand.class, ScanCommand.class,
         TrustCommand.class, ApprovalsCommand.class, UserCommand.class, BackupCommand.class, RestoreCommand.class,
-        DemoCommand.class, DoctorCommand.class},
+        DemoCommand.class, DoctorCommand.class, McpCommand.class},
     footer = {"", "Exit codes: 0 success; 1 the check said no; 2 bad usage or input (nothing changed); "
         + "3 locked out or rate limited; 4 not configured or daemon unreachable."})
 public final class GatehouseCommand implements Runnable {

@@ -1,9 +1,6 @@
 package dev.gatehouse.testing;
 
-import static org.assertj.core.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,22 +21,9 @@ public final class BrowserLibrary {
   private BrowserLibrary() {}
 
   /** Makes sure chromium, node and playwright-core are there. */
-  public static synchronized void install() throws Exception {
+  public static void install() throws Exception {
     DebianPackages.require("chromium", "chromium");
-    DebianPackages.require("node", "nodejs");
-    Path pkg = HttpSigLibrary.PREFIX.resolve("node_modules").resolve(PACKAGE).resolve("package.json");
-    if (Files.exists(pkg) && new ObjectMapper().readTree(pkg.toFile()).path("version").asText().equals(VERSION)) {
-      return;
-    }
-    DebianPackages.require("npm", "npm");
-    Files.createDirectories(HttpSigLibrary.PREFIX);
-    Process p = new ProcessBuilder(List.of("npm", "install", "--prefix", HttpSigLibrary.PREFIX.toString(),
-        "--no-audit", "--no-fund", PACKAGE + "@" + VERSION))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    Processes.Output r = Processes.finish(p, Duration.ofMinutes(5), "npm install " + PACKAGE);
-    if (r.exit() != 0 || !Files.exists(pkg)) {
-      fail("npm install " + PACKAGE + "@" + VERSION + " failed (exit " + r.exit() + "): " + r.err());
-    }
+    NpmPackages.install(PACKAGE, VERSION);
   }
 
   /**
