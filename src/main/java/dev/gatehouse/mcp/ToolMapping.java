@@ -112,8 +112,11 @@ public final class ToolMapping {
         required.add(e.getKey());
       }
     });
-    properties.put(APPROVAL, Map.of("type", "string", "description", "Leave out. Only when Gatehouse answered that"
-        + " this call waits for the owner's approval: the approval id, to send the same call again once approved."));
+    Map<String, Object> approval = new LinkedHashMap<>(); // an ordered map: the same schema text every time
+    approval.put("type", "string");
+    approval.put("description", "Leave out. Only when Gatehouse answered that this call waits for the owner's"
+        + " approval: the approval id, to send the same call again once approved.");
+    properties.put(APPROVAL, approval);
     Map<String, Object> schema = new LinkedHashMap<>();
     schema.put("type", "object");
     schema.put("properties", properties);
