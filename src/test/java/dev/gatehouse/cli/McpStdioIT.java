@@ -50,6 +50,7 @@ class McpStdioIT {
   HttpServer upstream;
   Process serve;
   Path keyFile;
+  final java.util.Set<String> keysSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -63,6 +64,7 @@ class McpStdioIT {
     upstream.createContext("/", ex -> {
       String path = ex.getRequestURI().getPath();
       String seen = String.valueOf(ex.getRequestHeaders().getFirst("X-Api-Key"));
+      keysSeen.add(seen);
       String body = switch (path) {
         // The service echoes the credential it was sent: the broker must scrub it.
         case "/lookup" -> "{\"query\":\"" + ex.getRequestURI().getRawQuery() + "\",\"key_seen\":\"" + seen + "\"}";
@@ -194,6 +196,8 @@ class McpStdioIT {
     JsonNode hidden = results.get(4);
     assertThat(hidden.toString()).as("an action the key may not call is no tool").doesNotContain("\"isError\":false");
 
+    assertThat(keysSeen).as("the upstream got the credential (and echoed it)").contains(CANARY);
+    assertThat(text(answered)).contains("\"key_seen\":\"[REDACTED]\"");
     assertThat(out.toString()).as("the credential never reaches the MCP client").doesNotContain(CANARY);
     String audit = AgentCalls.auditText(jar.home);
     assertThat(audit).contains("broker.call").contains("agent:bot").contains("svc.lookup");
@@ -220,6 +224,51 @@ class McpStdioIT {
     listed.path("tools").forEach(t -> names.add(t.path("name").asText()));
     assertThat(names).containsExactlyInAnyOrder("svc.api", "svc.count", "svc.inject", "svc.lookup");
     assertThat(r.out()).doesNotContain(CANARY).doesNotContain("svc.hidden");
+  }
+
+  @Test
+  void stdout_carriesOnlyTheProtocol_andLogsGoToStderr() throws Exception {
+    Process p = new ProcessBuilder(mcpCommand()).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    List<JsonNode> lines = new ArrayList<>();
+    try (var in = p.getOutputStream()) {
+      in.write(("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+          + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}\n"
+          + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+          + "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n").getBytes(StandardCharsets.UTF_8));
+      in.flush();
+      while (lines.size() < 2) {
+        String line = CompletableFuture.supplyAsync(() -> {
+          try {
+            return out.readLine();
+          } catch (java.io.IOException e) {
+            return null;
+          }
+        }).get(60, TimeUnit.SECONDS);
+        assertThat(line).as("a line of the protocol").isNotNull();
+        lines.add(JSON.readTree(line)); // throws on anything that is not JSON
+      }
+    }
+    assertThat(lines).allSatisfy(n -> assertThat(n.path("jsonrpc").asText()).isEqualTo("2.0"));
+    assertThat(lines.get(0).path("result").path("serverInfo").path("name").asText()).isEqualTo("gatehouse");
+    assertThat(lines.get(1).path("result").path("tools")).hasSize(4);
+    Processes.Output r = Processes.finish(p, Duration.ofSeconds(60), "gatehouse mcp");
+    assertThat(r.exit()).as("the client closed stdin: a clean end. " + r.err()).isZero();
+    assertThat(r.out().strip()).as("nothing after the answers").isEmpty();
+    assertThat(r.err()).contains("serving 4 tools over stdio").doesNotContain(CANARY);
+  }
+
+  @Test
+  void anUnknownKey_endsWithAClearMessage_andNothingOnStdout() throws Exception {
+    JsonNode key = JSON.readTree(keyFile.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) key).put("keyid", "ghost.0000");
+    Files.writeString(keyFile, key.toString());
+    ProcessBuilder pb = new ProcessBuilder(mcpCommand()).redirectInput(ProcessBuilder.Redirect.from(
+        new java.io.File("/dev/null")));
+    Processes.Output r = Processes.finish(pb.start(), Duration.ofSeconds(60), "gatehouse mcp");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("gatehouse: the daemon refused to list this key's actions (HTTP 401");
   }
 
   private static JsonNode tool(JsonNode out, String name) {
