@@ -88,7 +88,8 @@ class McpStdioIT {
         + "  api: { path: \"{path}\", allow_paths: [\"/lookup\", \"/v2/*\"] }\n"
         + "  count: { method: POST, path: /count, params: { n: integer, mode: \"fast|slow?\" } }\n"
         + "  inject: { path: /inject }\n"
-        + "  hidden: { path: /hidden, description: \"Not for this agent.\" }\n");
+        + "  hidden: { path: /hidden, description: \"Not for this agent.\" }\n"
+        + "  stage: { method: POST, path: /count, params: { n: integer }, domain: files }\n");
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
     keyFile = temp.resolve("bot.key");
     JarProcesses.Result added = jar.run("agent", "add", "bot", "--allow", "svc.lookup", "--allow", "svc.api", "--allow",
@@ -269,6 +270,38 @@ class McpStdioIT {
     assertThat(r.exit()).as(r.err()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).contains("gatehouse: the daemon refused to list this key's actions (HTTP 401");
+  }
+
+  @Test
+  void pendingApproval_saysHowToGoOn_andTheRetryWithTheApprovalRuns() throws Exception {
+    Path stager = temp.resolve("stager.key");
+    assertThat(jar.run("agent", "add", "stager", "--allow", "svc.stage", "--key-file", stager.toString()).exit())
+        .isZero();
+    JsonNode key = JSON.readTree(stager.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) key).put("url", JSON.readTree(keyFile.toFile()).path("url")
+        .asText());
+    Files.writeString(stager, key.toString());
+    assertThat(jar.run("trust", "set", "files", "suggest", "--reason", "the owner approves each file change").exit())
+        .isZero();
+    keyFile = stager;
+
+    JsonNode held = client(List.of(Map.of("name", "svc.stage", "arguments", Map.of("n", 7)))).path("results").get(0);
+    assertThat(held.path("isError").asBoolean()).as(held.toString()).isFalse();
+    Matcher id = Pattern.compile("approval ([a-z2-7]{26})").matcher(text(held));
+    assertThat(id.find()).as(text(held)).isTrue();
+    assertThat(text(held)).startsWith("Not run yet").contains("\"gatehouse.approval\": \"" + id.group(1) + "\"");
+    assertThat(keysSeen).as("nothing reached the service").isEmpty();
+
+    JarProcesses.Result approved = jar.run("approvals", "approve", id.group(1));
+    assertThat(approved.exit()).as(approved.err()).isZero();
+    JsonNode ran = client(List.of(Map.of("name", "svc.stage", "arguments", Map.of("n", 7, "gatehouse.approval",
+        id.group(1))))).path("results").get(0);
+    assertThat(ran.path("isError").asBoolean()).as(ran.toString()).isFalse();
+    assertThat(JSON.readTree(text(ran))).isEqualTo(JSON.readTree("{\"n\":7}"));
+    JsonNode again = client(List.of(Map.of("name", "svc.stage", "arguments", Map.of("n", 7, "gatehouse.approval",
+        id.group(1))))).path("results").get(0);
+    assertThat(again.path("isError").asBoolean()).as("an approval runs once").isTrue();
+    assertThat(text(again)).contains("approval-refused");
   }
 
   private static JsonNode tool(JsonNode out, String name) {
