@@ -2,7 +2,6 @@ package dev.gatehouse.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.broker.Broker;
-import dev.gatehouse.broker.Problem;
 import dev.gatehouse.error.GatehouseException;
 import dev.gatehouse.error.RefusedException;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapperSupplier;
@@ -86,9 +85,15 @@ public final class StdioServer {
         // not a problem document: the status says enough
       }
       throw new RefusedException("the daemon refused to list this key's actions (HTTP " + a.status()
-          + (title.isEmpty() ? "" : ", " + Problem.printable(title, 200)) + ")");
+          + (title.isEmpty() ? "" : ", " + printable(title)) + ")");
     }
     return ToolMapping.tools(JSON.readTree(a.body()));
+  }
+
+  /** {@code text} for one line of a message: printable ASCII only, at most 200 characters. */
+  private static String printable(String text) {
+    String s = text.replaceAll("[^\\x20-\\x7E]", "?");
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
   }
 
   /** Serves MCP on {@code in}/{@code out} until {@code in} ends. */
