@@ -147,6 +147,21 @@ public final class Broker {
     this.listing = new ActionListEndpoint(authenticator, catalog, audit);
   }
 
+  /** The authenticator every signed endpoint shares: an entry before {@link #invoke} authenticates with it. */
+  public Authenticator authenticator() {
+    return authenticator;
+  }
+
+  /** The catalog as it is now (a reload replaces it). */
+  public Catalog catalog() {
+    return catalog.get();
+  }
+
+  /** Where the broker records its decisions; other entries record their own refusals there. */
+  public AuditLog audit() {
+    return audit;
+  }
+
   /** The limits each call is held to beyond its source's (which the {@link Authenticator} holds). */
   public record RateLimits(Limit perAgent, Limit perAction) {}
 
@@ -177,8 +192,50 @@ public final class Broker {
       return t.refused(r.problem().kind(), refuseUnauthenticated(r, call, actionName));
     }
     // The signature verified: from here on every refusal, whichever stage makes it, is this signer's.
-    Agent agent = signed.principal().agent();
     NonceStore.Recording nonce;
+    try {
+      nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
+    } catch (Refused r) {
+      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), null));
+    }
+    return run(cat, started, signed, nonce, call, actionName, call.body(), null, t);
+  }
+
+  /**
+   * A call of action {@code actionName} with parameters {@code params} (a JSON object) by an
+   * agent whose request {@code call} another endpoint has already authenticated and admitted
+   * ({@link Authenticator#authenticate}, then {@link Authenticator#admit} for
+   * {@link Principal.Kind#AGENT}, its nonce on record): every layer after the signature runs
+   * as for {@code POST /v1/actions/NAME}, on the same path (authorization, rate limits,
+   * parameters, trust, credentials, upstream, scrubbing, flags, audit). {@code via} names the
+   * entry in the audit entries ({@code via} detail), e.g. {@code mcp}. An approval id is read
+   * from {@code call}'s signed {@code Gatehouse-Approval} header, as on the action route.
+   *
+   * @throws IllegalArgumentException if {@code signed} is not an agent's
+   */
+  public Answer invoke(Authenticator.Signed signed, Call call, String actionName, byte[] params, String via) {
+    if (signed.principal().kind() != Principal.Kind.AGENT) {
+      throw new IllegalArgumentException("only an agent's request calls actions");
+    }
+    long began = System.nanoTime();
+    Tally t = new Tally();
+    try {
+      Instant started = clock.instant();
+      Catalog cat = catalog.get();
+      t.action = cat.action(actionName).map(Action::fullName).orElse(Metrics.UNKNOWN_ACTION);
+      return run(cat, started, signed, null, call, actionName, params, via, t);
+    } finally {
+      metrics.call(t.action, t.outcome, t.cause, System.nanoTime() - began);
+    }
+  }
+
+  /**
+   * The layers after the signature and the nonce. {@code nonce}: the admitted nonce's record
+   * being made, awaited before any effect; null when the caller already awaited it.
+   */
+  private Answer run(Catalog cat, Instant started, Authenticator.Signed signed, NonceStore.Recording nonce,
+      Call call, String actionName, byte[] paramsJson, String via, Tally t) {
+    Agent agent = signed.principal().agent();
     Action called = null;
     Map<String, JsonNode> params;
     Service service;
@@ -186,16 +243,15 @@ public final class Broker {
     Map<String, String> secrets;
     Upstream.Request request;
     try {
-      nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
       called = authorize(cat, agent, actionName);
       authenticator.limit(List.of(new RateLimiter.Check("agent", agent.name(), limits.perAgent()),
           new RateLimiter.Check("action", called.fullName(), limits.perAction())));
-      params = parameters(called, call.body());
+      params = parameters(called, paramsJson);
       service = cat.services().get(called.service());
       decision = trustStage.decide(signed.principal(), signed.signature(), call, called, params,
           build(service, called, params, TrustStage.placeholders(service)));
       if (!(decision instanceof TrustStage.Run)) {
-        return answerUndone(decision, nonce, call, called, signed.principal().actor(), t);
+        return answerUndone(decision, nonce, call, called, signed.principal().actor(), via, t);
       }
       secrets = credentials(service);
       request = build(service, called, params, secrets);
@@ -203,7 +259,7 @@ public final class Broker {
       if (called != null && EVIDENCE.contains(r.problem().kind())) {
         evidence(called, agent, r.problem().kind().slug);
       }
-      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor()));
+      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), via));
     }
     TrustStage.Run run = (TrustStage.Run) decision;
     Action action = called; // the action of this call, from here on settled
@@ -214,13 +270,18 @@ public final class Broker {
       if (run.approval() != null) {
         details.put("approval", run.approval());
       }
+      if (via != null) {
+        details.put("via", via);
+      }
       seq = audit.record(new AuditEvent("broker.call", "agent:" + agent.name(), action.fullName(), "allowed",
           details));
     } catch (RuntimeException e) {
       return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
     }
     try {
-      nonce.await(); // committed meanwhile, most often: the two writes overlap
+      if (nonce != null) {
+        nonce.await(); // committed meanwhile, most often: the two writes overlap
+      }
     } catch (java.sql.SQLException e) {
       return finish(seq, agent, action, started, request.retries(), "replay-record-failed", -1, 0,
           t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq));
@@ -617,15 +678,20 @@ public final class Broker {
    * or waiting for the owner (202 with the approval); audited, after the nonce is on record.
    */
   private Answer answerUndone(TrustStage.Decision decision, NonceStore.Recording nonce, Call call, Action action,
-      String actor, Tally t) {
+      String actor, String via, Tally t) {
     try {
-      nonce.await();
+      if (nonce != null) {
+        nonce.await();
+      }
     } catch (java.sql.SQLException e) {
       return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), -1);
     }
     Map<String, String> details = new TreeMap<>();
     details.put("remote", call.remote());
     details.put("domain", action.domain().wire());
+    if (via != null) {
+      details.put("via", via);
+    }
     long seq;
     try {
       if (decision instanceof TrustStage.AwaitApproval a) {
@@ -694,12 +760,13 @@ public final class Broker {
 
   /** A refusal before any signature verified: the caller is unknown, whatever key id it claimed. */
   private Answer refuseUnauthenticated(Refused r, Call call, String actionName) {
-    return refuse(r, call, actionName, "unauthenticated");
+    return refuse(r, call, actionName, "unauthenticated", null);
   }
 
-  /** A refusal of a call signed by {@code actor}: the evidence names who tried. */
-  private Answer refuse(Refused r, Call call, String actionName, String actor) {
-    return refusal(audit, "broker.call", r, call, safe(actionName), actor);
+  /** A refusal of a call signed by {@code actor} (through entry {@code via}, or null): the evidence names who tried. */
+  private Answer refuse(Refused r, Call call, String actionName, String actor, String via) {
+    return refusal(audit, "broker.call", r, call, safe(actionName), actor,
+        via == null ? Map.of() : Map.of("via", via));
   }
 
   /**
@@ -707,9 +774,15 @@ public final class Broker {
    * and answers it as problem+json; the refusal stands even if it cannot be recorded.
    */
   public static Answer refusal(AuditLog audit, String eventType, Refused r, Call call, String subject, String actor) {
+    return refusal(audit, eventType, r, call, subject, actor, Map.of());
+  }
+
+  /** {@link #refusal(AuditLog, String, Refused, Call, String, String)} with {@code extra} details in the entry. */
+  public static Answer refusal(AuditLog audit, String eventType, Refused r, Call call, String subject, String actor,
+      Map<String, String> extra) {
     long seq = -1;
     try {
-      Map<String, String> details = new TreeMap<>();
+      Map<String, String> details = new TreeMap<>(extra);
       details.put("reason", r.problem().kind().slug);
       details.put("remote", call.remote());
       if (r.problem().detail() != null && r.problem().kind() == Problem.Kind.RATE_LIMITED) {
