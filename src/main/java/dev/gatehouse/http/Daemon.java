@@ -4,6 +4,7 @@ import dev.gatehouse.broker.ApprovalStatusEndpoint;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Principal;
 import dev.gatehouse.chat.GateEndpoint;
+import dev.gatehouse.mcp.McpHttpEndpoint;
 import dev.gatehouse.owner.OwnerApi;
 import dev.gatehouse.owner.OwnerGate;
 import dev.gatehouse.owner.OwnerRoute;
@@ -154,6 +155,11 @@ public final class Daemon implements AutoCloseable {
         call -> broker.handle(call)));
     routes.add(new Route("GET", dev.gatehouse.broker.ActionListEndpoint.PATH, new Access.Signed(Principal.Kind.AGENT),
         call -> broker.listActions(call)));
+    McpHttpEndpoint mcp = new McpHttpEndpoint(broker);
+    routes.add(new Route("POST", McpHttpEndpoint.PATH, new Access.Signed(Principal.Kind.AGENT), mcp::handle));
+    // No stream to open and no session to end; the answer says so and holds nothing.
+    routes.add(new Route("GET", McpHttpEndpoint.PATH, Access.PUBLIC, McpHttpEndpoint::notAllowed));
+    routes.add(new Route("DELETE", McpHttpEndpoint.PATH, Access.PUBLIC, McpHttpEndpoint::notAllowed));
     if (approvals != null) {
       routes.add(new Route("GET", Broker.APPROVALS_PREFIX + "*", new Access.Signed(Principal.Kind.AGENT),
           call -> approvals.handle(call)));

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class McpStdioIT {
   static final String CANARY = "sk-CANARY-mcp-5e1f0c";
-  static final String SDK = "@modelcontextprotocol/sdk";
-  static final String SDK_VERSION = "1.32.2";
+  static final String SDK = dev.gatehouse.testing.NpmPackages.MCP_SDK;
+  static final String SDK_VERSION = dev.gatehouse.testing.NpmPackages.MCP_SDK_VERSION;
   static final String INSPECTOR = "@modelcontextprotocol/inspector-cli";
   static final String INSPECTOR_VERSION = "1.0.3";
   private static final ObjectMapper JSON = new ObjectMapper();

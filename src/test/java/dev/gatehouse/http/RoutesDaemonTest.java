@@ -125,7 +125,7 @@ class RoutesDaemonTest {
         }
       }
     }
-    assertThat(signedRoutes).as("the table has the action, action list, approval and gate routes").isEqualTo(4);
+    assertThat(signedRoutes).as("the table has the action, action list, MCP, approval and gate routes").isEqualTo(5);
   }
 
   @Test

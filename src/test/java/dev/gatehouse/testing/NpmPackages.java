@@ -16,6 +16,9 @@ import java.util.List;
  */
 public final class NpmPackages {
   public static final Path PREFIX = Path.of("target", "npm").toAbsolutePath();
+  /** The reference MCP SDK, whose clients the MCP faces (stdio and /mcp) are tested with. */
+  public static final String MCP_SDK = "@modelcontextprotocol/sdk";
+  public static final String MCP_SDK_VERSION = "1.32.2";
 
   private NpmPackages() {}
 
