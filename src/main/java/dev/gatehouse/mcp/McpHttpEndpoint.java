@@ -97,7 +97,7 @@ public final class McpHttpEndpoint {
     McpSchema.JSONRPCMessage message;
     try {
       message = McpSchema.deserializeJsonRpcMessage(MAPPER, new String(call.body(), StandardCharsets.UTF_8));
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException | RuntimeException e) {
       return rpcError(400, McpSchema.ErrorCodes.PARSE_ERROR, "the body must be one JSON-RPC 2.0 message");
     }
     Transport transport = new Transport();

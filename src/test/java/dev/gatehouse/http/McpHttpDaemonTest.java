@@ -153,7 +153,7 @@ class McpHttpDaemonTest {
     h.g.close();
     assertThat(AgentCalls.auditText(h.home).lines().filter(l -> l.contains("\"broker.call\"")).toList())
         .singleElement().asString().contains("agent:bot").contains("svc.wipe").contains("denied")
-        .contains("forbidden").contains("\"via\":\"mcp\"");
+        .contains("action-forbidden").contains("\"via\":\"mcp\"");
   }
 
   @Test
