@@ -198,7 +198,9 @@ public final class Broker {
     } catch (Refused r) {
       return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), null));
     }
-    return run(cat, started, signed, nonce, call, actionName, call.body(), null, t);
+    return run(cat, started, signed, nonce, call, actionName, call.body(),
+        call.headers().get(TrustStage.APPROVAL_HEADER),
+        signed.signature().components().contains(TrustStage.APPROVAL_HEADER), null, t);
   }
 
   /**
@@ -208,12 +210,15 @@ public final class Broker {
    * {@link Principal.Kind#AGENT}, its nonce on record): every layer after the signature runs
    * as for {@code POST /v1/actions/NAME}, on the same path (authorization, rate limits,
    * parameters, trust, credentials, upstream, scrubbing, flags, audit). {@code via} names the
-   * entry in the audit entries ({@code via} detail), e.g. {@code mcp}. An approval id is read
-   * from {@code call}'s signed {@code Gatehouse-Approval} header, as on the action route.
+   * entry in the audit entries ({@code via} detail), e.g. {@code mcp}. {@code approval} is the
+   * approval id the call carries for its retry (docs/trust.md), or null; it must come from
+   * what {@code signed} covers (the entry's signed body), as a {@code Gatehouse-Approval}
+   * header must be covered on the action route. {@code call}'s own headers are not read for one.
    *
    * @throws IllegalArgumentException if {@code signed} is not an agent's
    */
-  public Answer invoke(Authenticator.Signed signed, Call call, String actionName, byte[] params, String via) {
+  public Answer invoke(Authenticator.Signed signed, Call call, String actionName, byte[] params, String approval,
+      String via) {
     if (signed.principal().kind() != Principal.Kind.AGENT) {
       throw new IllegalArgumentException("only an agent's request calls actions");
     }
@@ -223,7 +228,7 @@ public final class Broker {
       Instant started = clock.instant();
       Catalog cat = catalog.get();
       t.action = cat.action(actionName).map(Action::fullName).orElse(Metrics.UNKNOWN_ACTION);
-      return run(cat, started, signed, null, call, actionName, params, via, t);
+      return run(cat, started, signed, null, call, actionName, params, approval, true, via, t);
     } finally {
       metrics.call(t.action, t.outcome, t.cause, System.nanoTime() - began);
     }
@@ -234,7 +239,7 @@ public final class Broker {
    * being made, awaited before any effect; null when the caller already awaited it.
    */
   private Answer run(Catalog cat, Instant started, Authenticator.Signed signed, NonceStore.Recording nonce,
-      Call call, String actionName, byte[] paramsJson, String via, Tally t) {
+      Call call, String actionName, byte[] paramsJson, String approval, boolean approvalSigned, String via, Tally t) {
     Agent agent = signed.principal().agent();
     Action called = null;
     Map<String, JsonNode> params;
@@ -248,7 +253,7 @@ public final class Broker {
           new RateLimiter.Check("action", called.fullName(), limits.perAction())));
       params = parameters(called, paramsJson);
       service = cat.services().get(called.service());
-      decision = trustStage.decide(signed.principal(), signed.signature(), call, called, params,
+      decision = trustStage.decide(signed.principal(), approval, approvalSigned, called, params,
           build(service, called, params, TrustStage.placeholders(service)));
       if (!(decision instanceof TrustStage.Run)) {
         return answerUndone(decision, nonce, call, called, signed.principal().actor(), via, t);

@@ -43,15 +43,17 @@ final class TrustStage {
   }
 
   /**
+   * @param approvalId the approval the call carries for its retry, or null
+   * @param approvalSigned whether the caller's signature covers {@code approvalId} (a
+   *     Gatehouse-Approval header among the covered components, or inside a signed body)
    * @param described the upstream request as it would be sent, with placeholders for credentials
    * @throws Refused {@code trust-none}; {@code approval-unsigned} for a Gatehouse-Approval header
    *     the signature does not cover; {@code approval-refused} for one that does not grant this request
    */
-  Decision decide(Principal principal, ParsedSignature signature, Broker.Call call, Action action,
+  Decision decide(Principal principal, String approvalId, boolean approvalSigned, Action action,
       Map<String, JsonNode> params, Upstream.Request described) throws Refused {
     Level level = trust.level(action.domain());
-    String approvalId = call.headers().get(APPROVAL_HEADER);
-    if (approvalId != null && !signature.components().contains(APPROVAL_HEADER)) {
+    if (approvalId != null && !approvalSigned) {
       throw new Refused(Problem.Kind.APPROVAL_UNSIGNED, "list \"gatehouse-approval\" among the covered components");
     }
     switch (level) {

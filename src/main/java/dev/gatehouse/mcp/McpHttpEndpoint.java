@@ -140,28 +140,34 @@ public final class McpHttpEndpoint {
   }
 
   /**
-   * One tool per action of {@code cat}; each call is a broker call. The listing shows only those
-   * the key allows (the tool filter above); a call of another is the broker's to refuse, and
-   * audit, as on the action route.
+   * One tool per action of {@code cat} ({@link ToolMapping}); each call is a broker call. The
+   * listing shows only those the key allows (the tool filter above); a call of another is the
+   * broker's to refuse, and audit, as on the action route.
    */
   private List<McpStatelessServerFeatures.SyncToolSpecification> tools(Catalog cat) {
+    List<Action> actions = cat.services().values().stream().flatMap(s -> s.actions().values().stream())
+        .sorted(Comparator.comparing(Action::fullName)).toList();
     List<McpStatelessServerFeatures.SyncToolSpecification> tools = new ArrayList<>();
-    cat.services().values().stream().flatMap(s -> s.actions().values().stream())
-        .sorted(Comparator.comparing(Action::fullName))
-        .forEach(a -> tools.add(new McpStatelessServerFeatures.SyncToolSpecification(ToolSchemas.tool(a),
-            (context, request) -> call((Authenticator.Signed) context.get(SIGNED),
-                (Broker.Call) context.get(CALL), request))));
+    for (McpSchema.Tool tool : ToolMapping.tools(actions)) {
+      tools.add(new McpStatelessServerFeatures.SyncToolSpecification(tool, (context, request) -> call(
+          (Authenticator.Signed) context.get(SIGNED), (Broker.Call) context.get(CALL), request)));
+    }
     return tools;
   }
 
+  /**
+   * A tool call as a broker call. Its approval argument, if any, is inside this POST's body,
+   * which the signature covers through its digest: it is as signed as a Gatehouse-Approval
+   * header among the covered components.
+   */
   private McpSchema.CallToolResult call(Authenticator.Signed signed, Broker.Call call, McpSchema.CallToolRequest r) {
-    byte[] params;
+    ToolMapping.BrokerCall c;
     try {
-      params = JSON.writeValueAsBytes(r.arguments() == null ? Map.of() : r.arguments());
-    } catch (IOException e) {
-      return ToolSchemas.error("the arguments must be a JSON object");
+      c = ToolMapping.call(r.name(), r.arguments());
+    } catch (IllegalArgumentException e) {
+      return ToolMapping.failure(e.getMessage());
     }
-    return ToolSchemas.result(broker.invoke(signed, call, r.name(), params, VIA));
+    return ToolMapping.result(broker.invoke(signed, call, c.action(), c.body(), c.approval().orElse(null), VIA));
   }
 
   private static Broker.Answer rpcError(int status, int code, String message) {

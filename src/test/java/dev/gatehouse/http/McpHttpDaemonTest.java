@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.mcp.McpHttpEndpoint;
+import dev.gatehouse.mcp.ToolMapping;
 import dev.gatehouse.testing.AgentCalls;
 import dev.gatehouse.testing.HttpSigLibrary;
 import dev.gatehouse.testing.Processes;
+import dev.gatehouse.trust.Domain;
+import dev.gatehouse.trust.Level;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +22,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -148,12 +153,51 @@ class McpHttpDaemonTest {
     JsonNode n = JSON.readTree(r.body());
     assertThat(n.path("id").asInt()).isEqualTo(7);
     assertThat(n.path("result").path("isError").asBoolean()).as(r.body()).isTrue();
-    assertThat(n.path("result").path("content").get(0).path("text").asText()).contains("(HTTP 403)");
+    assertThat(n.path("result").path("content").get(0).path("text").asText()).contains("(HTTP 403, action-forbidden");
     assertThat(upstreamCalls).hasValue(0);
     h.g.close();
     assertThat(AgentCalls.auditText(h.home).lines().filter(l -> l.contains("\"broker.call\"")).toList())
         .singleElement().asString().contains("agent:bot").contains("svc.wipe").contains("denied")
         .contains("action-forbidden").contains("\"via\":\"mcp\"");
+  }
+
+  /** One signed JSON-RPC tools/call POST to /mcp, as a client sends it; the tool result. */
+  private JsonNode callTool(String name, String arguments) throws Exception {
+    String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + name
+        + "\",\"arguments\":" + arguments + "}}";
+    HttpResponse<String> r = AgentCalls.post(h.port(), McpHttpEndpoint.PATH, body, h.agent().keyId(), h.agent().key(),
+        h.clock.instant(), AgentCalls.nonce(), body);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body()).path("result");
+  }
+
+  @Test
+  void heldCall_waitsForTheOwner_andItsRetryWithTheApprovalArgument_runsOnce() throws Exception {
+    h.g.trust().set(Domain.INTEGRATIONS, Level.SUGGEST, "cli:owner", "test: integrations at suggest");
+
+    JsonNode pending = callTool("svc.item", "{\"id\":\"7\"}");
+    String text = pending.path("content").get(0).path("text").asText();
+    Matcher m = Pattern.compile("approval ([A-Za-z0-9_-]+),").matcher(text);
+    assertThat(m.find()).as(text).isTrue();
+    String id = m.group(1);
+    assertThat(pending.path("isError").asBoolean()).isFalse();
+    assertThat(text).contains(ToolMapping.APPROVAL);
+    assertThat(upstreamCalls).hasValue(0);
+
+    h.g.approvals(h.g.trust(), n -> { }).approve(id, null, "cli:owner");
+    JsonNode other = callTool("svc.item", "{\"id\":\"8\",\"gatehouse.approval\":\"" + id + "\"}");
+    assertThat(other.path("isError").asBoolean()).as("other parameters under the same id").isTrue();
+    JsonNode ran = callTool("svc.item", "{\"id\":\"7\",\"gatehouse.approval\":\"" + id + "\"}");
+    assertThat(ran.path("isError").asBoolean()).as(ran.toString()).isFalse();
+    assertThat(ran.path("content").get(0).path("text").asText()).contains("/api/items/7").doesNotContain(CANARY);
+    JsonNode again = callTool("svc.item", "{\"id\":\"7\",\"gatehouse.approval\":\"" + id + "\"}");
+    assertThat(again.path("isError").asBoolean()).as("an approval runs once").isTrue();
+    assertThat(upstreamCalls).hasValue(1);
+
+    h.g.close();
+    assertThat(AgentCalls.auditText(h.home).lines().filter(l -> l.contains("\"broker.call\"")
+        && l.contains("\"allowed\"")).toList()).singleElement().asString()
+        .contains("\"approval\":\"" + id + "\"").contains("\"via\":\"mcp\"");
   }
 
   @Test
