@@ -101,7 +101,12 @@ class OwnerAccountsTest {
     return ((Granted) r).tokens();
   }
 
+  /**
+   * The audit log's text once everything recorded so far is on disk: refused logins are
+   * recorded eventually, and a durable record behind them waits for them (one ordered queue).
+   */
   String audit() throws IOException {
+    g.audit().record(new dev.gatehouse.audit.AuditEvent("test.sync", "test", "audit", "synced", java.util.Map.of()));
     return AgentCalls.auditText(home);
   }
 
