@@ -47,12 +47,7 @@ public final class ActionListEndpoint {
       return Broker.refusal(audit, EVENT, r, call, "-", "unauthenticated");
     }
     try {
-      NonceStore.Recording nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
-      try {
-        nonce.await();
-      } catch (java.sql.SQLException e) {
-        throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
-      }
+      authenticator.admit(signed, call, Principal.Kind.AGENT).awaitOrRefuse();
     } catch (Refused r) {
       return Broker.refusal(audit, EVENT, r, call, "-", signed.principal().actor());
     }

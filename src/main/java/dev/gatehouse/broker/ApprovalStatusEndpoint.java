@@ -48,12 +48,7 @@ public final class ApprovalStatusEndpoint {
     String actor = signed.principal().actor();
     Optional<Approval> found;
     try {
-      NonceStore.Recording nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
-      try {
-        nonce.await();
-      } catch (java.sql.SQLException e) {
-        throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
-      }
+      authenticator.admit(signed, call, Principal.Kind.AGENT).awaitOrRefuse();
       String agent = signed.principal().name();
       found = approvals.find(id).filter(a -> a.agent().equals(agent));
       if (found.isEmpty()) {

@@ -77,6 +77,18 @@ public final class NonceStore implements AutoCloseable {
         throw new SQLException("the nonce could not be recorded: " + c.getMessage(), c);
       }
     }
+
+    /**
+     * {@link #await}, for a signed endpoint: a nonce that cannot be recorded refuses the
+     * request (503 audit-unavailable), since a replay of it could not be refused later.
+     */
+    public void awaitOrRefuse() throws Refused {
+      try {
+        await();
+      } catch (SQLException e) {
+        throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
+      }
+    }
   }
 
   /** @param keep how long a nonce is remembered; must exceed the whole acceptance window */

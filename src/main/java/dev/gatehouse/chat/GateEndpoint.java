@@ -57,11 +57,7 @@ public final class GateEndpoint {
     try {
       NonceStore.Recording nonce = authenticator.admit(signed, call, Principal.Kind.CHANNEL);
       message = message(call.body());
-      try {
-        nonce.await();
-      } catch (java.sql.SQLException e) {
-        throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
-      }
+      nonce.awaitOrRefuse();
     } catch (Refused r) {
       return Broker.refusal(audit, "chat.message", r, call, signed.principal().name(), actor);
     }

@@ -6,7 +6,6 @@ import dev.gatehouse.broker.Action;
 import dev.gatehouse.broker.Authenticator;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
-import dev.gatehouse.broker.NonceStore;
 import dev.gatehouse.broker.Principal;
 import dev.gatehouse.broker.Problem;
 import dev.gatehouse.broker.Refused;
@@ -85,12 +84,8 @@ public final class McpHttpEndpoint {
       return Broker.refusal(broker.audit(), EVENT, r, call, "-", "unauthenticated");
     }
     try {
-      NonceStore.Recording nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
-      try {
-        nonce.await(); // before any answer, whatever the message: a replay is refused on every endpoint
-      } catch (java.sql.SQLException e) {
-        throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
-      }
+      // before any answer, whatever the message: a replay is refused on every endpoint
+      authenticator.admit(signed, call, Principal.Kind.AGENT).awaitOrRefuse();
     } catch (Refused r) {
       return Broker.refusal(broker.audit(), EVENT, r, call, "-", signed.principal().actor());
     }
