@@ -55,6 +55,7 @@ public final class McpHttpEndpoint {
 
   private final Broker broker;
   private final String version;
+  private final java.util.concurrent.atomic.AtomicReference<Built> built = new java.util.concurrent.atomic.AtomicReference<>();
 
   public McpHttpEndpoint(Broker broker) {
     this.broker = broker;
@@ -95,17 +96,7 @@ public final class McpHttpEndpoint {
     } catch (IOException | RuntimeException e) {
       return rpcError(400, McpSchema.ErrorCodes.PARSE_ERROR, "the body must be one JSON-RPC 2.0 message");
     }
-    Transport transport = new Transport();
-    McpServer.sync(transport)
-        .serverInfo("gatehouse", version)
-        .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-        .jsonMapper(MAPPER)
-        .jsonSchemaValidator(new JacksonJsonSchemaValidatorSupplier().get())
-        .validateToolInputs(false) // the broker checks parameters, and audits what it refuses
-        .immediateExecution(true) // on this request's (virtual) thread
-        .tools(tools(broker.catalog()))
-        .addToolFilter((context, tool) -> signed.principal().agent().allows(tool.name()))
-        .build();
+    Transport transport = server();
     McpTransportContext context = McpTransportContext.create(Map.of(SIGNED, signed, CALL, call));
     try {
       if (message instanceof McpSchema.JSONRPCRequest request) {
@@ -126,6 +117,35 @@ public final class McpHttpEndpoint {
       return rpcError(500, McpSchema.ErrorCodes.INTERNAL_ERROR, "the message could not be answered");
     }
   }
+
+  /**
+   * The SDK's stateless server over the current catalog: built once per catalog (a reload makes
+   * a new one), not per POST. Everything per request (the signed principal, the call) travels in
+   * the transport context, the tool filter included.
+   */
+  private Transport server() {
+    Catalog cat = broker.catalog();
+    Built b = built.get();
+    if (b == null || b.catalog() != cat) {
+      Transport transport = new Transport();
+      McpServer.sync(transport)
+          .serverInfo("gatehouse", version)
+          .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+          .jsonMapper(MAPPER)
+          .jsonSchemaValidator(new JacksonJsonSchemaValidatorSupplier().get())
+          .validateToolInputs(false) // the broker checks parameters, and audits what it refuses
+          .immediateExecution(true) // on this request's (virtual) thread
+          .tools(tools(cat))
+          .addToolFilter((context, tool) ->
+              ((Authenticator.Signed) context.get(SIGNED)).principal().agent().allows(tool.name()))
+          .build();
+      b = new Built(cat, transport);
+      built.set(b); // two racing builders both build a correct server; either may stay
+    }
+    return b.transport();
+  }
+
+  private record Built(Catalog catalog, Transport transport) {}
 
   /** {@code GET} and {@code DELETE /mcp}: a stateless server offers no stream and no session (MCP 2025-06-18). */
   public static Broker.Answer notAllowed(Broker.Call call) {
