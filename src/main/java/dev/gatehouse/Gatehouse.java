@@ -12,7 +12,8 @@ import dev.gatehouse.broker.Authenticator;
 import dev.gatehouse.broker.Principal;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
-import dev.gatehouse.broker.NonceStore;
+import dev.gatehouse.broker.AgentUsage;
+import dev.gatehouse.broker.AuditedNonces;
 import dev.gatehouse.broker.Upstream;
 import dev.gatehouse.exec.Approvals;
 import dev.gatehouse.exec.CommandRunner;
@@ -65,7 +66,7 @@ public final class Gatehouse implements AutoCloseable {
   private Redactor redactor;
   private dev.gatehouse.notify.CheckpointWitness witness; // when audit.witness is configured
   private StateDb stateDb;
-  private final java.util.List<NonceStore> nonceStores = new java.util.ArrayList<>(); // guarded by this
+  private final java.util.List<AgentUsage> usages = new java.util.ArrayList<>(); // guarded by this
   private final RateLimiter limiter;
   private volatile dev.gatehouse.notify.Notifier notifyTarget = dev.gatehouse.notify.Notifier.NONE;
   /** Sends through whatever {@link #notifyThrough} set last. */
@@ -286,9 +287,18 @@ public final class Gatehouse implements AutoCloseable {
       } catch (java.sql.SQLException e) {
         throw new IOException(home.file(StateDb.FILE) + " cannot be opened a second time: " + e.getMessage(), e);
       }
-      NonceStore nonces = new NonceStore(stateDb(), Broker.NONCE_KEEP);
-      nonceStores.add(nonces);
-      authenticator = new Authenticator(agents(), channels(), nonces, limiter, config.limits().perSource(), clock);
+      Path auditDir = home.file(AUDIT_DIR);
+      AuditedNonces nonces;
+      try {
+        nonces = AuditedNonces.rebuilt(audit, Broker.NONCE_KEEP, auditDir, clock.instant());
+        nonces.rememberLegacy(stateDb(), clock.instant());
+      } catch (IOException | java.sql.SQLException e) {
+        throw new IOException("the replay record cannot be rebuilt from " + auditDir + ": " + e.getMessage(), e);
+      }
+      AgentUsage usage = new AgentUsage(stateDb());
+      usages.add(usage);
+      authenticator = new Authenticator(agents(), channels(), nonces, usage, limiter, config.limits().perSource(),
+          clock);
     }
     return authenticator;
   }
@@ -444,8 +454,8 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
       synchronized (this) {
-        nonceStores.forEach(NonceStore::close); // their queued rows go in before state.db closes
-        nonceStores.clear();
+        usages.forEach(AgentUsage::close); // the last uses noted go in before state.db closes
+        usages.clear();
         authenticator = null;
         ownerAccounts = null;
         if (stateDb != null) {

@@ -23,6 +23,10 @@ import javax.crypto.spec.SecretKeySpec;
  *       anywhere in any field becomes {@code hmac-sha256:<hex>} under the log's own
  *       redaction key, so an owner who knows a value can find where it was used
  *       ({@code gatehouse audit hash}) while the log never contains it.
+ *   <li>Except the {@value #DIGEST_DETAIL} detail when its value is exactly 32 lower-case hex
+ *       digits: a digest Gatehouse computes (the replay record of a signed request), never a
+ *       caller's text, which a short secret made of hex digits could otherwise alter by
+ *       chance. Any other value under that key is scrubbed as usual.
  * </ul>
  * The rules are fixed here and in the config file; no API can change them.
  */
@@ -32,6 +36,10 @@ public final class Redactor {
   public static final int MIN_SECRET_LENGTH = 4;
   private static final Pattern SENSITIVE_KEY =
       Pattern.compile("(?i).*(password|passwd|secret|token|key|credential|auth|bearer|apikey|cookie|session).*");
+
+  /** The detail whose 128-bit hex digest is kept as computed. */
+  public static final String DIGEST_DETAIL = "replay";
+  private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{32}");
 
   private final byte[] key;
   private volatile List<String> secrets;
@@ -61,7 +69,8 @@ public final class Redactor {
 
   public AuditEvent redact(AuditEvent e) {
     Map<String, String> details = new TreeMap<>();
-    e.details().forEach((k, v) -> details.put(scrub(k), SENSITIVE_KEY.matcher(k).matches() ? REDACTED : scrub(v)));
+    e.details().forEach((k, v) -> details.put(scrub(k), SENSITIVE_KEY.matcher(k).matches() ? REDACTED
+        : k.equals(DIGEST_DETAIL) && DIGEST.matcher(v).matches() ? v : scrub(v)));
     return new AuditEvent(scrub(e.type()), scrub(e.actor()), scrub(e.target()), scrub(e.outcome()), details);
   }
 

@@ -31,15 +31,17 @@ public final class Authenticator {
   private final AgentRegistry agents;
   private final AgentRegistry channels;
   private final NonceStore nonces;
+  private final AgentUsage usage;
   private final RateLimiter limiter;
   private final Limit perSource;
   private final Clock clock;
 
-  public Authenticator(AgentRegistry agents, AgentRegistry channels, NonceStore nonces, RateLimiter limiter,
-      Limit perSource, Clock clock) {
+  public Authenticator(AgentRegistry agents, AgentRegistry channels, NonceStore nonces, AgentUsage usage,
+      RateLimiter limiter, Limit perSource, Clock clock) {
     this.agents = agents;
     this.channels = channels;
     this.nonces = nonces;
+    this.usage = usage;
     this.limiter = limiter;
     this.perSource = perSource;
     this.clock = clock;
@@ -95,7 +97,8 @@ public final class Authenticator {
    * real, so the refusal is its own), be fresh, carry its body's digest (covered by the
    * signature; only a {@code GET} with an empty body may sign no digest), and use a nonce not
    * seen before.
-   * Returns the nonce's record being made (await it before the request has any effect).
+   * Returns the nonce's use, to be put on record before the request has any effect (an entry
+   * that carries its details, or {@link NonceStore.Recording#await}).
    */
   public NonceStore.Recording admit(Signed signed, Broker.Call call, Principal.Kind serves) throws Refused {
     if (signed.principal().kind() != serves) {
@@ -117,15 +120,12 @@ public final class Authenticator {
       throw new Refused(Problem.Kind.DIGEST, "sign content-digest too, and send Content-Digest: "
           + "sha-256=:<base64 of SHA-256(body)>: (only a GET without a body may leave it out)");
     }
-    Optional<NonceStore.Recording> recording;
-    try {
-      recording = nonces.use(sig.keyId(), sig.nonce(), now, usageName(signed.principal()));
-    } catch (java.sql.SQLException e) {
-      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made");
-    }
+    Optional<NonceStore.Recording> recording = nonces.use(new NonceStore.Use(sig.keyId(), sig.nonce(), sig.created(),
+        now, signed.principal().actor(), call.path()));
     if (recording.isEmpty()) {
       throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request");
     }
+    usage.note(usageName(signed.principal()), now);
     return recording.get();
   }
 

@@ -235,8 +235,8 @@ public final class Broker {
   }
 
   /**
-   * The layers after the signature and the nonce. {@code nonce}: the admitted nonce's record
-   * being made, awaited before any effect; null when the caller already awaited it.
+   * The layers after the signature and the nonce. {@code nonce}: the admitted nonce's use, put on
+   * record by the call's decision entry before any effect; null when the caller already awaited it.
    */
   private Answer run(Catalog cat, Instant started, Authenticator.Signed signed, NonceStore.Recording nonce,
       Call call, String actionName, byte[] paramsJson, String approval, boolean approvalSigned, String via, Tally t) {
@@ -264,7 +264,9 @@ public final class Broker {
       if (called != null && EVIDENCE.contains(r.problem().kind())) {
         evidence(called, agent, r.problem().kind().slug);
       }
-      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), via));
+      // The refusal's entry carries the nonce too: a replay of a refused request stays refused.
+      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), via,
+          nonce == null ? Map.of() : nonce.details()));
     }
     TrustStage.Run run = (TrustStage.Run) decision;
     Action action = called; // the action of this call, from here on settled
@@ -278,16 +280,15 @@ public final class Broker {
       if (via != null) {
         details.put("via", via);
       }
+      if (nonce != null) {
+        details.putAll(nonce.details()); // the decision's entry is the nonce's record too
+      }
       seq = audit.record(new AuditEvent("broker.call", "agent:" + agent.name(), action.fullName(), "allowed",
           details));
     } catch (RuntimeException e) {
       return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
     }
-    try {
-      if (nonce != null) {
-        nonce.await(); // committed meanwhile, most often: the two writes overlap
-      }
-    } catch (java.sql.SQLException e) {
+    if (!onRecord(nonce, seq)) {
       return finish(seq, agent, action, started, request.retries(), "replay-record-failed", -1, 0,
           t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq));
     }
@@ -680,22 +681,18 @@ public final class Broker {
 
   /**
    * The answer to a call trust did not let run: described (403 trust-inform with {@code would})
-   * or waiting for the owner (202 with the approval); audited, after the nonce is on record.
+   * or waiting for the owner (202 with the approval); its entry is the nonce's record too.
    */
   private Answer answerUndone(TrustStage.Decision decision, NonceStore.Recording nonce, Call call, Action action,
       String actor, String via, Tally t) {
-    try {
-      if (nonce != null) {
-        nonce.await();
-      }
-    } catch (java.sql.SQLException e) {
-      return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), -1);
-    }
     Map<String, String> details = new TreeMap<>();
     details.put("remote", call.remote());
     details.put("domain", action.domain().wire());
     if (via != null) {
       details.put("via", via);
+    }
+    if (nonce != null) {
+      details.putAll(nonce.details());
     }
     long seq;
     try {
@@ -707,6 +704,9 @@ public final class Broker {
       }
     } catch (RuntimeException e) {
       return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, null), -1);
+    }
+    if (!onRecord(nonce, seq)) {
+      return t.refused(new Problem(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be made"), seq);
     }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.put(AUDIT_SEQ_HEADER, Long.toString(seq));
@@ -770,8 +770,33 @@ public final class Broker {
 
   /** A refusal of a call signed by {@code actor} (through entry {@code via}, or null): the evidence names who tried. */
   private Answer refuse(Refused r, Call call, String actionName, String actor, String via) {
-    return refusal(audit, "broker.call", r, call, safe(actionName), actor,
-        via == null ? Map.of() : Map.of("via", via));
+    return refuse(r, call, actionName, actor, via, Map.of());
+  }
+
+  private Answer refuse(Refused r, Call call, String actionName, String actor, String via, Map<String, String> extra) {
+    Map<String, String> details = new TreeMap<>(extra);
+    if (via != null) {
+      details.put("via", via);
+    }
+    return refusal(audit, "broker.call", r, call, safe(actionName), actor, details);
+  }
+
+  /**
+   * After entry {@code seq}, which carries {@code nonce}'s details, is durable: the use is on
+   * record (nothing to do for a null {@code nonce}, awaited by the caller). False if the
+   * replay record could not be made (the call must not act).
+   */
+  private static boolean onRecord(NonceStore.Recording nonce, long seq) {
+    if (nonce == null) {
+      return true;
+    }
+    nonce.recordedIn(seq);
+    try {
+      nonce.await();
+      return true;
+    } catch (NonceStore.Unrecorded e) {
+      return false;
+    }
   }
 
   /**

@@ -35,7 +35,11 @@ final class NonceSet {
    * within the keep time before (a first use), false for a replay.
    */
   boolean firstUse(String keyId, String nonce, long now) {
-    long digest = digest(keyId, nonce);
+    return firstUse(digest(keyId, nonce), now);
+  }
+
+  /** {@link #firstUse(String, String, long)} for a use known by its {@link #digest}. */
+  boolean firstUse(long digest, long now) {
     lock.lock();
     try {
       rotate(now);
@@ -55,7 +59,11 @@ final class NonceSet {
 
   /** Remembers a use read back from storage (the later time wins). */
   void remember(String keyId, String nonce, long seenAt) {
-    long digest = digest(keyId, nonce);
+    remember(digest(keyId, nonce), seenAt);
+  }
+
+  /** {@link #remember(String, String, long)} for a use known by its {@link #digest}. */
+  void remember(long digest, long seenAt) {
     lock.lock();
     try {
       if (currentSince == Long.MIN_VALUE) {
@@ -90,12 +98,20 @@ final class NonceSet {
     }
   }
 
-  private static long digest(String keyId, String nonce) {
-    byte[] d = Sha256.of(keyId.getBytes(StandardCharsets.UTF_8), new byte[] {0},
-        nonce.getBytes(StandardCharsets.UTF_8));
+  /** SHA-256 of key id, a zero byte and nonce: the whole of what names one use. */
+  static byte[] sha256(String keyId, String nonce) {
+    return Sha256.of(keyId.getBytes(StandardCharsets.UTF_8), new byte[] {0}, nonce.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static long digest(String keyId, String nonce) {
+    return digest(sha256(keyId, nonce));
+  }
+
+  /** The table's key for a use: the first 8 bytes of its {@link #sha256} (of at least 8 bytes given). */
+  static long digest(byte[] sha256) {
     long v = 0;
     for (int i = 0; i < 8; i++) {
-      v = (v << 8) | (d[i] & 0xff);
+      v = (v << 8) | (sha256[i] & 0xff);
     }
     return v == Table.EMPTY ? 1 : v;
   }

@@ -105,9 +105,8 @@ final class AgentCommand implements Runnable {
       if (agents.isEmpty()) {
         out().println("No agents yet (`gatehouse agent add NAME --allow ACTION --key-file PATH`).");
       }
-      var nonces = new dev.gatehouse.broker.NonceStore(g.stateDb(), dev.gatehouse.broker.Broker.NONCE_KEEP);
       for (Agent a : agents) {
-        String last = nonces.lastUsed(a.name()).map(Outcomes::time).orElse("never");
+        String last = dev.gatehouse.broker.AgentUsage.lastUsed(g.stateDb(), a.name()).map(Outcomes::time).orElse("never");
         out().printf("%-20s %-28s allow %-30s created %s  last used %s%s%n", a.name(), a.keyId(),
             a.allow().isEmpty() ? "-" : String.join(",", a.allow()), Outcomes.time(a.created()), last,
             a.previous().filter(p -> env().clock().instant().isBefore(p.until()))

@@ -17,8 +17,7 @@ import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * {@code state.db}: the SQLite database for state that changes per request (nonces seen,
- * agent usage, pairing, trust, approvals, owner-plane accounts and sessions). Created 0600 before SQLite touches it (its journal files copy that mode);
+ * {@code state.db}: the SQLite database for state that changes (agent usage, pairing, trust, approvals, owner-plane accounts and sessions). Created 0600 before SQLite touches it (its journal files copy that mode);
  * WAL journal, so a killed process loses nothing it committed. Several processes may open
  * it; SQLite serializes their writes (each waits up to 5 s for a lock).
  *

@@ -36,4 +36,20 @@ class RedactorTest {
     assertThat(redactor.redact(new AuditEvent("t", "new-secret-value", "x", "y", Map.of())).actor())
         .isEqualTo(redactor.tag("new-secret-value"));
   }
+
+  @Test
+  void theReplayDigest_isKeptAsComputed_butAnythingElseUnderItsKeyIsScrubbed() {
+    Redactor hex = new Redactor(new byte[32], List.of("beef", "sk-CANARY-1234567"));
+    String digest = "0123456789abcdefbeef0123456789ab";
+
+    assertThat(hex.redact(new AuditEvent("t", "a", "x", "y", Map.of("replay", digest))).details())
+        .containsEntry("replay", digest);
+    assertThat(hex.redact(new AuditEvent("t", "a", "x", "y", Map.of("other", digest))).details().get("other"))
+        .as("the same value under another key").doesNotContain("beef");
+    for (String notADigest : List.of("sk-CANARY-1234567", digest.toUpperCase(java.util.Locale.ROOT) + "beef",
+        digest + "0", "beef" + digest.substring(4) + " sk-CANARY-1234567")) {
+      String out = hex.redact(new AuditEvent("t", "a", "x", "y", Map.of("replay", notADigest))).details().get("replay");
+      assertThat(out).as(notADigest).doesNotContain("sk-CANARY-1234567").doesNotContain("beef");
+    }
+  }
 }

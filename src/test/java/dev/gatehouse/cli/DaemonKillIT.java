@@ -65,8 +65,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       upstream reads the audit segments at the moment a request reaches it, and the entry
  *       must already be there (and must still be there after the kill);
  *   <li>{@code gatehouse audit verify} (the real CLI) exits 0;
- *   <li>a nonce that reached the upstream before the kill is refused as a replay by the
- *       restarted daemon, and the upstream never sees one call twice.
+ *   <li>every call the killed daemon acknowledged (or sent upstream) is refused as a replay by
+ *       the restarted daemon when sent again byte for byte, and the upstream never sees one
+ *       call twice: the replay record is rebuilt from the audit log, whose entries carry the
+ *       nonces.
  * </ul>
  * Now and then the daemon is killed again while it starts, or a torn line is appended to the
  * last segment before the restart; the first segment starts within 96 KiB of its limit, so
@@ -263,7 +265,7 @@ class DaemonKillIT {
       }
       assertThat(problems(sent)).as(where).isEmpty();
       if (samePort) {
-        replaysRefused += replayRefused(port, thisCycle, random, where);
+        replaysRefused += replayRefused(port, thisCycle, where);
       }
     }
 
@@ -333,27 +335,40 @@ class DaemonKillIT {
   }
 
   /**
-   * Sends again, byte for byte, a few calls of the killed daemon that reached the upstream
-   * (their nonces were committed before they went out); the restarted daemon must refuse each.
+   * Sends again, byte for byte, every call of the killed daemon it acknowledged (answered 200)
+   * and every one it sent upstream unanswered (its {@code broker.call} entry, which carries its
+   * nonce, was durable before it went out): the restarted daemon must refuse each, and the
+   * upstream must hear none of them. Returns how many were refused as replays (a call whose
+   * {@code created} is no longer fresh is refused as stale instead, which proves nothing about
+   * its nonce; those are sent too, and must be refused, but are not counted).
    */
-  private int replayRefused(int port, List<Sent> killed, Random random, String where) throws Exception {
-    List<Sent> reached = killed.stream().filter(s -> upstreamSeen.containsKey(s.id())).toList();
-    // Calls in flight when the kill came (sent upstream, never answered), and a random few answered ones.
-    List<Sent> chosen = new ArrayList<>(reached.stream().filter(s -> s.status() < 0).limit(2).toList());
-    List<Sent> answered = new ArrayList<>(reached.stream().filter(s -> s.status() >= 0).toList());
-    java.util.Collections.shuffle(answered, random);
-    chosen.addAll(answered.stream().limit(2).toList());
-    int refused = 0;
-    for (Sent s : chosen) {
-      if (Instant.now().getEpochSecond() - s.created() > 20) {
-        continue; // no longer fresh: it would be refused as stale, which proves nothing about the nonce
+  private int replayRefused(int port, List<Sent> killed, String where) throws Exception {
+    List<Sent> chosen = killed.stream().filter(s -> s.status() == 200
+        || (s.status() < 0 && upstreamSeen.containsKey(s.id()))).toList();
+    Map<String, Integer> before = new HashMap<>();
+    upstreamSeen.forEach((id, n) -> before.put(id, n.get()));
+    AtomicInteger refused = new AtomicInteger();
+    List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (var pool = Executors.newFixedThreadPool(CLIENTS)) {
+      for (Sent s : chosen) {
+        pool.submit(() -> {
+          boolean fresh = Instant.now().getEpochSecond() - s.created() <= 20;
+          Sent again = send(port, s.id(), s.nonce(), s.created(), s.cycle());
+          if (again.status() != 401) {
+            wrong.add(s.id() + " answered " + again.status() + ": " + again.body());
+          } else if (fresh && !again.body().contains("replayed-nonce")) {
+            wrong.add(s.id() + " (fresh) refused, but not as a replay: " + again.body());
+          } else if (fresh) {
+            refused.incrementAndGet();
+          }
+          return null;
+        });
       }
-      Sent again = send(port, s.id(), s.nonce(), s.created(), s.cycle());
-      assertThat(again.status()).as(where + ": replay of " + s.id() + ": " + again.body()).isEqualTo(401);
-      assertThat(again.body()).as(where).contains("replayed-nonce");
-      refused++;
     }
-    return refused;
+    assertThat(wrong).as(where + ": replays of the %d acknowledged or forwarded calls", chosen.size()).isEmpty();
+    upstreamSeen.forEach((id, n) -> assertThat(n.get()).as(where + ": the upstream heard " + id + " again")
+        .isEqualTo(before.getOrDefault(id, 0)));
+    return refused.get();
   }
 
   // ---- the daemon ----------------------------------------------------------------------------

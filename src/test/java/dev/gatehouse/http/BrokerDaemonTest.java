@@ -484,25 +484,6 @@ class BrokerDaemonTest {
   }
 
   @Test
-  void whenTheReplayRecordCannotBeMade_theAnswerIs503_andTheUpstreamHearsNothing() throws Exception {
-    assertThat(call("hdr.search", "{\"q\":\"a\"}").status()).isEqualTo(200); // the nonces are loaded
-    h.upstream.received.clear();
-    h.g.stateDb().transaction(c -> {
-      try (var st = c.createStatement()) {
-        st.execute("ALTER TABLE nonce_log RENAME TO nonce_log_away");
-      }
-      return null;
-    });
-
-    Sent s = call("hdr.search", "{\"q\":\"b\"}");
-
-    assertThat(s.status()).isEqualTo(503);
-    assertThat(s.problemType()).isEqualTo("audit-unavailable");
-    assertThat(h.upstream.received).isEmpty();
-    assertThat(auditTextOnceItHas("replay-record-failed")).contains("broker.result");
-  }
-
-  @Test
   void aSlowUpstream_isCutOffAtTheActionsTimeout() throws Exception {
     Sent s = call("hdr.item", "{\"id\":\"slow\"}");
 
