@@ -207,18 +207,21 @@ public final class Broker {
    * A call of action {@code actionName} with parameters {@code params} (a JSON object) by an
    * agent whose request {@code call} another endpoint has already authenticated and admitted
    * ({@link Authenticator#authenticate}, then {@link Authenticator#admit} for
-   * {@link Principal.Kind#AGENT}, its nonce on record): every layer after the signature runs
+   * {@link Principal.Kind#AGENT}): every layer after the signature runs
    * as for {@code POST /v1/actions/NAME}, on the same path (authorization, rate limits,
    * parameters, trust, credentials, upstream, scrubbing, flags, audit). {@code via} names the
    * entry in the audit entries ({@code via} detail), e.g. {@code mcp}. {@code approval} is the
    * approval id the call carries for its retry (docs/trust.md), or null; it must come from
    * what {@code signed} covers (the entry's signed body), as a {@code Gatehouse-Approval}
    * header must be covered on the action route. {@code call}'s own headers are not read for one.
+   * {@code nonce}: the admitted request's use, which this call's decision entry puts on record
+   * (the caller awaits it afterwards for anything else the request does); null when the caller
+   * already awaited it.
    *
    * @throws IllegalArgumentException if {@code signed} is not an agent's
    */
-  public Answer invoke(Authenticator.Signed signed, Call call, String actionName, byte[] params, String approval,
-      String via) {
+  public Answer invoke(Authenticator.Signed signed, NonceStore.Recording nonce, Call call, String actionName,
+      byte[] params, String approval, String via) {
     if (signed.principal().kind() != Principal.Kind.AGENT) {
       throw new IllegalArgumentException("only an agent's request calls actions");
     }
@@ -228,7 +231,7 @@ public final class Broker {
       Instant started = clock.instant();
       Catalog cat = catalog.get();
       t.action = cat.action(actionName).map(Action::fullName).orElse(Metrics.UNKNOWN_ACTION);
-      return run(cat, started, signed, null, call, actionName, params, approval, true, via, t);
+      return run(cat, started, signed, nonce, call, actionName, params, approval, true, via, t);
     } finally {
       metrics.call(t.action, t.outcome, t.cause, System.nanoTime() - began);
     }
@@ -265,8 +268,7 @@ public final class Broker {
         evidence(called, agent, r.problem().kind().slug);
       }
       // The refusal's entry carries the nonce too: a replay of a refused request stays refused.
-      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), via,
-          nonce == null ? Map.of() : nonce.details()));
+      return t.refused(r.problem().kind(), refuse(r, call, actionName, signed.principal().actor(), via, nonce));
     }
     TrustStage.Run run = (TrustStage.Run) decision;
     Action action = called; // the action of this call, from here on settled
@@ -770,15 +772,24 @@ public final class Broker {
 
   /** A refusal of a call signed by {@code actor} (through entry {@code via}, or null): the evidence names who tried. */
   private Answer refuse(Refused r, Call call, String actionName, String actor, String via) {
-    return refuse(r, call, actionName, actor, via, Map.of());
+    return refuse(r, call, actionName, actor, via, null);
   }
 
-  private Answer refuse(Refused r, Call call, String actionName, String actor, String via, Map<String, String> extra) {
-    Map<String, String> details = new TreeMap<>(extra);
+  /** A refusal after the signature; its entry is {@code nonce}'s record too, when there is one. */
+  private Answer refuse(Refused r, Call call, String actionName, String actor, String via,
+      NonceStore.Recording nonce) {
+    Map<String, String> details = new TreeMap<>();
     if (via != null) {
       details.put("via", via);
     }
-    return refusal(audit, "broker.call", r, call, safe(actionName), actor, details);
+    if (nonce != null) {
+      details.putAll(nonce.details());
+    }
+    long seq = recordRefusal(audit, "broker.call", r, call, safe(actionName), actor, details);
+    if (nonce != null && seq >= 0) {
+      nonce.recordedIn(seq);
+    }
+    return refusalAnswer(r, seq);
   }
 
   /**
@@ -810,6 +821,12 @@ public final class Broker {
   /** {@link #refusal(AuditLog, String, Refused, Call, String, String)} with {@code extra} details in the entry. */
   public static Answer refusal(AuditLog audit, String eventType, Refused r, Call call, String subject, String actor,
       Map<String, String> extra) {
+    return refusalAnswer(r, recordRefusal(audit, eventType, r, call, subject, actor, extra));
+  }
+
+  /** Records refusal {@code r} as a {@code denied} entry; its seq, or -1 if it could not be recorded. */
+  private static long recordRefusal(AuditLog audit, String eventType, Refused r, Call call, String subject,
+      String actor, Map<String, String> extra) {
     long seq = -1;
     try {
       Map<String, String> details = new TreeMap<>(extra);
@@ -822,6 +839,11 @@ public final class Broker {
     } catch (RuntimeException e) {
       // the refusal stands either way
     }
+    return seq;
+  }
+
+  /** Refusal {@code r} as problem+json, naming its entry {@code seq} when there is one. */
+  private static Answer refusalAnswer(Refused r, long seq) {
     Answer a = answer(r.problem(), seq);
     if (r.retryAfterSeconds() > 0) {
       a.headers().put("Retry-After", Long.toString(r.retryAfterSeconds()));

@@ -6,6 +6,7 @@ import dev.gatehouse.broker.Action;
 import dev.gatehouse.broker.Authenticator;
 import dev.gatehouse.broker.Broker;
 import dev.gatehouse.broker.Catalog;
+import dev.gatehouse.broker.NonceStore;
 import dev.gatehouse.broker.Principal;
 import dev.gatehouse.broker.Problem;
 import dev.gatehouse.broker.Refused;
@@ -52,6 +53,7 @@ public final class McpHttpEndpoint {
   private static final McpJsonMapper MAPPER = new JacksonMcpJsonMapper(JSON);
   private static final String SIGNED = "gatehouse.signed";
   private static final String CALL = "gatehouse.call";
+  private static final String NONCE = "gatehouse.nonce";
 
   private final Broker broker;
   private final String version;
@@ -84,9 +86,9 @@ public final class McpHttpEndpoint {
     } catch (Refused r) {
       return Broker.refusal(broker.audit(), EVENT, r, call, "-", "unauthenticated");
     }
+    NonceStore.Recording nonce;
     try {
-      // before any answer, whatever the message: a replay is refused on every endpoint
-      authenticator.admit(signed, call, Principal.Kind.AGENT).awaitOrRefuse();
+      nonce = authenticator.admit(signed, call, Principal.Kind.AGENT);
     } catch (Refused r) {
       return Broker.refusal(broker.audit(), EVENT, r, call, "-", signed.principal().actor());
     }
@@ -94,10 +96,13 @@ public final class McpHttpEndpoint {
     try {
       message = McpSchema.deserializeJsonRpcMessage(MAPPER, new String(call.body(), StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
-      return rpcError(400, McpSchema.ErrorCodes.PARSE_ERROR, "the body must be one JSON-RPC 2.0 message");
+      return onRecord(nonce, rpcError(400, McpSchema.ErrorCodes.PARSE_ERROR,
+          "the body must be one JSON-RPC 2.0 message"));
     }
     Transport transport = server();
-    McpTransportContext context = McpTransportContext.create(Map.of(SIGNED, signed, CALL, call));
+    // A tool call's broker.call entry puts the nonce on record before the call acts; whatever
+    // else a message does has no effect, and its answer waits for a record of its own.
+    McpTransportContext context = McpTransportContext.create(Map.of(SIGNED, signed, CALL, call, NONCE, nonce));
     try {
       if (message instanceof McpSchema.JSONRPCRequest request) {
         McpSchema.JSONRPCResponse response = transport.handler.handleRequest(context, request)
@@ -105,16 +110,29 @@ public final class McpHttpEndpoint {
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.put("Content-Type", "application/json");
         headers.put("Cache-Control", "no-store");
-        return new Broker.Answer(200, headers, MAPPER.writeValueAsBytes(response));
+        return onRecord(nonce, new Broker.Answer(200, headers, MAPPER.writeValueAsBytes(response)));
       }
       if (message instanceof McpSchema.JSONRPCNotification notification) {
         transport.handler.handleNotification(context, notification)
             .contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
       }
       // A notification, or a response to a request this server never sends: accepted, nothing to say.
-      return new Broker.Answer(202, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), new byte[0]);
+      return onRecord(nonce, new Broker.Answer(202, new TreeMap<>(String.CASE_INSENSITIVE_ORDER), new byte[0]));
     } catch (IOException | RuntimeException e) {
-      return rpcError(500, McpSchema.ErrorCodes.INTERNAL_ERROR, "the message could not be answered");
+      return onRecord(nonce, rpcError(500, McpSchema.ErrorCodes.INTERNAL_ERROR, "the message could not be answered"));
+    }
+  }
+
+  /**
+   * {@code answer}, once the request's nonce is on record (at once when a tool call's entry
+   * carried it); else 503, as on every signed endpoint: a replay could not be refused later.
+   */
+  private Broker.Answer onRecord(NonceStore.Recording nonce, Broker.Answer answer) {
+    try {
+      nonce.awaitOrRefuse();
+      return answer;
+    } catch (Refused r) {
+      return Broker.answer(r.problem(), -1);
     }
   }
 
@@ -165,7 +183,8 @@ public final class McpHttpEndpoint {
     List<McpStatelessServerFeatures.SyncToolSpecification> tools = new ArrayList<>();
     for (McpSchema.Tool tool : ToolMapping.tools(actions)) {
       tools.add(new McpStatelessServerFeatures.SyncToolSpecification(tool, (context, request) -> call(
-          (Authenticator.Signed) context.get(SIGNED), (Broker.Call) context.get(CALL), request)));
+          (Authenticator.Signed) context.get(SIGNED), (Broker.Call) context.get(CALL),
+          (NonceStore.Recording) context.get(NONCE), request)));
     }
     return tools;
   }
@@ -175,14 +194,15 @@ public final class McpHttpEndpoint {
    * which the signature covers through its digest: it is as signed as a Gatehouse-Approval
    * header among the covered components.
    */
-  private McpSchema.CallToolResult call(Authenticator.Signed signed, Broker.Call call, McpSchema.CallToolRequest r) {
+  private McpSchema.CallToolResult call(Authenticator.Signed signed, Broker.Call call, NonceStore.Recording nonce,
+      McpSchema.CallToolRequest r) {
     ToolMapping.BrokerCall c;
     try {
       c = ToolMapping.call(r.name(), r.arguments());
     } catch (IllegalArgumentException e) {
       return ToolMapping.failure(e.getMessage());
     }
-    return ToolMapping.result(broker.invoke(signed, call, c.action(), c.body(), c.approval().orElse(null), VIA));
+    return ToolMapping.result(broker.invoke(signed, nonce, call, c.action(), c.body(), c.approval().orElse(null), VIA));
   }
 
   private static Broker.Answer rpcError(int status, int code, String message) {

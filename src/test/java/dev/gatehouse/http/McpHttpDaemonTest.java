@@ -156,9 +156,30 @@ class McpHttpDaemonTest {
     assertThat(n.path("result").path("content").get(0).path("text").asText()).contains("(HTTP 403, action-forbidden");
     assertThat(upstreamCalls).hasValue(0);
     h.g.close();
-    assertThat(AgentCalls.auditText(h.home).lines().filter(l -> l.contains("\"broker.call\"")).toList())
+    String audit = AgentCalls.auditText(h.home);
+    assertThat(audit.lines().filter(l -> l.contains("\"broker.call\"")).toList())
         .singleElement().asString().contains("agent:bot").contains("svc.wipe").contains("denied")
-        .contains("action-forbidden").contains("\"via\":\"mcp\"");
+        .contains("action-forbidden").contains("\"via\":\"mcp\"").contains("\"replay\":\"");
+    assertThat(audit).as("the tool call's own entry is its nonce's record").doesNotContain("request.admitted");
+  }
+
+  @Test
+  void aMessageThatIsNoToolCall_isAnsweredOnceItsNonceIsOnRecord_andItsReplayAfterARestartIsRefused() throws Exception {
+    String body = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{}}";
+    String nonce = AgentCalls.nonce();
+    HttpResponse<String> r = AgentCalls.post(h.port(), McpHttpEndpoint.PATH, body, h.agent().keyId(), h.agent().key(),
+        h.clock.instant(), nonce, body);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(AgentCalls.auditText(h.home).lines().filter(l -> l.contains("\"request.admitted\"")).toList())
+        .singleElement().asString().contains("\"actor\":\"agent:bot\"").contains("\"target\":\"/mcp\"")
+        .contains("\"replay\":\"");
+
+    h.restart();
+    HttpResponse<String> again = AgentCalls.post(h.port(), McpHttpEndpoint.PATH, body, h.agent().keyId(),
+        h.agent().key(), h.clock.instant(), nonce, body);
+
+    assertThat(again.statusCode()).isEqualTo(401);
+    assertThat(again.body()).contains("replayed-nonce");
   }
 
   /** One signed JSON-RPC tools/call POST to /mcp, as a client sends it; the tool result. */
