@@ -1,6 +1,5 @@
 package dev.gatehouse.audit;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -100,25 +99,47 @@ public final class AuditTail {
   /** A segment's lines, one at a time, in one reused buffer. */
   private static final class Lines implements AutoCloseable {
     private final InputStream in;
+    private final byte[] chunk;
+    private int pos;
+    private int limit;
     byte[] buf = new byte[1024];
     int length;
 
     Lines(Path segment, int bufferSize) throws IOException {
-      in = new BufferedInputStream(Files.newInputStream(segment), bufferSize);
+      in = Files.newInputStream(segment);
+      chunk = new byte[bufferSize];
     }
 
     /** Reads the next line (without its newline) into {@link #buf}; false at the end. */
     boolean next() throws IOException {
       int n = 0;
-      int b;
-      while ((b = in.read()) != -1 && b != '\n') {
-        if (n == buf.length) {
-          buf = Arrays.copyOf(buf, buf.length * 2);
+      while (true) {
+        if (pos == limit) {
+          limit = in.read(chunk);
+          pos = 0;
+          if (limit <= 0) {
+            limit = 0;
+            length = n;
+            return n > 0;
+          }
         }
-        buf[n++] = (byte) b;
+        int end = pos;
+        while (end < limit && chunk[end] != '\n') {
+          end++;
+        }
+        int take = end - pos;
+        if (n + take > buf.length) {
+          buf = Arrays.copyOf(buf, Math.max(buf.length * 2, n + take));
+        }
+        System.arraycopy(chunk, pos, buf, n, take);
+        n += take;
+        pos = end;
+        if (end < limit) {
+          pos++; // the newline
+          length = n;
+          return true;
+        }
       }
-      length = n;
-      return b != -1 || n > 0;
     }
 
     @Override
