@@ -46,8 +46,17 @@ import java.util.concurrent.locks.LockSupport;
  * Rounds are interleaved (each round runs every target) and the report gives medians over the
  * rounds. Percentiles come from plain sorted arrays of nanosecond latencies.
  *
+ * <p>{@code --pids NAME=PID,PID...} names the processes that serve a target: their CPU time
+ * ({@code utime + stime} in {@code /proc/PID/stat}, all threads, in clock ticks of
+ * {@code --clk-tck} per second) is read before and after each of its saturation phases and divided
+ * by the calls counted in that phase: the target's CPU per call. Ticks over counted calls hold up
+ * on a shared machine far better than wall-clock rates do. The report then gives issue 19's
+ * figures from the targets it knows by name ({@code direct}, {@code proxy}, {@code gatehouse},
+ * {@code helidon}, {@code vertx}, {@code jetty}).
+ *
  * <pre>
  * LoadGenerator --key-file K --target direct=http://127.0.0.1:1/data.json --target ... \
+ *   [--pids direct=123,124 ...] [--clk-tck 100] [--meta key=value ...] (--meta cpu_of.NAME=TEXT: what NAME's CPU is)
  *   [--rounds 3] [--warmup-s 8] [--saturate-s 8] [--rate-s 10] [--rate 1000] [--concurrency 32]
  *   [--rate-workers 32] [--out target/broker-bench.json] [--only-saturate]
  * </pre>
@@ -56,12 +65,50 @@ public final class LoadGenerator {
   private static final byte[] BODY = "{}".getBytes(StandardCharsets.US_ASCII);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record Target(String name, URI uri) {}
+  /** A target and the processes serving it (none: its CPU is not measured). */
+  record Target(String name, URI uri, List<Long> pids) {}
 
+  /** One phase on one target; {@code cpuTicks} is -1 where the target's CPU is not measured. */
   record Result(String target, String mode, int round, double seconds, long ok, long errors, long[] latencies,
-      long[] service) {
+      long[] service, long cpuTicks) {
     double rps() {
       return ok / seconds;
+    }
+
+    /** Microseconds of the target's CPU per counted call, or NaN. */
+    double cpuMicrosPerCall(int clkTck) {
+      return cpuTicks < 0 || ok == 0 ? Double.NaN : cpuTicks * 1e6 / clkTck / ok;
+    }
+  }
+
+  /** utime + stime of all the processes, in clock ticks; -1 if any of them is gone. */
+  static long cpuTicks(List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      String stat;
+      try {
+        stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      } catch (IOException e) {
+        return -1;
+      }
+      sum += ticksOf(stat);
+    }
+    return sum;
+  }
+
+  /** utime + stime (fields 14 and 15) of one {@code /proc/PID/stat} line. */
+  static long ticksOf(String stat) {
+    // the command name (field 2) may hold spaces and parentheses: fields resume after the last ')'
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "unknown";
     }
   }
 
@@ -75,21 +122,42 @@ public final class LoadGenerator {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opt = new LinkedHashMap<>();
-    List<Target> targets = new ArrayList<>();
+    Map<String, URI> uris = new LinkedHashMap<>();
+    Map<String, List<Long>> pids = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--only-saturate")) {
         opt.put("only-saturate", "true");
-      } else if (a.equals("--target")) {
+      } else if (a.equals("--target") || a.equals("--pids") || a.equals("--meta")) {
         String t = args[++i];
         int eq = t.indexOf('=');
-        targets.add(new Target(t.substring(0, eq), URI.create(t.substring(eq + 1))));
+        if (eq <= 0) {
+          throw new IllegalArgumentException(a + " takes NAME=VALUE, not " + t);
+        }
+        String name = t.substring(0, eq);
+        String value = t.substring(eq + 1);
+        switch (a) {
+          case "--target" -> uris.put(name, URI.create(value));
+          case "--pids" -> pids.put(name, Arrays.stream(value.split(",")).map(String::trim).filter(x -> !x.isEmpty())
+              .map(Long::valueOf).toList());
+          default -> meta.put(name, value);
+        }
       } else if (a.startsWith("--")) {
         opt.put(a.substring(2), args[++i]);
       } else {
         throw new IllegalArgumentException("unknown argument " + a);
       }
     }
+    for (String name : pids.keySet()) {
+      if (!uris.containsKey(name)) {
+        throw new IllegalArgumentException("--pids names " + name + ", which is no --target");
+      }
+    }
+    List<Target> targets = new ArrayList<>();
+    uris.forEach((name, uri) -> targets.add(new Target(name, uri, pids.getOrDefault(name, List.of()))));
+    int clkTck = Integer.parseInt(opt.getOrDefault("clk-tck", "100"));
+    String loadBefore = loadAverage();
     JsonNode keyFile = JSON.readTree(Files.readAllBytes(Path.of(opt.get("key-file"))));
     LoadGenerator g = new LoadGenerator(keyFile.get("keyid").asText(),
         Base64.getDecoder().decode(keyFile.get("key").asText()));
@@ -103,6 +171,9 @@ public final class LoadGenerator {
     boolean onlySaturate = opt.containsKey("only-saturate");
 
     for (Target t : targets) {
+      if (!t.pids().isEmpty() && cpuTicks(t.pids()) < 0) {
+        throw new IllegalStateException(t.name() + ": cannot read /proc/PID/stat of " + t.pids());
+      }
       String answer = g.probe(t);
       System.err.printf(Locale.ROOT, "probe %-9s %s%n", t.name(), answer);
       if (!answer.startsWith("200 ")) {
@@ -118,8 +189,9 @@ public final class LoadGenerator {
       for (Target t : targets) {
         Result res = g.saturate(t, concurrency, satSeconds, r);
         results.add(res);
-        System.err.printf(Locale.ROOT, "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%n",
-            r, t.name(), res.rps(), ms(pct(res.latencies(), 50)), ms(pct(res.latencies(), 99)), res.errors());
+        System.err.printf(Locale.ROOT, "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d"
+                + "  CPU %.1f µs/call%n", r, t.name(), res.rps(), ms(pct(res.latencies(), 50)),
+            ms(pct(res.latencies(), 99)), res.errors(), res.cpuMicrosPerCall(clkTck));
       }
       if (onlySaturate) {
         continue;
@@ -133,8 +205,9 @@ public final class LoadGenerator {
             ms(pct(res.service(), 50)), ms(pct(res.service(), 99)), res.errors());
       }
     }
-    report(targets, results, rates, concurrency, rateWorkers, rounds, satSeconds, rateSeconds, warmup,
-        opt.get("out"));
+    var run = new RunInfo(rates, concurrency, rateWorkers, rounds, satSeconds, rateSeconds, warmup, clkTck, loadBefore,
+        loadAverage(), meta);
+    report(targets, results, run, opt.get("out"));
   }
 
   // ---- the two modes ---------------------------------------------------------------------
@@ -144,6 +217,7 @@ public final class LoadGenerator {
     long[] ok = new long[concurrency];
     long[] err = new long[concurrency];
     Thread[] threads = new Thread[concurrency];
+    long cpu0 = t.pids().isEmpty() ? -1 : cpuTicks(t.pids());
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     for (int w = 0; w < concurrency; w++) {
@@ -173,9 +247,10 @@ public final class LoadGenerator {
       th.join();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpu1 = cpu0 < 0 ? -1 : cpuTicks(t.pids());
     long[] all = concat(lat);
     return new Result(t.name(), "saturate", round, elapsed, Arrays.stream(ok).sum(), Arrays.stream(err).sum(), all,
-        all);
+        all, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
   }
 
   Result fixedRate(Target t, int rate, int workers, double seconds, int round) throws InterruptedException {
@@ -219,7 +294,7 @@ public final class LoadGenerator {
     for (boolean b : good) {
       ok += b ? 1 : 0;
     }
-    return new Result(t.name(), "rate@" + rate, round, elapsed, ok, total - ok, lat, svc);
+    return new Result(t.name(), "rate@" + rate, round, elapsed, ok, total - ok, lat, svc, -1);
   }
 
   // ---- signing and the wire --------------------------------------------------------------
@@ -427,16 +502,34 @@ public final class LoadGenerator {
 
   // ---- report ----------------------------------------------------------------------------
 
-  private static void report(List<Target> targets, List<Result> results, int[] rates, int concurrency, int rateWorkers,
-      int rounds, double satSeconds, double rateSeconds, double warmup, String out) throws IOException {
+  /** How the run was made, for the report. */
+  record RunInfo(int[] rates, int concurrency, int rateWorkers, int rounds, double satSeconds, double rateSeconds,
+      double warmup, int clkTck, String loadBefore, String loadAfter, Map<String, String> meta) {}
+
+  private static void report(List<Target> targets, List<Result> results, RunInfo run, String out) throws IOException {
+    int[] rates = run.rates();
+    int rounds = run.rounds();
     ObjectNode root = JSON.createObjectNode();
     root.put("date", java.time.Instant.now().toString());
     root.put("cores", Runtime.getRuntime().availableProcessors());
     root.put("java", System.getProperty("java.version"));
+    root.putObject("load_average").put("start", run.loadBefore()).put("end", run.loadAfter());
+    ObjectNode metaNode = root.putObject("meta");
+    run.meta().forEach(metaNode::put);
     ObjectNode method = root.putObject("method");
-    method.put("rounds", rounds).put("warmup_s", warmup).put("saturate_s", satSeconds).put("rate_s", rateSeconds)
-        .put("rates", Arrays.toString(rates)).put("concurrency", concurrency).put("rate_workers", rateWorkers)
-        .put("latency", "from the intended send time (open loop); service_* from the actual send");
+    method.put("rounds", rounds).put("warmup_s", run.warmup()).put("saturate_s", run.satSeconds())
+        .put("rate_s", run.rateSeconds()).put("rates", Arrays.toString(rates)).put("concurrency", run.concurrency())
+        .put("rate_workers", run.rateWorkers())
+        .put("latency", "from the intended send time (open loop); service_* from the actual send")
+        .put("cpu", "utime + stime of the target's processes (/proc/PID/stat, all threads) over each saturation"
+            + " phase, divided by the calls counted in that phase; clock ticks of " + run.clkTck() + " per second");
+    ObjectNode cpuPids = root.putObject("cpu_pids");
+    for (Target t : targets) {
+      if (!t.pids().isEmpty()) {
+        ArrayNode a = cpuPids.putArray(t.name());
+        t.pids().forEach(a::add);
+      }
+    }
     ArrayNode runs = root.putArray("runs");
     // target -> metric -> values over rounds
     Map<String, Map<String, List<Double>>> m = new LinkedHashMap<>();
@@ -452,6 +545,11 @@ public final class LoadGenerator {
       errors.merge(r.target(), r.errors(), Long::sum);
       if (r.mode().equals("saturate")) {
         tm.computeIfAbsent("rps", k -> new ArrayList<>()).add(r.rps());
+        double cpu = r.cpuMicrosPerCall(run.clkTck());
+        if (!Double.isNaN(cpu)) {
+          n.put("cpu_ticks", r.cpuTicks()).put("cpu_us_per_call", cpu);
+          tm.computeIfAbsent("cpu_us_per_call", k -> new ArrayList<>()).add(cpu);
+        }
       } else {
         n.put("service_p50_ms", ms(pct(r.service(), 50))).put("service_p99_ms", ms(pct(r.service(), 99)));
         tm.computeIfAbsent(r.mode() + ".p50_ms", k -> new ArrayList<>()).add(ms(pct(r.latencies(), 50)));
@@ -461,8 +559,9 @@ public final class LoadGenerator {
         tm.computeIfAbsent(r.mode() + ".achieved_rps", k -> new ArrayList<>()).add(r.rps());
       }
     }
-    String ref = targets.get(0).name();
-    String proxy = targets.size() > 1 ? targets.get(1).name() : ref;
+    // The references by name where present (bench/broker.sh may run a subset); else by position.
+    String ref = m.containsKey("direct") ? "direct" : targets.get(0).name();
+    String proxy = m.containsKey("proxy") ? "proxy" : targets.size() > 1 ? targets.get(1).name() : ref;
     ObjectNode medians = root.putObject("medians");
     for (var e : m.entrySet()) {
       ObjectNode t = medians.putObject(e.getKey());
@@ -473,17 +572,26 @@ public final class LoadGenerator {
     }
     java.util.function.BiFunction<String, String, Double> med = (t, k) -> medians.path(t).path(k).asDouble(Double.NaN);
     StringBuilder table = new StringBuilder();
-    table.append(String.format(Locale.ROOT, "%nSaturation (%d connections), median of %d rounds:%n%n"
-        + "| target | req/s | vs %s | vs %s | errors |%n|---|---|---|---|---|%n", concurrency, rounds, ref, proxy));
+    table.append(String.format(Locale.ROOT, "%nSaturation (%d connections), median of %d rounds; CPU per call: the"
+        + " target's processes' /proc ticks over the calls counted in the phase:%n%n"
+        + "| target | req/s | vs %s | vs %s | CPU per call | errors |%n|---|---|---|---|---|---|%n",
+        run.concurrency(), rounds, ref, proxy));
     for (Target t : targets) {
       double v = med.apply(t.name(), "rps");
-      table.append(String.format(Locale.ROOT, "| %s | %,.0f | %.2f× | %.2f× | %d |%n", t.name(), v,
-          v / med.apply(ref, "rps"), v / med.apply(proxy, "rps"), errors.get(t.name())));
+      double cpu = med.apply(t.name(), "cpu_us_per_call");
+      String of = run.meta().get("cpu_of." + t.name());
+      table.append(String.format(Locale.ROOT, "| %s | %,.0f | %.2f× | %.2f× | %s | %d |%n", t.name(), v,
+          v / med.apply(ref, "rps"), v / med.apply(proxy, "rps"),
+          Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%.1f µs%s", cpu, of == null ? "" : " (" + of + ")"),
+          errors.get(t.name())));
       medians.with(t.name()).put("rps_vs_" + ref, v / med.apply(ref, "rps")).put("rps_vs_" + proxy,
           v / med.apply(proxy, "rps"));
     }
     for (int rate : rates) {
       String k = "rate@" + rate;
+      if (!m.getOrDefault(ref, Map.of()).containsKey(k + ".p50_ms")) {
+        continue; // --only-saturate
+      }
       table.append(String.format(Locale.ROOT, "%nOpen loop at %d req/s (latency from the intended send time), median"
           + " of %d rounds:%n%n| target | achieved req/s | p50 | p99 | added p50 / p99 vs %s | p50, p99 vs %s"
           + " | p50, p99 vs %s | service p50 / p99 |%n|---|---|---|---|---|---|---|---|%n", rate, rounds, ref, ref, proxy));
@@ -502,30 +610,96 @@ public final class LoadGenerator {
       }
     }
     System.out.print(table);
-    if (m.containsKey("gatehouse") && targets.size() > 1) {
-      double thr = med.apply("gatehouse", "rps") / med.apply(proxy, "rps");
-      String k = "rate@" + rates[0];
-      double a50 = med.apply("gatehouse", k + ".p50_ms") - med.apply(ref, k + ".p50_ms");
-      double a99 = med.apply("gatehouse", k + ".p99_ms") - med.apply(ref, k + ".p99_ms");
-      System.out.printf(Locale.ROOT, "%ngoals: throughput %.2f× %s (goal ≥ 0.60×): %s; at %d/s added p50 %.3f ms"
-          + " (goal ≤ 0.5): %s; added p99 %.3f ms (goal ≤ 2): %s%n", thr, proxy, thr >= 0.6 ? "met" : "MISSED", rates[0],
-          a50, a50 <= 0.5 ? "met" : "MISSED", a99, a99 <= 2 ? "met" : "MISSED");
-      if (m.containsKey("helidon")) { // bench/broker.sh's reference: the HTTP stack alone
-        System.out.printf(Locale.ROOT, "against the stack alone (helidon): throughput %.2f×; at %d/s p50 %+.3f ms,"
-                + " p99 %+.3f ms; the stack alone: %.2f× %s, added p50 %+.3f / p99 %+.3f ms over %s%n",
-            med.apply("gatehouse", "rps") / med.apply("helidon", "rps"), rates[0],
-            med.apply("gatehouse", k + ".p50_ms") - med.apply("helidon", k + ".p50_ms"),
-            med.apply("gatehouse", k + ".p99_ms") - med.apply("helidon", k + ".p99_ms"),
-            med.apply("helidon", "rps") / med.apply(proxy, "rps"), proxy,
-            med.apply("helidon", k + ".p50_ms") - med.apply(ref, k + ".p50_ms"),
-            med.apply("helidon", k + ".p99_ms") - med.apply(ref, k + ".p99_ms"), ref);
-      }
-    }
+    System.out.print(figures(root.putObject("figures"), m.keySet(), med, perRoundRatios(results, run.clkTck()), run));
     if (out != null) {
       Path p = Path.of(out);
       Files.createDirectories(p.toAbsolutePath().getParent());
       Files.write(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
       System.out.println("\nresults: " + p);
     }
+  }
+
+  /** Per round, each target's CPU per call over helidon's in the same round: the spread behind the median ratio. */
+  private static Map<String, List<Double>> perRoundRatios(List<Result> results, int clkTck) {
+    Map<Integer, Double> helidon = new LinkedHashMap<>();
+    for (Result r : results) {
+      if (r.mode().equals("saturate") && r.target().equals("helidon")) {
+        helidon.put(r.round(), r.cpuMicrosPerCall(clkTck));
+      }
+    }
+    Map<String, List<Double>> ratios = new LinkedHashMap<>();
+    for (Result r : results) {
+      Double h = helidon.get(r.round());
+      if (r.mode().equals("saturate") && h != null && !Double.isNaN(h) && !Double.isNaN(r.cpuMicrosPerCall(clkTck))) {
+        ratios.computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r.cpuMicrosPerCall(clkTck) / h);
+      }
+    }
+    return ratios;
+  }
+
+  /**
+   * Issue 19's figures (its table under "The decision", and the stack experiment's rule), each
+   * with its goal, from the medians of this run; a figure whose targets did not run says which
+   * it needs. Written to {@code figures} in the JSON too (null where not measured).
+   */
+  static String figures(ObjectNode json, java.util.Set<String> ran,
+      java.util.function.BiFunction<String, String, Double> med, Map<String, List<Double>> roundRatios, RunInfo run) {
+    int rate = Arrays.stream(run.rates()).anyMatch(r -> r == 1000) ? 1000 : run.rates()[0];
+    String k = "rate@" + rate;
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+        "%nIssue 19's figures, medians of %d rounds (load average %s at the start, %s at the end):%n%n"
+            + "| figure | this run | goal | |%n|---|---|---|---|%n", run.rounds(), run.loadBefore(), run.loadAfter()));
+    class Row {
+      void add(String id, String label, List<String> needs, java.util.function.Supplier<Double> value, String format,
+          String goal, java.util.function.DoublePredicate met, String detail) {
+        ObjectNode f = json.putObject(id);
+        f.put("label", label).put("goal", goal);
+        List<String> missing = needs.stream().filter(n -> !ran.contains(n)).toList();
+        double v = missing.isEmpty() ? value.get() : Double.NaN;
+        if (Double.isNaN(v)) {
+          f.putNull("value");
+          f.putNull("met");
+          String why = missing.isEmpty() ? "not measured" : "needs " + String.join(", ", missing);
+          out.append(String.format(Locale.ROOT, "| %s | n/a (%s) | %s | |%n", label, why, goal));
+          return;
+        }
+        boolean ok = met.test(v);
+        f.put("value", v).put("met", ok);
+        String d = detail == null ? "" : detail;
+        if (!d.isEmpty()) {
+          f.put("detail", d);
+        }
+        out.append(String.format(Locale.ROOT, "| %s | " + format + "%s | %s | %s |%n", label, v,
+            d.isEmpty() ? "" : " (" + d + ")", goal, ok ? "met" : "MISSED"));
+      }
+    }
+    Row row = new Row();
+    double ghCpu = med.apply("gatehouse", "cpu_us_per_call");
+    double heCpu = med.apply("helidon", "cpu_us_per_call");
+    row.add("gatehouse_own_cpu_us_per_call", "Gatehouse's own CPU per call (gatehouse − helidon, at saturation)",
+        List.of("gatehouse", "helidon"), () -> ghCpu - heCpu, "%.1f µs", "≤ 40 µs", v -> v <= 40,
+        String.format(Locale.ROOT, "%.1f − %.1f µs", ghCpu, heCpu));
+    row.add("throughput_vs_bare_stack", "throughput vs the bare stack (gatehouse / helidon)",
+        List.of("gatehouse", "helidon"), () -> med.apply("gatehouse", "rps") / med.apply("helidon", "rps"), "%.2f×",
+        "≥ 0.60×", v -> v >= 0.6, null);
+    row.add("added_p50_ms", "added p50 over direct at " + rate + " req/s", List.of("gatehouse", "direct"),
+        () -> med.apply("gatehouse", k + ".p50_ms") - med.apply("direct", k + ".p50_ms"), "%+.3f ms", "≤ +0.4 ms",
+        v -> v <= 0.4, null);
+    double ghP99 = med.apply("gatehouse", k + ".p99_ms");
+    double heP99 = med.apply("helidon", k + ".p99_ms");
+    row.add("p99_over_bare_stack_ms", "p99 at " + rate + " req/s over the bare stack's (gatehouse − helidon)",
+        List.of("gatehouse", "helidon"), () -> ghP99 - heP99, "%+.3f ms", "≤ +1 ms", v -> v <= 1,
+        String.format(Locale.ROOT, "%.3f vs %.3f ms", ghP99, heP99));
+    row.add("throughput_vs_nginx_proxy", "throughput vs the nginx proxy (headline)", List.of("gatehouse", "proxy"),
+        () -> med.apply("gatehouse", "rps") / med.apply("proxy", "rps"), "%.2f×", "≥ 0.50×", v -> v >= 0.5, null);
+    for (String stack : List.of("vertx", "jetty")) {
+      double cpu = med.apply(stack, "cpu_us_per_call");
+      String rounds = roundRatios.getOrDefault(stack, List.of()).stream()
+          .map(x -> String.format(Locale.ROOT, "%.2f", x)).collect(java.util.stream.Collectors.joining(", "));
+      row.add(stack + "_cpu_vs_helidon", "stack experiment: " + stack + " CPU per call / helidon's",
+          List.of(stack, "helidon"), () -> cpu / heCpu, "%.2f×", "≤ 0.70× (move http/)", v -> v <= 0.7,
+          String.format(Locale.ROOT, "%.1f vs %.1f µs; per round %s", cpu, heCpu, rounds));
+    }
+    return out.toString();
   }
 }
