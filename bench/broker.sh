@@ -4,20 +4,32 @@
 #   (b) proxy     Debian's nginx as a reverse proxy injecting the credential header with
 #                 proxy_set_header (bench/nginx/proxy.conf): what a user would build by hand
 #   (c) gatehouse `gatehouse serve`: signed requests, replay store, durable audit
-# and two references for what Gatehouse is built on:
+# and references for what Gatehouse is built on:
 #   (d) helidon   Helidon's server and client forwarding with one injected header, nothing else
 #                 (src/test/java/dev/gatehouse/bench/BareProxy.java): the HTTP stack's ceiling
-#   (e) disk      one durable append (write + fdatasync) at the open-loop rates, alone
+#   (e) vertx     the same bare proxy on Vert.x 5 (VertxBareProxy.java)  } the stack experiment:
+#   (f) jetty     the same bare proxy on Jetty 12 (JettyBareProxy.java)  } other stacks' cost
+#   (g) disk      one durable append (write + fdatasync) at the open-loop rates, alone
 #                 (src/test/java/dev/gatehouse/bench/DiskProbe.java): the durability floor
 # The load generator (src/test/java/dev/gatehouse/bench/LoadGenerator.java) signs every
-# request freshly and measures requests/s at saturation and latency at a fixed arrival rate.
+# request freshly and measures requests/s at saturation and latency at a fixed arrival rate,
+# and each target's CPU per call at saturation (its processes' /proc/PID/stat ticks over the
+# calls counted; for nginx, the master and workers of that instance: the worker CPU). It then
+# prints issue 19's figures (Gatehouse's own CPU per call = gatehouse - helidon, throughput vs
+# helidon and vs the nginx proxy, added p50 and p99 at 1,000 req/s, vertx and jetty CPU per
+# call over helidon's), also in target/broker-bench.json.
 #
-#   bench/broker.sh                 # the comparison, about 7 minutes; target/broker-bench.json
+#   bench/broker.sh                 # the comparison, about 10 minutes; target/broker-bench.json
 #   bench/broker.sh --profile       # Gatehouse alone at saturation under JFR; target/broker-bench.jfr
 #                                   # and a summary in target/broker-profile.txt
 #   BENCH_ROUNDS=5 BENCH_RATE=2000 bench/broker.sh    # see the variables below
+#   BENCH_TARGETS=helidon,vertx,jetty,direct bench/broker.sh   # a subset (default: all six)
+#   GATEHOUSE_JAR=/path/to/old/gatehouse.jar bench/broker.sh   # another build as the gatehouse
+#                                   # target (its lib/ beside it), for a before/after
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+jar="${GATEHOUSE_JAR:-$root/target/gatehouse.jar}"
+case "$jar" in /*) ;; *) jar="$PWD/$jar" ;; esac # as the caller named it, before the cd
 cd "$root"
 
 mode=compare
@@ -31,9 +43,19 @@ saturate_s="${BENCH_SATURATE_S:-6}"
 rate_s="${BENCH_RATE_S:-8}"
 port_base="${BENCH_PORT_BASE:-18080}"
 up_port=$((port_base + 1)) proxy_port=$((port_base + 2)) gh_port=$((port_base + 3)) bare_port=$((port_base + 4))
+vertx_port=$((port_base + 5)) jetty_port=$((port_base + 6))
+all_targets=direct,proxy,gatehouse,helidon,vertx,jetty
+targets="${BENCH_TARGETS:-$all_targets}"
 
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 4; }
+want() { case ",$targets," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+for t in ${targets//,/ }; do
+  case ",$all_targets," in *",$t,"*) ;; *) die "BENCH_TARGETS: unknown target '$t' (known: $all_targets)" ;; esac
+done
+[ "$mode" = profile ] && targets=gatehouse
+[ -n "${targets//,/}" ] || die "BENCH_TARGETS names no target (known: $all_targets)"
 
 # ---- nginx --------------------------------------------------------------------------------
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
@@ -52,7 +74,7 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 jdk="$(gatehouse_find_jdk)"
 [ -n "$jdk" ] || die "$GATEHOUSE_NO_JDK"
 
-for p in "$up_port" "$proxy_port" "$gh_port" "$bare_port"; do
+for p in "$up_port" "$proxy_port" "$gh_port" "$bare_port" "$vertx_port" "$jetty_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
     die "port $p is in use; set BENCH_PORT_BASE to a free range"
   fi
@@ -63,6 +85,8 @@ say "building (package + test classes) ..."
 ./mvnw -q -B -DskipTests package dependency:build-classpath \
   -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+[ -f "$jar" ] || die "GATEHOUSE_JAR: no such file: $jar"
+[ "$jar" = "$root/target/gatehouse.jar" ] || say "gatehouse target: $jar (GATEHOUSE_JAR)"
 
 # ---- temporary world ------------------------------------------------------------------------
 work="$(mktemp -d /tmp/gatehouse-broker-bench.XXXXXX)"
@@ -94,47 +118,69 @@ render() { # template out
     -e "s#@PORT@#$2#g" "$1" >"$3"
 }
 render bench/nginx/upstream.conf "$up_port" "$ngx/upstream.conf"
-render bench/nginx/proxy.conf "$proxy_port" "$ngx/proxy.conf"
 "$nginx_bin" -p "$ngx" -c "$ngx/upstream.conf" -g "pid $ngx/upstream.pid;" || die "nginx (upstream) did not start"
-"$nginx_bin" -p "$ngx" -c "$ngx/proxy.conf" -g "pid $ngx/proxy.pid;" || die "nginx (proxy) did not start"
+if want proxy; then
+  render bench/nginx/proxy.conf "$proxy_port" "$ngx/proxy.conf"
+  "$nginx_bin" -p "$ngx" -c "$ngx/proxy.conf" -g "pid $ngx/proxy.pid;" || die "nginx (proxy) did not start"
+fi
 
-gh() { "$jdk/bin/java" -jar target/gatehouse.jar --home "$home" "$@"; }
+# The processes whose CPU counts for an nginx instance: its master and its workers.
+nginx_pids() { # pidfile
+  local master
+  master="$(cat "$1")"
+  printf '%s' "$master"
+  for w in $(ps -o pid= --ppid "$master"); do printf ',%s' "$w"; done
+}
+
+gh() { "$jdk/bin/java" -jar "$jar" --home "$home" "$@"; }
 umask 077
 printf 'bench-master-password-%s\n' "$secret" >"$work/password"
 chmod 600 "$work/password"
 . bench/bench-home.sh
 bench_home "$home" "$secret"
 
-"$jdk/bin/java" -jar target/gatehouse.jar --home "$home" --password-file "$work/password" serve --port "$gh_port" \
-  >"$work/serve.out" 2>"$work/serve.err" &
-gh_pid=$!
-pids+=("$gh_pid")
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null 2>&1 && break
-  kill -0 "$gh_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "gatehouse serve exited"; }
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$gh_port/v1/health" >&2 || die "gatehouse serve is not healthy"
-echo >&2
+gh_pid=
+if want gatehouse; then
+  "$jdk/bin/java" -jar "$jar" --home "$home" --password-file "$work/password" serve --port "$gh_port" \
+    >"$work/serve.out" 2>"$work/serve.err" &
+  gh_pid=$!
+  pids+=("$gh_pid")
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null 2>&1 && break
+    kill -0 "$gh_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "gatehouse serve exited"; }
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$gh_port/v1/health" >&2 || die "gatehouse serve is not healthy"
+  echo >&2
+fi
 
 gen() {
   "$jdk/bin/java" -Xms512m -Xmx512m -XX:+UseParallelGC -cp "$cp" dev.gatehouse.bench.LoadGenerator \
     --key-file "$work/agent.key" "$@"
 }
 
-if [ "$mode" = compare ]; then
-  # Reference (d): Gatehouse's HTTP stack alone (Helidon server + client, one injected header,
-  # no checks), default JVM flags like the daemon: the ceiling of this design before its work.
-  printf '%s' "$secret" >"$work/secret"
-  "$jdk/bin/java" -cp "$cp" dev.gatehouse.bench.BareProxy --port "$bare_port" \
+# References (d)-(f): an HTTP stack alone (server + client, one injected header, no checks),
+# default JVM flags like the daemon: (d) is the ceiling of this design before its work, (e) and
+# (f) what another stack would cost in its place.
+printf '%s' "$secret" >"$work/secret"
+declare -A bare_pid=()
+start_bare() { # name class port
+  "$jdk/bin/java" -cp "$cp" "dev.gatehouse.bench.$2" --port "$3" \
     --upstream "http://127.0.0.1:$up_port/data.json" --header X-Api-Key --value-file "$work/secret" \
-    >"$work/bare.out" 2>"$work/bare.err" &
+    >"$work/$1.out" 2>"$work/$1.err" &
+  bare_pid[$1]=$!
   pids+=("$!")
   for _ in $(seq 100); do
-    curl -fsS -X POST -d '{}' "http://127.0.0.1:$bare_port/x" >/dev/null 2>&1 && break
+    curl -fsS -X POST -d '{}' "http://127.0.0.1:$3/x" >/dev/null 2>&1 && break
+    kill -0 "${bare_pid[$1]}" 2>/dev/null || break
     sleep 0.2
   done
-  curl -fsS -X POST -d '{}' "http://127.0.0.1:$bare_port/x" >/dev/null || { cat "$work/bare.err" >&2; die "the bare proxy did not start"; }
+  curl -fsS -X POST -d '{}' "http://127.0.0.1:$3/x" >/dev/null || { cat "$work/$1.err" >&2; die "the bare proxy $1 did not start"; }
+}
+if [ "$mode" = compare ]; then
+  want helidon && start_bare helidon BareProxy "$bare_port"
+  want vertx && start_bare vertx VertxBareProxy "$vertx_port"
+  want jetty && start_bare jetty JettyBareProxy "$jetty_port"
 fi
 
 # Reference (e): one durable 600-byte append (write + fdatasync) at the same rates, on the disk
@@ -148,16 +194,36 @@ disk() {
 
 say "machine: $(nproc) cores, $(uname -r); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$mode" = compare ]; then
-  disk before "before the load" | tee target/broker-bench-disk.txt
-  gen --target "direct=http://127.0.0.1:$up_port/data.json" \
-      --target "proxy=http://127.0.0.1:$proxy_port/data.json" \
-      --target "gatehouse=http://127.0.0.1:$gh_port/v1/actions/bench.get" \
-      --target "helidon=http://127.0.0.1:$bare_port/v1/actions/bench.get" \
+  # The disk is Gatehouse's floor: measured only when Gatehouse is.
+  want gatehouse && disk before "before the load" | tee target/broker-bench-disk.txt
+  args=()
+  for t in ${targets//,/ }; do
+    case "$t" in
+      direct) args+=(--target "direct=http://127.0.0.1:$up_port/data.json"
+                     --pids "direct=$(nginx_pids "$ngx/upstream.pid")"
+                     --meta "cpu_of.direct=nginx master + workers: the worker CPU") ;;
+      proxy) args+=(--target "proxy=http://127.0.0.1:$proxy_port/data.json"
+                    --pids "proxy=$(nginx_pids "$ngx/proxy.pid")"
+                    --meta "cpu_of.proxy=nginx master + workers: the worker CPU") ;;
+      gatehouse) args+=(--target "gatehouse=http://127.0.0.1:$gh_port/v1/actions/bench.get"
+                        --pids "gatehouse=$gh_pid" --meta "cpu_of.gatehouse=the daemon's JVM") ;;
+      helidon) args+=(--target "helidon=http://127.0.0.1:$bare_port/v1/actions/bench.get"
+                      --pids "helidon=${bare_pid[helidon]}" --meta "cpu_of.helidon=its JVM") ;;
+      vertx) args+=(--target "vertx=http://127.0.0.1:$vertx_port/v1/actions/bench.get"
+                    --pids "vertx=${bare_pid[vertx]}" --meta "cpu_of.vertx=its JVM") ;;
+      jetty) args+=(--target "jetty=http://127.0.0.1:$jetty_port/v1/actions/bench.get"
+                    --pids "jetty=${bare_pid[jetty]}" --meta "cpu_of.jetty=its JVM") ;;
+    esac
+  done
+  gen "${args[@]}" --clk-tck "$(getconf CLK_TCK)" \
+      --meta "gatehouse_jar=$jar" --meta "gatehouse_jar_sha256=$(sha256sum "$jar" | cut -c1-16)" \
       --rounds "$rounds" --rate "$rate" --concurrency "$concurrency" --rate-workers "$concurrency" \
       --warmup-s "$warmup_s" --saturate-s "$saturate_s" --rate-s "$rate_s" --out target/broker-bench.json
   say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  say "audit entries written: $(cat "$home"/audit/*.jsonl 2>/dev/null | wc -l)"
-  disk after "after the load" | tee -a target/broker-bench-disk.txt
+  if want gatehouse; then
+    say "audit entries written: $(cat "$home"/audit/*.jsonl 2>/dev/null | wc -l)"
+    disk after "after the load" | tee -a target/broker-bench-disk.txt
+  fi
 else
   jfr_file="$root/target/broker-bench.jfr"
   rm -f "$jfr_file"

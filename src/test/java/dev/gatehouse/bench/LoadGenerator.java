@@ -603,7 +603,7 @@ public final class LoadGenerator {
         double b50 = med.apply(proxy, k + ".p50_ms");
         double b99 = med.apply(proxy, k + ".p99_ms");
         table.append(String.format(Locale.ROOT,
-            "| %s | %,.0f | %.3f ms | %.3f ms | +%.3f / +%.3f ms | %.2f×, %.2f× | %.2f×, %.2f× | %.3f / %.3f ms |%n",
+            "| %s | %,.0f | %.3f ms | %.3f ms | %+.3f / %+.3f ms | %.2f×, %.2f× | %.2f×, %.2f× | %.3f / %.3f ms |%n",
             t.name(), med.apply(t.name(), k + ".achieved_rps"), p50, p99, p50 - a50, p99 - a99, p50 / a50, p99 / a99,
             p50 / b50, p99 / b99, med.apply(t.name(), k + ".service_p50_ms"), med.apply(t.name(), k + ".service_p99_ms")));
         medians.with(t.name()).put(k + ".added_p50_ms", p50 - a50).put(k + ".added_p99_ms", p99 - a99);
