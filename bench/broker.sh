@@ -197,7 +197,8 @@ if [ "$mode" = compare ]; then
   # The disk is Gatehouse's floor: measured only when Gatehouse is.
   want gatehouse && disk before "before the load" | tee target/broker-bench-disk.txt
   args=()
-  for t in ${targets//,/ }; do
+  for t in ${all_targets//,/ }; do # always in this order: direct and proxy are the tables' columns
+    want "$t" || continue
     case "$t" in
       direct) args+=(--target "direct=http://127.0.0.1:$up_port/data.json"
                      --pids "direct=$(nginx_pids "$ngx/upstream.pid")"

@@ -559,9 +559,10 @@ public final class LoadGenerator {
         tm.computeIfAbsent(r.mode() + ".achieved_rps", k -> new ArrayList<>()).add(r.rps());
       }
     }
-    // The references by name where present (bench/broker.sh may run a subset); else by position.
+    // The references by name (bench/broker.sh may run a subset): without direct, the first target;
+    // without proxy, the same as the first column.
     String ref = m.containsKey("direct") ? "direct" : targets.get(0).name();
-    String proxy = m.containsKey("proxy") ? "proxy" : targets.size() > 1 ? targets.get(1).name() : ref;
+    String proxy = m.containsKey("proxy") ? "proxy" : ref;
     ObjectNode medians = root.putObject("medians");
     for (var e : m.entrySet()) {
       ObjectNode t = medians.putObject(e.getKey());
