@@ -9,6 +9,8 @@
 #                 (src/test/java/dev/gatehouse/bench/BareProxy.java): the HTTP stack's ceiling
 #   (e) vertx     the same bare proxy on Vert.x 5 (VertxBareProxy.java)  } the stack experiment:
 #   (f) jetty     the same bare proxy on Jetty 12 (JettyBareProxy.java)  } other stacks' cost
+#       vertx-vt  (only when named in BENCH_TARGETS) the Vert.x proxy with each request on a
+#                 virtual thread that awaits each step, as Gatehouse's blocking broker would run
 #   (g) disk      one durable append (write + fdatasync) at the open-loop rates, alone
 #                 (src/test/java/dev/gatehouse/bench/DiskProbe.java): the durability floor
 # The load generator (src/test/java/dev/gatehouse/bench/LoadGenerator.java) signs every
@@ -23,7 +25,8 @@
 #   bench/broker.sh --profile       # Gatehouse alone at saturation under JFR; target/broker-bench.jfr
 #                                   # and a summary in target/broker-profile.txt
 #   BENCH_ROUNDS=5 BENCH_RATE=2000 bench/broker.sh    # see the variables below
-#   BENCH_TARGETS=helidon,vertx,jetty,direct bench/broker.sh   # a subset (default: all six)
+#   BENCH_TARGETS=helidon,vertx,jetty,direct bench/broker.sh   # a subset (default: all six;
+#                                   # vertx-vt, the virtual-thread variant, only when named)
 #   GATEHOUSE_JAR=/path/to/old/gatehouse.jar bench/broker.sh   # another build as the gatehouse
 #                                   # target (its lib/ beside it), for a before/after
 set -euo pipefail
@@ -43,9 +46,9 @@ saturate_s="${BENCH_SATURATE_S:-6}"
 rate_s="${BENCH_RATE_S:-8}"
 port_base="${BENCH_PORT_BASE:-18080}"
 up_port=$((port_base + 1)) proxy_port=$((port_base + 2)) gh_port=$((port_base + 3)) bare_port=$((port_base + 4))
-vertx_port=$((port_base + 5)) jetty_port=$((port_base + 6))
-all_targets=direct,proxy,gatehouse,helidon,vertx,jetty
-targets="${BENCH_TARGETS:-$all_targets}"
+vertx_port=$((port_base + 5)) jetty_port=$((port_base + 6)) vertx_vt_port=$((port_base + 7))
+all_targets=direct,proxy,gatehouse,helidon,vertx,vertx-vt,jetty
+targets="${BENCH_TARGETS:-direct,proxy,gatehouse,helidon,vertx,jetty}"
 
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 4; }
@@ -74,7 +77,7 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 jdk="$(gatehouse_find_jdk)"
 [ -n "$jdk" ] || die "$GATEHOUSE_NO_JDK"
 
-for p in "$up_port" "$proxy_port" "$gh_port" "$bare_port" "$vertx_port" "$jetty_port"; do
+for p in "$up_port" "$proxy_port" "$gh_port" "$bare_port" "$vertx_port" "$jetty_port" "$vertx_vt_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
     die "port $p is in use; set BENCH_PORT_BASE to a free range"
   fi
@@ -164,8 +167,8 @@ gen() {
 # (f) what another stack would cost in its place.
 printf '%s' "$secret" >"$work/secret"
 declare -A bare_pid=()
-start_bare() { # name class port
-  "$jdk/bin/java" -cp "$cp" "dev.gatehouse.bench.$2" --port "$3" \
+start_bare() { # name class port [option...]
+  "$jdk/bin/java" -cp "$cp" "dev.gatehouse.bench.$2" --port "$3" "${@:4}" \
     --upstream "http://127.0.0.1:$up_port/data.json" --header X-Api-Key --value-file "$work/secret" \
     >"$work/$1.out" 2>"$work/$1.err" &
   bare_pid[$1]=$!
@@ -180,6 +183,7 @@ start_bare() { # name class port
 if [ "$mode" = compare ]; then
   want helidon && start_bare helidon BareProxy "$bare_port"
   want vertx && start_bare vertx VertxBareProxy "$vertx_port"
+  want vertx-vt && start_bare vertx-vt VertxBareProxy "$vertx_vt_port" --threading virtual
   want jetty && start_bare jetty JettyBareProxy "$jetty_port"
 fi
 
@@ -212,6 +216,8 @@ if [ "$mode" = compare ]; then
                       --pids "helidon=${bare_pid[helidon]}" --meta "cpu_of.helidon=its JVM") ;;
       vertx) args+=(--target "vertx=http://127.0.0.1:$vertx_port/v1/actions/bench.get"
                     --pids "vertx=${bare_pid[vertx]}" --meta "cpu_of.vertx=its JVM") ;;
+      vertx-vt) args+=(--target "vertx-vt=http://127.0.0.1:$vertx_vt_port/v1/actions/bench.get"
+                       --pids "vertx-vt=${bare_pid[vertx-vt]}" --meta "cpu_of.vertx-vt=its JVM") ;;
       jetty) args+=(--target "jetty=http://127.0.0.1:$jetty_port/v1/actions/bench.get"
                     --pids "jetty=${bare_pid[jetty]}" --meta "cpu_of.jetty=its JVM") ;;
     esac

@@ -43,7 +43,7 @@ class BareProxiesTest {
 
   static Stream<Stack> stacks() {
     return Stream.of(new Stack("helidon", BareProxy::start), new Stack("vertx", VertxBareProxy::start),
-        new Stack("jetty", JettyBareProxy::start));
+        new Stack("vertx-vt", VertxBareProxy::startVirtual), new Stack("jetty", JettyBareProxy::start));
   }
 
   record Seen(String method, String path, String apiKey, String acceptEncoding, int bodyLength) {}

@@ -52,7 +52,7 @@ import java.util.concurrent.locks.LockSupport;
  * by the calls counted in that phase: the target's CPU per call. Ticks over counted calls hold up
  * on a shared machine far better than wall-clock rates do. The report then gives issue 19's
  * figures from the targets it knows by name ({@code direct}, {@code proxy}, {@code gatehouse},
- * {@code helidon}, {@code vertx}, {@code jetty}).
+ * {@code helidon}, {@code vertx}, {@code jetty}, and {@code vertx-vt} when it ran).
  *
  * <pre>
  * LoadGenerator --key-file K --target direct=http://127.0.0.1:1/data.json --target ... \
@@ -693,7 +693,10 @@ public final class LoadGenerator {
         String.format(Locale.ROOT, "%.3f vs %.3f ms", ghP99, heP99));
     row.add("throughput_vs_nginx_proxy", "throughput vs the nginx proxy (headline)", List.of("gatehouse", "proxy"),
         () -> med.apply("gatehouse", "rps") / med.apply("proxy", "rps"), "%.2f×", "≥ 0.50×", v -> v >= 0.5, null);
-    for (String stack : List.of("vertx", "jetty")) {
+    for (String stack : List.of("vertx", "vertx-vt", "jetty")) {
+      if (stack.equals("vertx-vt") && !ran.contains(stack)) {
+        continue; // a variant bench/broker.sh runs only when asked for
+      }
       double cpu = med.apply(stack, "cpu_us_per_call");
       String rounds = roundRatios.getOrDefault(stack, List.of()).stream()
           .map(x -> String.format(Locale.ROOT, "%.2f", x)).collect(java.util.stream.Collectors.joining(", "));
