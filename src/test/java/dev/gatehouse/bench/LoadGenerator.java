@@ -189,9 +189,10 @@ public final class LoadGenerator {
       for (Target t : targets) {
         Result res = g.saturate(t, concurrency, satSeconds, r);
         results.add(res);
-        System.err.printf(Locale.ROOT, "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d"
-                + "  CPU %.1f µs/call%n", r, t.name(), res.rps(), ms(pct(res.latencies(), 50)),
-            ms(pct(res.latencies(), 99)), res.errors(), res.cpuMicrosPerCall(clkTck));
+        double cpu = res.cpuMicrosPerCall(clkTck);
+        System.err.printf(Locale.ROOT, "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s%n",
+            r, t.name(), res.rps(), ms(pct(res.latencies(), 50)), ms(pct(res.latencies(), 99)), res.errors(),
+            Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  CPU %.1f µs/call", cpu));
       }
       if (onlySaturate) {
         continue;
