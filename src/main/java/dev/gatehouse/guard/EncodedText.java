@@ -34,15 +34,15 @@ final class EncodedText {
   /** One decoding: how it was encoded, and what it says. */
   record Decoded(String encoding, String text) {}
 
-  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]{16,}={0,2}");
-  private static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]{16,}");
-  private static final Pattern BASE32 = Pattern.compile("[A-Z2-7]{16,}={0,6}");
-  private static final Pattern HEX = Pattern.compile(
+  static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]{16,}={0,2}");
+  static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]{16,}");
+  static final Pattern BASE32 = Pattern.compile("[A-Z2-7]{16,}={0,6}");
+  static final Pattern HEX = Pattern.compile(
       "(?:[0-9a-fA-F]{2}){8,}|(?:[0-9a-fA-F]{2}[ :,]){7,}[0-9a-fA-F]{2}|(?:\\\\x[0-9a-fA-F]{2}){4,}"
           + "|(?:0x[0-9a-fA-F]{2}[ ,]{0,2}){4,}");
-  private static final Pattern PERCENT = Pattern.compile("%[0-9a-fA-F]{2}");
-  private static final Pattern U_ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})|\\\\U([0-9a-fA-F]{8})");
-  private static final Pattern ENTITY = Pattern.compile("&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));");
+  static final Pattern PERCENT = Pattern.compile("%[0-9a-fA-F]{2}");
+  static final Pattern U_ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})|\\\\U([0-9a-fA-F]{8})");
+  static final Pattern ENTITY = Pattern.compile("&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));");
   private static final Pattern ROT13_ASKED = Pattern.compile("(?i)\\brot[- ]?13\\b|\\bcaesar\\b");
   private static final Pattern REVERSE_ASKED = Pattern.compile(
       "(?i)\\b(?:backwards?|reversed?|in reverse|right to left|al rev[eé]s|à l'envers|rückwärts|задом наперёд|задом наперед)\\b");
@@ -53,13 +53,28 @@ final class EncodedText {
   /** The hidden texts in {@code text}, in order of appearance, at most {@link #MAX_CANDIDATES}. */
   static List<Decoded> find(String text) {
     List<Decoded> out = new ArrayList<>();
-    runs(text, BASE64, "base64", out, EncodedText::base64);
-    runs(text, BASE64URL, "base64url", out, EncodedText::base64url);
-    runs(text, BASE32, "base32", out, EncodedText::base32);
-    runs(text, HEX, "hex", out, EncodedText::hex);
-    whole(text, PERCENT, 3, "percent-encoding", out, EncodedText::percent);
-    whole(text, U_ESCAPE, 3, "unicode escapes", out, EncodedText::unicodeEscapes);
-    whole(text, ENTITY, 3, "html entities", out, EncodedText::entities);
+    Shape shape = Shape.of(text);
+    if (shape.base64()) {
+      runs(text, BASE64, "base64", out, EncodedText::base64);
+    }
+    if (shape.base64url()) {
+      runs(text, BASE64URL, "base64url", out, EncodedText::base64url);
+    }
+    if (shape.base32()) {
+      runs(text, BASE32, "base32", out, EncodedText::base32);
+    }
+    if (shape.hex()) {
+      runs(text, HEX, "hex", out, EncodedText::hex);
+    }
+    if (shape.percent()) {
+      whole(text, PERCENT, 3, "percent-encoding", out, EncodedText::percent);
+    }
+    if (shape.unicodeEscapes()) {
+      whole(text, U_ESCAPE, 3, "unicode escapes", out, EncodedText::unicodeEscapes);
+    }
+    if (shape.entities()) {
+      whole(text, ENTITY, 3, "html entities", out, EncodedText::entities);
+    }
     String lower = text.toLowerCase(Locale.ROOT);
     if (InjectionRules.mayMatch(ROT13_ANCHORS, lower) && ROT13_ASKED.matcher(text).find()) {
       add(out, "rot13", rot13(text));
@@ -81,6 +96,94 @@ final class EncodedText {
       add(out, "leetspeak", unleet(lower));
     }
     return out;
+  }
+
+  /**
+   * What one pass over a text shows about which encoding patterns could match in it. Each
+   * method is false only when its pattern cannot match (a necessary condition, checked by
+   * EncodedTextTest against the patterns themselves), so skipping a pattern on false changes
+   * no result; most texts (JSON with short words) rule every pattern out and pay no regex.
+   */
+  record Shape(int base64Run, int base64urlRun, int base32Run, int hexRun, int hexPairsBeforeSeparator,
+      int backslashX, int zeroX, int percents, int backslashes, int entityStarts) {
+
+    static Shape of(String text) {
+      int b64 = 0;
+      int b64url = 0;
+      int b32 = 0;
+      int hexd = 0;
+      int maxB64 = 0;
+      int maxB64url = 0;
+      int maxB32 = 0;
+      int maxHex = 0;
+      int pairsBeforeSep = 0;
+      int backslashX = 0;
+      int zeroX = 0;
+      int percents = 0;
+      int backslashes = 0;
+      int entityStarts = 0;
+      char prev = 0;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        boolean alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        boolean isHex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        b64 = alnum || c == '+' || c == '/' ? b64 + 1 : 0;
+        b64url = alnum || c == '_' || c == '-' ? b64url + 1 : 0;
+        b32 = (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7') ? b32 + 1 : 0;
+        if ((c == ' ' || c == ':' || c == ',') && hexd >= 2) {
+          pairsBeforeSep++;
+        }
+        hexd = isHex ? hexd + 1 : 0;
+        maxB64 = Math.max(maxB64, b64);
+        maxB64url = Math.max(maxB64url, b64url);
+        maxB32 = Math.max(maxB32, b32);
+        maxHex = Math.max(maxHex, hexd);
+        if (c == 'x' && prev == '\\') {
+          backslashX++;
+        } else if (c == 'x' && prev == '0') {
+          zeroX++;
+        } else if (c == '%') {
+          percents++;
+        } else if (c == '\\') {
+          backslashes++;
+        } else if (c == '#' && prev == '&') {
+          entityStarts++;
+        }
+        prev = c;
+      }
+      return new Shape(maxB64, maxB64url, maxB32, maxHex, pairsBeforeSep, backslashX, zeroX, percents, backslashes,
+          entityStarts);
+    }
+
+    boolean base64() {
+      return base64Run >= 16;
+    }
+
+    boolean base64url() {
+      return base64urlRun >= 16;
+    }
+
+    boolean base32() {
+      return base32Run >= 16;
+    }
+
+    /** One of HEX's four forms: 16 digits in a row, 7 separated pairs, 4 {@code \x}, 4 {@code 0x}. */
+    boolean hex() {
+      return hexRun >= 16 || hexPairsBeforeSeparator >= 7 || backslashX >= 4 || zeroX >= 4;
+    }
+
+    /** {@code whole} needs three escapes, each starting with its own character. */
+    boolean percent() {
+      return percents >= 3;
+    }
+
+    boolean unicodeEscapes() {
+      return backslashes >= 3;
+    }
+
+    boolean entities() {
+      return entityStarts >= 3;
+    }
   }
 
   private interface Decoder {
