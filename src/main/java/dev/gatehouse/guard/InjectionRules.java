@@ -34,6 +34,24 @@ final class InjectionRules {
     boolean mayMatch(String text) {
       return InjectionRules.mayMatch(anchors, text);
     }
+
+    /** {@link #mayMatch(String)}, skipping the search for anchors whose pairs {@code text} lacks. */
+    boolean mayMatch(String text, Bigrams pairs) {
+      return InjectionRules.mayMatch(anchors, text, pairs);
+    }
+  }
+
+  /** {@link #mayMatch(String[], String)}, skipping the search for anchors whose pairs {@code text} lacks. */
+  static boolean mayMatch(String[] anchors, String text, Bigrams pairs) {
+    if (anchors == null) {
+      return true;
+    }
+    for (String a : anchors) {
+      if (pairs.mayContain(a) && text.contains(a)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean mayMatch(String[] anchors, String text) {

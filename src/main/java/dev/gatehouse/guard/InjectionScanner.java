@@ -47,7 +47,7 @@ public final class InjectionScanner {
   static final int MAX_DECODED_CHARS = 64 * 1024;
   static final int MAX_DETAIL = 80;
 
-  private static final Pattern SPACES = Pattern.compile("[\\t\\x0B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]+");
+  static final Pattern SPACES = Pattern.compile("[\\t\\x0B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]+");
 
   /** The flags for {@code text}, at most one per kind, in a stable order; empty when clean. */
   public List<InjectionFlag> scan(String text) {
@@ -113,51 +113,55 @@ public final class InjectionScanner {
 
   /** The phrase rules (overrides, roles, template tokens, delimiters, secret requests) on folded text. */
   private static void phrases(String folded, Map<String, String> found) {
-    first(InjectionRules.OVERRIDE, folded, found, r -> "instruction override (" + r.name() + ")");
+    // Most of the rules' anchors are absent from a text; its character pairs rule most of them
+    // out without a search.
+    Bigrams pairs = new Bigrams(folded);
+    first(InjectionRules.OVERRIDE, folded, pairs, found, r -> "instruction override (" + r.name() + ")");
     if (!found.containsKey(ROLE_SWITCH)) {
-      String role = roleSwitch(folded);
+      String role = roleSwitch(folded, pairs);
       if (role != null) {
         found.put(ROLE_SWITCH, role);
       }
     }
     if (!found.containsKey(TEMPLATE_TOKEN)) {
-      String token = templateToken(folded);
+      String token = templateToken(folded, pairs);
       if (token != null) {
         found.put(TEMPLATE_TOKEN, token);
       }
     }
-    first(InjectionRules.DELIMITER, folded, found, r -> "fake " + r.name());
+    first(InjectionRules.DELIMITER, folded, pairs, found, r -> "fake " + r.name());
     if (!found.containsKey(DELIMITER_INJECTION)) {
       String tag = unopenedClosingTag(folded);
       if (tag != null) {
         found.put(DELIMITER_INJECTION, "closing tag </" + tag + "> with no opening");
       }
     }
-    first(InjectionRules.SECRET, folded, found, r -> "asks for secrets or the system prompt (" + r.name() + ")");
+    first(InjectionRules.SECRET, folded, pairs, found, r -> "asks for secrets or the system prompt (" + r.name() + ")");
   }
 
-  private static void first(List<InjectionRules.Rule> rules, String folded, Map<String, String> found,
+  private static void first(List<InjectionRules.Rule> rules, String folded, Bigrams pairs,
+      Map<String, String> found,
       java.util.function.Function<InjectionRules.Rule, String> detail) {
     if (rules.isEmpty() || found.containsKey(rules.get(0).kind())) {
       return;
     }
     for (InjectionRules.Rule r : rules) {
-      if (r.mayMatch(folded) && r.pattern().matcher(folded).find()) {
+      if (r.mayMatch(folded, pairs) && r.pattern().matcher(folded).find()) {
         found.put(r.kind(), detail.apply(r));
         return;
       }
     }
   }
 
-  private static String roleSwitch(String folded) {
+  private static String roleSwitch(String folded, Bigrams pairs) {
     for (InjectionRules.Rule r : InjectionRules.ROLE) {
-      if (r.mayMatch(folded) && r.pattern().matcher(folded).find()) {
+      if (r.mayMatch(folded, pairs) && r.pattern().matcher(folded).find()) {
         return "persona switch (" + r.name() + ")";
       }
     }
     Matcher persona = InjectionRules.PERSONA.matcher(folded);
     Matcher unrestricted = InjectionRules.UNRESTRICTED.matcher(folded);
-    boolean personaPossible = InjectionRules.mayMatch(InjectionRules.PERSONA_ANCHORS, folded);
+    boolean personaPossible = InjectionRules.mayMatch(InjectionRules.PERSONA_ANCHORS, folded, pairs);
     while (personaPossible && persona.find()) {
       int from = persona.start();
       unrestricted.region(from, Math.min(folded.length(), persona.end() + 120));
@@ -166,16 +170,16 @@ public final class InjectionScanner {
       }
     }
     unrestricted.reset();
-    if (InjectionRules.mayMatch(InjectionRules.MODE_ANCHORS, folded) && InjectionRules.MODE.matcher(folded).find()
+    if (InjectionRules.mayMatch(InjectionRules.MODE_ANCHORS, folded, pairs) && InjectionRules.MODE.matcher(folded).find()
         && unrestricted.find()) {
       return "jailbreak mode";
     }
     return null;
   }
 
-  private static String templateToken(String folded) {
+  private static String templateToken(String folded, Bigrams pairs) {
     for (InjectionRules.Rule r : InjectionRules.TEMPLATE) {
-      if (!r.mayMatch(folded)) {
+      if (!r.mayMatch(folded, pairs)) {
         continue;
       }
       Matcher m = r.pattern().matcher(folded);
@@ -244,7 +248,41 @@ public final class InjectionScanner {
         .replace('\u2019', '\'').replace('\u2018', '\'').replace('\u02BC', '\'')
         .replace('\u201C', '"').replace('\u201D', '"').replace('\u201E', '"')
         .replace("\r\n", "\n");
-    return SPACES.matcher(lower).replaceAll(" ");
+    return collapseSpaces(lower);
+  }
+
+  /**
+   * {@code SPACES.matcher(s).replaceAll(" ")}: each run of horizontal spaces becomes one space
+   * ({@code s} itself when nothing changes), without the regex. InjectionScannerTest checks
+   * it against the regex.
+   */
+  static String collapseSpaces(String s) {
+    StringBuilder b = null;
+    int copied = 0;
+    for (int i = 0; i < s.length(); i++) {
+      if (!isSpace(s.charAt(i))) {
+        continue;
+      }
+      int end = i + 1;
+      while (end < s.length() && isSpace(s.charAt(end))) {
+        end++;
+      }
+      if (end - i > 1 || s.charAt(i) != ' ') {
+        if (b == null) {
+          b = new StringBuilder(s.length());
+        }
+        b.append(s, copied, i).append(' ');
+        copied = end;
+      }
+      i = end - 1;
+    }
+    return b == null ? s : b.append(s, copied, s.length()).toString();
+  }
+
+  /** The characters of {@link #SPACES}. */
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == 0x0B || c == '\f' || c == '\r' || c == '\u00A0' || c == '\u1680'
+        || (c >= '\u2000' && c <= '\u200A') || c == '\u202F' || c == '\u205F' || c == '\u3000';
   }
 
   /** Printable ASCII, at most {@link #MAX_DETAIL} characters. */

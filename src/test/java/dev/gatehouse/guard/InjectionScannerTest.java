@@ -248,6 +248,17 @@ class InjectionScannerTest {
     }
   }
 
+  @Property(tries = 1000)
+  void collapseSpaces_isTheSpacesRegex(@ForAll("spacey") String text) {
+    assertThat(InjectionScanner.collapseSpaces(text)).isEqualTo(InjectionScanner.SPACES.matcher(text).replaceAll(" "));
+  }
+
+  @Provide
+  Arbitrary<String> spacey() {
+    return Arbitraries.strings().withChars(" \t\u000B\f\r\n\u00A0\u1680\u1FFF\u2000\u2005\u200A\u200B\u202F\u205F\u3000ab")
+        .ofMaxLength(40);
+  }
+
   @Provide
   Arbitrary<String> texts() {
     Arbitrary<String> anyChars = Arbitraries.strings().all().ofMaxLength(300);
