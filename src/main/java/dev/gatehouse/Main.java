@@ -9,7 +9,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    CommandLine cl = Cli.commandLine(CliEnvironment.system());
+    CommandLine cl = Cli.commandLine(CliEnvironment.system(), args);
     int code = cl.execute(args);
     // Output printed without a final newline (a checkpoint, a command's output) sits in the
     // writer's buffer until flushed; System.exit does not flush it.

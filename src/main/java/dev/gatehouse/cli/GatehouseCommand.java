@@ -14,13 +14,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = GatehouseCommand.Version.class,
     description = "A security gateway for AI agents: capabilities, never credentials.",
-    subcommands = {InitCommand.class, VaultCommand.class, TotpCommand.class, AuditCommand.class, AgentCommand.class,
-        ServeCommand.class, CallCommand.class, ReloadCommand.class, ExecCommand.class, ServiceCommand.class,
-        ChannelCommand.class, PairCommand.class, ScanCommand.class,
-        TrustCommand.class, ApprovalsCommand.class, UserCommand.class, BackupCommand.class, RestoreCommand.class,
-        DemoCommand.class, DoctorCommand.class, McpCommand.class},
     footer = {"", "Exit codes: 0 success; 1 the check said no; 2 bad usage or input (nothing changed); "
         + "3 locked out or rate limited; 4 not configured or daemon unreachable."})
+// The subcommands are added by Cli (Cli.SUBCOMMANDS), only those a command line can reach.
 public final class GatehouseCommand implements Runnable {
   private final CliEnvironment env;
 

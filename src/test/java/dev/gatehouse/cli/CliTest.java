@@ -46,6 +46,61 @@ class CliTest extends CliTestBase {
     }
   }
 
+  @Test
+  void subcommandTable_namesEachClassAsItsCommandAnnotationDoes() {
+    for (Map.Entry<String, Class<?>> s : Cli.SUBCOMMANDS) {
+      assertThat(s.getValue().getAnnotation(CommandLine.Command.class).name()).isEqualTo(s.getKey());
+    }
+    assertThat(Cli.SUBCOMMANDS.stream().map(Map.Entry::getKey).distinct()).hasSameSizeAs(Cli.SUBCOMMANDS);
+  }
+
+  @Test
+  void commandLineForArgs_buildsOnlyTheNamedSubcommand_andAnswersAsTheWholeOneDoes() {
+    for (Map.Entry<String, Class<?>> s : Cli.SUBCOMMANDS) {
+      for (String[] args : List.of(new String[] {s.getKey(), "--help"},
+          new String[] {"--home", "/nonexistent", s.getKey(), "--help"},
+          new String[] {"--password-file=/nonexistent", s.getKey(), "--frobnicate"})) {
+        CommandLine lazy = Cli.commandLine(CliEnvironment.system(), args);
+        assertThat(lazy.getSubcommands().keySet()).as(List.of(args).toString()).containsExactly(s.getKey());
+        assertThat(answer(lazy, args)).as(List.of(args).toString())
+            .isEqualTo(answer(Cli.commandLine(CliEnvironment.system()), args));
+      }
+    }
+  }
+
+  @Test
+  void commandLineForArgs_buildsEverySubcommand_whenTheAnswerMayListThem() {
+    for (String[] args : List.of(new String[0], new String[] {"--help"}, new String[] {"-h", "--version"},
+        new String[] {"valt", "status"}, new String[] {"--home", "/h"}, new String[] {"--frobnicate", "call"},
+        new String[] {"--home"})) {
+      CommandLine lazy = Cli.commandLine(CliEnvironment.system(), args);
+      assertThat(lazy.getSubcommands()).as(List.of(args).toString()).hasSameSizeAs(Cli.SUBCOMMANDS);
+      assertThat(answer(lazy, args)).as(List.of(args).toString())
+          .isEqualTo(answer(Cli.commandLine(CliEnvironment.system()), args));
+    }
+  }
+
+  @Test
+  void commandLineForArgs_buildsNoSubcommand_forTheVersion() {
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"},
+        new String[] {"--home", "/h", "--version"}, new String[] {"--home=/h", "-V"})) {
+      CommandLine lazy = Cli.commandLine(CliEnvironment.system(), args);
+      assertThat(lazy.getSubcommands()).as(List.of(args).toString()).isEmpty();
+      assertThat(answer(lazy, args)).as(List.of(args).toString())
+          .isEqualTo(answer(Cli.commandLine(CliEnvironment.system()), args)).startsWith("0\ngatehouse ");
+    }
+  }
+
+  /** The exit code, standard output and standard error of {@code cl} on {@code args}. */
+  private static String answer(CommandLine cl, String[] args) {
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    cl.setOut(new PrintWriter(o, true));
+    cl.setErr(new PrintWriter(e, true));
+    int code = cl.execute(args);
+    return code + "\n" + o + "\n--- stderr\n" + e;
+  }
+
   private static void collect(CommandLine c, List<CommandLine> into) {
     into.add(c);
     c.getSubcommands().values().forEach(s -> collect(s, into));

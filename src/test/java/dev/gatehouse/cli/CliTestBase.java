@@ -130,7 +130,7 @@ abstract class CliTestBase {
     vars.put("GATEHOUSE_HOME", home.toString());
     CliEnvironment env = new CliEnvironment(clock, new SecureRandom(), Map.copyOf(vars),
         temp.toString(), "tester", term, new java.io.ByteArrayInputStream(stdin), () -> machine.clone());
-    CommandLine cl = Cli.commandLine(env);
+    CommandLine cl = Cli.commandLine(env, args); // as Main builds it
     liveOut = new StringWriter();
     StringWriter e = new StringWriter();
     cl.setOut(new PrintWriter(liveOut, true));
