@@ -9,7 +9,12 @@ gatehouse_java_major() {
   [ -x "$1/bin/java" ] || return 0
   _v=""
   if [ -r "$1/release" ]; then
-    _v=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$1/release")
+    # Read without a subprocess: the launcher runs this before every command.
+    while IFS= read -r _line || [ -n "$_line" ]; do
+      case $_line in
+        JAVA_VERSION=\"*) _v=${_line#JAVA_VERSION=\"}; _v=${_v%%\"*}; break ;;
+      esac
+    done <"$1/release"
   fi
   if [ -z "$_v" ]; then
     _v=$("$1/bin/java" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
@@ -31,7 +36,9 @@ gatehouse_find_jdk() {
 gatehouse_scan_jdks() {
   _onpath=""
   if command -v java >/dev/null 2>&1; then
-    _onpath=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+    _onpath=$(readlink -f "$(command -v java)")
+    _onpath=${_onpath%/*}
+    _onpath=${_onpath%/*}
   fi
   for _c in "${JAVA_HOME:-}" "$_onpath" /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* \
       "${HOME:-/nonexistent}"/.sdkman/candidates/java/* "${HOME:-/nonexistent}"/.jdks/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do

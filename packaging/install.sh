@@ -8,7 +8,9 @@
 #   PREFIX/opt/gatehouse/bin/gatehouse         the launcher (finds a JDK >= 21, runs the jar)
 #   PREFIX/opt/gatehouse/gatehouse.jar         the built jar (target/gatehouse.jar, or --jar FILE)
 #   PREFIX/opt/gatehouse/lib/*.jar             its libraries (the lib/ folder beside that jar)
-#   PREFIX/opt/gatehouse/share/...             find-jdk.sh, service.md, the password.conf example
+#   PREFIX/opt/gatehouse/gatehouse-*.aot       the start cache of that jar on the JDK found (JDK 25+;
+#                                              .jsa on JDK 21-24): made here, remade when stale
+#   PREFIX/opt/gatehouse/share/...             find-jdk.sh, jvm-start.sh, service.md, the password.conf example
 #   PREFIX/usr/local/bin/gatehouse             a symbolic link to the launcher
 #   PREFIX/etc/systemd/system/gatehouse.service
 #   PREFIX/var/lib/gatehouse                   the home (mode 0700, the gatehouse user's):
@@ -127,8 +129,12 @@ if [ "$uninstall" = 1 ]; then
   fi
   drop "$unit"
   drop "$link"
-  for f in bin/gatehouse gatehouse.jar share/find-jdk.sh share/doc/service.md share/password.conf; do
+  for f in bin/gatehouse gatehouse.jar share/find-jdk.sh share/jvm-start.sh share/doc/service.md share/password.conf; do
     drop "$opt/$f"
+  done
+  for f in "$opt"/gatehouse-*.aot* "$opt"/gatehouse-*.jsa*; do
+    [ -e "$f" ] || continue
+    case "$f" in *.aot|*.jsa) drop "$f" ;; *) drop "$f" quiet ;; esac
   done
   n=0
   for f in "$opt"/lib/*.jar; do
@@ -203,9 +209,32 @@ for f in "$opt"/lib/*.jar; do
   fi
 done
 put "$repo/.mvn/find-jdk.sh" "$opt/share/find-jdk.sh" 0644
+put "$repo/.mvn/jvm-start.sh" "$opt/share/jvm-start.sh" 0644
 put "$repo/docs/service.md" "$opt/share/doc/service.md" 0644
 put "$here/password.conf" "$opt/share/password.conf" 0644
 put "$here/gatehouse.service" "$unit" 0644
+
+# The start cache (.mvn/jvm-start.sh): commands other than serve start from it. Made here, as
+# the jar's owner, because nobody who runs the installed command may write beside the jar.
+# shellcheck disable=SC1091 # the checkout's JDK search and start options, as the launcher has them
+. "$repo/.mvn/find-jdk.sh"
+# shellcheck disable=SC1091
+. "$repo/.mvn/jvm-start.sh"
+jdk="$(gatehouse_find_jdk)"
+cache=""
+[ -z "$jdk" ] || cache="$(gatehouse_start_cache "$jdk" "$opt/gatehouse.jar")"
+if [ -z "$jdk" ]; then
+  say "warning: no JDK 21 or newer found; the start cache is not made (commands start without it)"
+elif [ -n "$cache" ] && { [ ! -f "$cache" ] || [ "$opt/gatehouse.jar" -nt "$cache" ]; } \
+    && gatehouse_may_build_cache "$opt/gatehouse.jar" "$cache"; then
+  if (gatehouse_build_cache "$jdk" "$opt/gatehouse.jar" "$cache" </dev/null >/dev/null 2>&1); then
+    [ "$system" = 0 ] || chown root:root "$cache"
+    say "made the start cache $cache"
+  else
+    say "warning: could not make the start cache $cache (commands start without it)"
+  fi
+  changed=1
+fi
 
 if [ "$(readlink "$link" 2>/dev/null || true)" != /opt/gatehouse/bin/gatehouse ]; then
   if [ -e "$link" ] && [ ! -L "$link" ]; then

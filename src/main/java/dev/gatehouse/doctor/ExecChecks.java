@@ -63,7 +63,8 @@ final class ExecChecks {
       for (Path t : List.copyOf(targets)) {
         Path checkout = t.getParent();
         if (checkout != null && Files.isRegularFile(checkout.resolve("pom.xml"))) {
-          for (String part : List.of("target/gatehouse.jar", "pom.xml", "mvnw", ".mvn/find-jdk.sh", "src/main")) {
+          for (String part : List.of("target/gatehouse.jar", "pom.xml", "mvnw", ".mvn/find-jdk.sh", ".mvn/jvm-start.sh",
+              "src/main")) {
             targets.add(checkout.resolve(part));
           }
         }
