@@ -47,13 +47,18 @@ public final class GatehouseCommand implements Runnable {
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {
-      Properties p = new Properties();
-      try (InputStream in = GatehouseCommand.class.getResourceAsStream("/dev/gatehouse/version.properties")) {
-        if (in != null) {
-          p.load(in);
-        }
-      }
-      return new String[] {"gatehouse " + p.getProperty("version", "(unknown version)")};
+      return new String[] {versionLine()};
     }
+  }
+
+  /** {@code gatehouse <version>}: what {@code gatehouse --version} prints. */
+  public static String versionLine() throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = GatehouseCommand.class.getResourceAsStream("/dev/gatehouse/version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    }
+    return "gatehouse " + p.getProperty("version", "(unknown version)");
   }
 }

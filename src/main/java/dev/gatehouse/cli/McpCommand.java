@@ -83,7 +83,7 @@ final class McpCommand extends HomeCommand {
 
   private static String version() {
     try {
-      return new GatehouseCommand.Version().getVersion()[0].replace("gatehouse ", "");
+      return GatehouseCommand.versionLine().replace("gatehouse ", "");
     } catch (IOException e) {
       return "unknown";
     }
