@@ -7,19 +7,25 @@
 # Every other command is short-lived, and a JVM start is most of what it costs: C1 only, the
 # Serial GC, no perf-data file, and a class cache made by a training run of this jar on this
 # JDK (JDK 25+: an AOT cache, JEP 483/514/515; JDK 21-24: a dynamic CDS archive), named after
-# the JDK's build: JAR's folder/gatehouse-<java runtime version>.aot (or .jsa).
+# the JDK's build and the identity of the jar and of its lib/ folder (modification time, size,
+# inode): JAR's folder/gatehouse-<java runtime version>-<jar id>-<lib id>.aot (or .jsa).
 #
 # Guarantees:
+# - A cache is only ever used with the jar it was made from: its name says which. The JVM
+#   cannot be relied on for that: JDK 25 loaded the classes of a cache made from another jar,
+#   of another size, in another folder, without a word. (A library rewritten in place, its
+#   name and its folder's time unchanged, while the jar is not rebuilt, goes unseen.)
 # - The cache never changes what a command prints or returns: the JVM's cache messages are
-#   off, and a missing, stale or corrupt cache is a normal start (-Xshare:auto, the default; the JVM itself
-#   refuses a cache made for another jar, by the jar's size and time, or for another JVM).
+#   off, and a corrupt cache, or one for another JVM, is a normal start (-Xshare:auto, the
+#   default).
 # - A cache is used only when it belongs to the jar's owner and nobody else may write it:
 #   what it holds is code, trusted as much as the jar.
-# - It is rebuilt when the jar is newer, by its owner (who may write its folder) only, in the
+# - A missing cache is built by the jar's owner (who may write its folder) only, in the
 #   background: the command never waits for it and never fails by it. One builder at a time
 #   (flock); written under a temporary name, made read-only for others, then renamed, so that
-#   a reader sees the old cache or the new one, never half of one. A build that failed is not
-#   tried again until the jar changes (the .failed stamp).
+#   a reader sees a whole cache or none; kept only when the jar did not change meanwhile. The
+#   caches of other jars and JDKs are removed then. A build that failed is not tried again
+#   until the jar changes (the .failed stamp).
 
 gatehouse_jvm_options() {
   local jdk="$1" jar="$2"
@@ -32,7 +38,7 @@ gatehouse_jvm_options() {
   local cache
   cache="$(gatehouse_start_cache "$jdk" "$jar")"
   [ -n "$cache" ] || return 0
-  if [ -f "$cache" ] && [ "$cache" -nt "$jar" ]; then
+  if [ -f "$cache" ]; then
     if gatehouse_cache_trusted "$cache" "$jar"; then
       case "$cache" in
         *.aot) GATEHOUSE_JVM_OPTS+=("-XX:AOTCache=$cache") ;;
@@ -56,9 +62,10 @@ gatehouse_short_run_options() {
   fi
 }
 
-# The start cache of JAR on JDK (whether it exists or not), or nothing for a JDK without one.
+# The start cache of JAR, as it is now, on JDK (whether it exists or not), or nothing for a
+# JDK without one.
 gatehouse_start_cache() {
-  local major version kind
+  local major version kind id
   major="$(gatehouse_java_major "$1")"
   if [ "$major" -ge 25 ] 2>/dev/null; then
     kind=aot
@@ -69,13 +76,15 @@ gatehouse_start_cache() {
   fi
   version="$(gatehouse_java_runtime_version "$1")"
   [ -n "$version" ] || return 0
-  echo "${2%/*}/gatehouse-${version//[^A-Za-z0-9._-]/_}.$kind"
+  id="$(stat -L -c '%.9Y-%s-%i' -- "$2" "${2%/*}/lib" 2>/dev/null)" || return 0
+  id="${id//$'\n'/-}"
+  echo "${2%/*}/gatehouse-${version//[^A-Za-z0-9._-]/_}-$id.$kind"
 }
 
 # True when this user should build CACHE for JAR: they own the jar, may write its folder, and
-# no build has failed since the jar changed.
+# no build of this cache has failed.
 gatehouse_may_build_cache() {
-  [ -O "$1" ] && [ -w "${1%/*}" ] && { [ ! -e "$2.failed" ] || [ "$1" -nt "$2.failed" ]; }
+  [ -O "$1" ] && [ -w "${1%/*}" ] && [ ! -e "$2.failed" ]
 }
 
 # The subcommand ARGS name: the first argument that is not a root option (--home and
@@ -122,10 +131,9 @@ gatehouse_build_cache() {
   if command -v flock >/dev/null 2>&1; then
     flock -n 8 || return 1 # another build is under way
   fi
-  [ -f "$cache" ] && [ "$cache" -nt "$jar" ] && return 0
+  [ -f "$cache" ] && return 0
   rm -f "$cache".*.tmp "$cache".*.tmp.config # left by a build that was killed
-  local train tmp="$cache.$BASHPID.tmp" ok=0 jar_was
-  jar_was="$(stat -L -c '%Y %s %i' -- "$jar")" || return 1
+  local train tmp="$cache.$BASHPID.tmp" ok=0
   train="$(mktemp -d)" || return 1
   (umask 077 && printf '{"keyid": "start-training", "key": "%s", "url": "http://127.0.0.1:1"}\n' \
     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" >"$train/agent.key")
@@ -141,12 +149,12 @@ gatehouse_build_cache() {
     "${n[@]}" "$jdk/bin/java" "${GATEHOUSE_JVM_OPTS[@]}" "${record[@]}" -jar "$jar" \
     call --key-file "$train/agent.key" -a start.training --data '{"q":"training"}') || true
   rm -rf "$train"
-  # A jar replaced during the training would leave a cache newer than it but made from the old one.
-  if [ -s "$tmp" ] && [ "$(stat -L -c '%Y %s %i' -- "$jar")" = "$jar_was" ] && chmod 644 "$tmp" \
+  # A jar replaced during the training would leave a cache made partly from another jar.
+  if [ -s "$tmp" ] && [ "$(gatehouse_start_cache "$jdk" "$jar")" = "$cache" ] && chmod 644 "$tmp" \
       && mv -f "$tmp" "$cache"; then
     ok=1
     rm -f "$cache.failed"
-    local other # the caches of other JDKs, with their stamps and locks
+    local other # the caches of other jars and JDKs, with their stamps and locks
     for other in "${cache%/*}"/gatehouse-*.aot* "${cache%/*}"/gatehouse-*.jsa*; do
       case "$other" in "$cache"*) ;; *) rm -f "$other" ;; esac
     done

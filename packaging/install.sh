@@ -9,7 +9,7 @@
 #   PREFIX/opt/gatehouse/gatehouse.jar         the built jar (target/gatehouse.jar, or --jar FILE)
 #   PREFIX/opt/gatehouse/lib/*.jar             its libraries (the lib/ folder beside that jar)
 #   PREFIX/opt/gatehouse/gatehouse-*.aot       the start cache of that jar on the JDK found (JDK 25+;
-#                                              .jsa on JDK 21-24): made here, remade when stale
+#                                              .jsa on JDK 21-24): made here for each new jar or JDK
 #   PREFIX/opt/gatehouse/share/...             find-jdk.sh, jvm-start.sh, service.md, the password.conf example
 #   PREFIX/usr/local/bin/gatehouse             a symbolic link to the launcher
 #   PREFIX/etc/systemd/system/gatehouse.service
@@ -225,8 +225,7 @@ cache=""
 [ -z "$jdk" ] || cache="$(gatehouse_start_cache "$jdk" "$opt/gatehouse.jar")"
 if [ -z "$jdk" ]; then
   say "warning: no JDK 21 or newer found; the start cache is not made (commands start without it)"
-elif [ -n "$cache" ] && { [ ! -f "$cache" ] || [ "$opt/gatehouse.jar" -nt "$cache" ]; } \
-    && gatehouse_may_build_cache "$opt/gatehouse.jar" "$cache"; then
+elif [ -n "$cache" ] && [ ! -f "$cache" ] && gatehouse_may_build_cache "$opt/gatehouse.jar" "$cache"; then
   if (gatehouse_build_cache "$jdk" "$opt/gatehouse.jar" "$cache" </dev/null >/dev/null 2>&1); then
     [ "$system" = 0 ] || chown root:root "$cache"
     say "made the start cache $cache"
