@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -75,12 +74,12 @@ public final class AuditTail {
         read++;
         byte[] line = lines.buf;
         int n = lines.length;
-        long t = time(line, n);
-        if (t == Long.MIN_VALUE || t < from) {
-          continue;
-        }
         int at = indexOf(line, n, marker);
         if (at < 0) {
+          continue; // most entries: no need to read their time
+        }
+        long t = time(line, n);
+        if (t == Long.MIN_VALUE || t < from) {
           continue;
         }
         int start = at + marker.length;
@@ -154,11 +153,46 @@ public final class AuditTail {
     if (at < 0 || at + TIME.length + TIME_LENGTH > n) {
       return Long.MIN_VALUE;
     }
-    try {
-      return Instant.parse(new String(line, at + TIME.length, TIME_LENGTH, StandardCharsets.US_ASCII)).toEpochMilli();
-    } catch (DateTimeParseException e) {
+    return canonicalTime(line, at + TIME.length);
+  }
+
+  /**
+   * Epoch millis of the canonical time ({@code uuuu-MM-ddTHH:mm:ss.SSSZ}) at {@code p}, read
+   * without building a String; {@link Long#MIN_VALUE} if it is not one.
+   */
+  static long canonicalTime(byte[] b, int p) {
+    if (b[p + 4] != '-' || b[p + 7] != '-' || b[p + 10] != 'T' || b[p + 13] != ':' || b[p + 16] != ':'
+        || b[p + 19] != '.' || b[p + 23] != 'Z') {
       return Long.MIN_VALUE;
     }
+    int year = digits(b, p, 4);
+    int month = digits(b, p + 5, 2);
+    int day = digits(b, p + 8, 2);
+    int hour = digits(b, p + 11, 2);
+    int minute = digits(b, p + 14, 2);
+    int second = digits(b, p + 17, 2);
+    int milli = digits(b, p + 20, 3);
+    if ((year | month | day | hour | minute | second | milli) < 0 || hour > 23 || minute > 59 || second > 59) {
+      return Long.MIN_VALUE;
+    }
+    try {
+      long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+      return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + milli;
+    } catch (java.time.DateTimeException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  private static int digits(byte[] b, int p, int count) {
+    int v = 0;
+    for (int i = p; i < p + count; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v;
   }
 
   private static int indexOf(byte[] a, int n, byte[] pattern) {

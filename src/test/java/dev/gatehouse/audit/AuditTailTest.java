@@ -57,4 +57,24 @@ class AuditTailTest {
 
     assertThat(seen).containsExactly("plain");
   }
+
+  @net.jqwik.api.Property(tries = 2000)
+  void canonicalTime_readsWhatTheWriterWrites(@net.jqwik.api.ForAll @net.jqwik.api.constraints.LongRange(
+      min = 0, max = 253_402_300_799_999L) long millis) {
+    String text = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+        .withZone(java.time.ZoneOffset.UTC).format(Instant.ofEpochMilli(millis));
+    byte[] b = ("x" + text).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    assertThat(AuditTail.canonicalTime(b, 1)).as(text).isEqualTo(millis);
+  }
+
+  @Test
+  void canonicalTime_refusesWhatIsNotOne() {
+    for (String bad : List.of("2026-12-06 10:00:00.000Z", "2026-13-06T10:00:00.000Z", "2026-02-30T10:00:00.000Z",
+        "2026-12-06T24:00:00.000Z", "2026-12-06T10:60:00.000Z", "2026-12-06T10:00:0x.000Z", "2026-12-06T10:00:00.000+",
+        "-026-12-06T10:00:00.000Z")) {
+      assertThat(AuditTail.canonicalTime(bad.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0)).as(bad)
+          .isEqualTo(Long.MIN_VALUE);
+    }
+  }
 }
