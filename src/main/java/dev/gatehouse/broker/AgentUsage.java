@@ -27,7 +27,7 @@ public final class AgentUsage implements AutoCloseable {
 
   private final StateDb db;
   private final ConcurrentHashMap<String, Long> pending = new ConcurrentHashMap<>();
-  private ScheduledExecutorService writer; // guarded by this; started by the first note
+  private volatile ScheduledExecutorService writer; // written under this; started by the first note
 
   public AgentUsage(StateDb db) {
     this.db = db;
