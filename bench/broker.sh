@@ -61,15 +61,9 @@ done
 [ -n "${targets//,/}" ] || die "BENCH_TARGETS names no target (known: $all_targets)"
 
 # ---- nginx --------------------------------------------------------------------------------
+. bench/bench-home.sh
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-  say "nginx is missing; installing Debian's nginx (apt-get install -y nginx) ..."
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "cannot install nginx: not root or no apt-get. Install it (apt-get install -y nginx) and run again."
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d may refuse to start the system service; that is fine, we run our own.
-  apt-get install -y nginx >&2 || { apt-get update >&2 && apt-get install -y nginx >&2; } \
-    || die "apt-get install -y nginx FAILED; the benchmark needs Debian's nginx"
+  bench_install nginx # policy-rc.d may refuse to start the system service; that is fine, we run our own
 fi
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
@@ -139,20 +133,11 @@ gh() { "$jdk/bin/java" -jar "$jar" --home "$home" "$@"; }
 umask 077
 printf 'bench-master-password-%s\n' "$secret" >"$work/password"
 chmod 600 "$work/password"
-. bench/bench-home.sh
 bench_home "$home" "$secret"
 
 gh_pid=
 if want gatehouse; then
-  "$jdk/bin/java" -jar "$jar" --home "$home" --password-file "$work/password" serve --port "$gh_port" \
-    >"$work/serve.out" 2>"$work/serve.err" &
-  gh_pid=$!
-  pids+=("$gh_pid")
-  for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null 2>&1 && break
-    kill -0 "$gh_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "gatehouse serve exited"; }
-    sleep 0.2
-  done
+  bench_serve "$home" "$gh_port"
   curl -fsS "http://127.0.0.1:$gh_port/v1/health" >&2 || die "gatehouse serve is not healthy"
   echo >&2
 fi

@@ -44,14 +44,7 @@ umask 077
 printf 'bench-master-password-%s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$work/password"
 . bench/bench-home.sh
 bench_home "$work/home" closing-bench-key
-"$jdk/bin/java" -jar "$jar" --home "$work/home" --password-file "$work/password" serve --port "$gh_port" \
-  >"$work/serve.out" 2>"$work/serve.err" &
-pids+=("$!")
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null || { cat "$work/serve.err" >&2; die "gatehouse serve is not healthy"; }
+bench_serve "$work/home" "$gh_port"
 
 say "load: $concurrency connections, $saturate_s s, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 "$jdk/bin/java" -cp "$cp" dev.gatehouse.bench.LoadGenerator --key-file "$work/agent.key" \

@@ -25,15 +25,8 @@ up_port=$((port_base + 1)) gh_port=$((port_base + 2))
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 4; }
 
-if ! command -v hyperfine >/dev/null 2>&1; then
-  say "hyperfine is missing; installing Debian's hyperfine (apt-get install -y hyperfine) ..."
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "cannot install hyperfine: not root or no apt-get. Install it (apt-get install -y hyperfine) and run again."
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y hyperfine >&2 || { apt-get update >&2 && apt-get install -y hyperfine >&2; } \
-    || die "apt-get install -y hyperfine FAILED"
-fi
+. bench/bench-home.sh
+command -v hyperfine >/dev/null 2>&1 || bench_install hyperfine
 for tool in jq openssl curl python3; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (the reference and the upstream need it)"
 done
@@ -83,21 +76,11 @@ secret="$(openssl rand -hex 16)"
 gh() { "$jdk/bin/java" -jar "$jar" --home "$home" "$@"; }
 umask 077
 printf 'bench-master-password-%s\n' "$secret" >"$work/password"
-. bench/bench-home.sh
 bench_home "$home" "$secret"
 jq --arg url "http://127.0.0.1:$gh_port" '.url = $url' "$work/agent.key" >"$work/agent.json"
 chmod 600 "$work/agent.json"
 
-"$jdk/bin/java" -jar "$jar" --home "$home" --password-file "$work/password" serve --port "$gh_port" \
-  >"$work/serve.out" 2>"$work/serve.err" &
-gh_pid=$!
-pids+=("$gh_pid")
-for _ in $(seq 150); do
-  curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null 2>&1 && break
-  kill -0 "$gh_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "gatehouse serve exited"; }
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$gh_port/v1/health" >/dev/null || die "gatehouse serve is not healthy"
+bench_serve "$home" "$gh_port"
 
 # Both clients must get the upstream's answer through the daemon before anything is timed.
 expect="$(cat "$work/up/data.json")"

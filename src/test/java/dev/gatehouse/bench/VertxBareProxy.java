@@ -110,47 +110,37 @@ public final class VertxBareProxy {
   static BareProxy.Running startVirtual(BareProxy.Options o) {
     Vertx vertx = Vertx.vertx();
     int[] port = {0};
-    try {
-      vertx.deployVerticle(() -> new VerticleBase() {
-        @Override
-        public Future<?> start() {
-          HttpClientAgent client = client(vertx);
-          return vertx.createHttpServer(serverOptions(o)).requestHandler(req -> {
-            if (!admit(req)) {
+    started(vertx, o, vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        HttpClientAgent client = client(vertx);
+        return vertx.createHttpServer(serverOptions(o)).requestHandler(req -> {
+          if (!admit(req)) {
+            return;
+          }
+          HttpServerResponse res = req.response();
+          try {
+            req.end().await();
+            if (res.ended()) {
               return;
             }
-            HttpServerResponse res = req.response();
-            try {
-              req.end().await();
-              if (res.ended()) {
-                return;
-              }
-              HttpClientResponse answer = client.request(upstreamRequest(o)).await().send().await();
-              Buffer body = answer.body().await();
-              res.setStatusCode(answer.statusCode());
-              String type = answer.getHeader("Content-Type");
-              if (type != null) {
-                res.putHeader("Content-Type", type);
-              }
-              res.end(body);
-            } catch (Exception e) { // await() rethrows a failure as it is, checked or not
-              if (!res.ended()) {
-                res.setStatusCode(502).end();
-              }
+            HttpClientResponse answer = client.request(upstreamRequest(o)).await().send().await();
+            Buffer body = answer.body().await();
+            res.setStatusCode(answer.statusCode());
+            String type = answer.getHeader("Content-Type");
+            if (type != null) {
+              res.putHeader("Content-Type", type);
             }
-          }).listen().onSuccess(s -> port[0] = s.actualPort());
-        }
-      }, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)
-          .setInstances(2 * Runtime.getRuntime().availableProcessors()))
-          .toCompletionStage().toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      vertx.close();
-      throw new IllegalStateException("interrupted while starting", e);
-    } catch (ExecutionException e) {
-      vertx.close();
-      throw new IllegalStateException("cannot listen on 127.0.0.1:" + o.port() + ": " + e.getCause().getMessage(), e);
-    }
+            res.end(body);
+          } catch (Exception e) { // await() rethrows a failure as it is, checked or not
+            if (!res.ended()) {
+              res.setStatusCode(502).end();
+            }
+          }
+        }).listen().onSuccess(s -> port[0] = s.actualPort());
+      }
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD)
+        .setInstances(2 * Runtime.getRuntime().availableProcessors())));
     return running(vertx, port[0]);
   }
 
@@ -184,8 +174,14 @@ public final class VertxBareProxy {
             });
       });
     });
+    started(vertx, o, server.listen());
+    return running(vertx, server.actualPort());
+  }
+
+  /** Waits for {@code listening}; on failure closes {@code vertx} and says why. */
+  private static void started(Vertx vertx, BareProxy.Options o, Future<?> listening) {
     try {
-      server.listen().toCompletionStage().toCompletableFuture().get();
+      listening.toCompletionStage().toCompletableFuture().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       vertx.close();
@@ -194,7 +190,6 @@ public final class VertxBareProxy {
       vertx.close();
       throw new IllegalStateException("cannot listen on 127.0.0.1:" + o.port() + ": " + e.getCause().getMessage(), e);
     }
-    return running(vertx, server.actualPort());
   }
 
   private static BareProxy.Running running(Vertx vertx, int port) {
