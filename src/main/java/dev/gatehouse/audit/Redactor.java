@@ -70,8 +70,13 @@ public final class Redactor {
   public AuditEvent redact(AuditEvent e) {
     Map<String, String> details = new TreeMap<>();
     e.details().forEach((k, v) -> details.put(scrub(k), SENSITIVE_KEY.matcher(k).matches() ? REDACTED
-        : k.equals(DIGEST_DETAIL) && DIGEST.matcher(v).matches() ? v : scrub(v)));
+        : k.equals(DIGEST_DETAIL) && isDigest(v) ? v : scrub(v)));
     return new AuditEvent(scrub(e.type()), scrub(e.actor()), scrub(e.target()), scrub(e.outcome()), details);
+  }
+
+  /** True for the form the {@value #DIGEST_DETAIL} detail keeps as written: 32 lower-case hex digits. */
+  public static boolean isDigest(String value) {
+    return DIGEST.matcher(value).matches();
   }
 
   /** The tag that stands for {@code value} in the log. */

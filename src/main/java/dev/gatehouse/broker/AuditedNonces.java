@@ -42,7 +42,6 @@ public final class AuditedNonces implements NonceStore {
   public static final Duration MARGIN = Duration.ofMinutes(1);
 
   private static final HexFormat HEX = HexFormat.of();
-  private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("[0-9a-f]{32}");
 
   private final NonceSet seen;
   private final AuditLog audit;
@@ -62,7 +61,7 @@ public final class AuditedNonces implements NonceStore {
   public static AuditedNonces rebuilt(AuditLog audit, Duration keep, Path auditDir, Instant now) throws IOException {
     AuditedNonces n = new AuditedNonces(audit, keep);
     AuditTail.read(auditDir, now.minus(keep).minus(MARGIN), REPLAY, (time, value) -> {
-      if (DIGEST.matcher(value).matches()) {
+      if (Redactor.isDigest(value)) { // any other value was never a digest this record wrote
         n.seen.remember(NonceSet.digest(HEX.parseHex(value, 0, 16)), time);
       }
     });
@@ -106,11 +105,6 @@ public final class AuditedNonces implements NonceStore {
   /** Uses held now. For tests. */
   int size() {
     return seen.size();
-  }
-
-  @Override
-  public void close() {
-    // nothing runs in the background
   }
 
   private final class Carried implements Recording {

@@ -21,7 +21,7 @@ import java.util.Optional;
  * start from the audit log, whose entries carry the uses; a shared backend for several
  * daemons gives its own implementation of the same protocol.
  */
-public interface NonceStore extends AutoCloseable {
+public interface NonceStore {
 
   /**
    * One signed request's use of its nonce.
@@ -67,8 +67,4 @@ public interface NonceStore extends AutoCloseable {
    * notes the use and returns its recording, which the caller completes before acting.
    */
   Optional<Recording> use(Use use);
-
-  /** Ends background work; the set is no longer used. */
-  @Override
-  void close();
 }
