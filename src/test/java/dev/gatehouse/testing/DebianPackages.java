@@ -29,9 +29,17 @@ public final class DebianPackages {
 
   /** Returns when {@code command} is on PATH (installing {@code pkg} if needed); else skips, or fails under CI=true. */
   public static void require(String command, String pkg) throws Exception {
-    Optional<String> why = install(command, pkg);
+    require("`" + command + "`", () -> onPath(command), pkg);
+  }
+
+  /**
+   * Returns when {@code present} holds (installing {@code pkg} if needed); else skips, or fails
+   * under CI=true. {@code what} names what is looked for, in messages.
+   */
+  public static void require(String what, java.util.function.BooleanSupplier present, String pkg) throws Exception {
+    Optional<String> why = install(what, present, pkg);
     if (why.isPresent()) {
-      String message = "needs `" + command + "` from the Debian package " + pkg + ": " + why.get();
+      String message = "needs " + what + " from the Debian package " + pkg + ": " + why.get();
       if ("true".equals(System.getenv("CI"))) {
         fail(message + " (CI=true: a missing package is a failure here)");
       }
@@ -43,12 +51,17 @@ public final class DebianPackages {
    * Installs {@code pkg} if {@code command} is not on PATH; neither skips nor fails. Empty when
    * the command is there afterwards, else why not (also printed to stderr, once).
    */
-  public static synchronized Optional<String> install(String command, String pkg) throws Exception {
-    if (onPath(command)) {
+  public static Optional<String> install(String command, String pkg) throws Exception {
+    return install("`" + command + "`", () -> onPath(command), pkg);
+  }
+
+  private static synchronized Optional<String> install(String what, java.util.function.BooleanSupplier present,
+      String pkg) throws Exception {
+    if (present.getAsBoolean()) {
       return Optional.empty();
     }
     if (!FAILED.containsKey(pkg)) {
-      String why = tryInstall(command, pkg);
+      String why = tryInstall(what, present, pkg);
       if (why == null) {
         return Optional.empty();
       }
@@ -56,21 +69,22 @@ public final class DebianPackages {
       System.err.printf("""
 
           ****************************************************************
-          *  `%s` (Debian package %s) is missing: %s
+          *  %s (Debian package %s) is missing: %s
           *  Tests that need it are SKIPPED (or fail with CI=true).
           ****************************************************************
-          %n""", command, pkg, why);
+          %n""", what, pkg, why);
     }
     return Optional.of(FAILED.get(pkg));
   }
 
-  /** Null when {@code command} is on PATH afterwards, else why not. */
-  private static String tryInstall(String command, String pkg) throws Exception {
+  /** Null when {@code present} holds afterwards, else why not. */
+  private static String tryInstall(String what, java.util.function.BooleanSupplier present, String pkg)
+      throws Exception {
     if (!isRoot()) {
-      return "it is not on PATH, and this is not root, so apt-get cannot install it";
+      return "it is not there, and this is not root, so apt-get cannot install it";
     }
     if (!onPath("apt-get")) {
-      return "it is not on PATH, and neither is apt-get";
+      return "it is not there, and apt-get is not on PATH";
     }
     System.err.println("DebianPackages: installing " + pkg + " (apt-get install -y -qq " + pkg + ") ...");
     Processes.Output r = apt("install", "-y", "-qq", pkg);
@@ -86,7 +100,7 @@ public final class DebianPackages {
       return "apt-get install -y -qq " + pkg + " failed (exit " + r.exit() + "), also after apt-get update: "
           + tail(r);
     }
-    return onPath(command) ? null : "apt-get installed " + pkg + " but `" + command + "` is still not on PATH";
+    return present.getAsBoolean() ? null : "apt-get installed " + pkg + " but " + what + " is still not there";
   }
 
   private static Processes.Output apt(String... args) throws Exception {
@@ -111,7 +125,7 @@ public final class DebianPackages {
     return false;
   }
 
-  private static boolean isRoot() {
+  static boolean isRoot() {
     try {
       return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
     } catch (Exception e) {

@@ -1,0 +1,211 @@
+package dev.gatehouse.store;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.locks.ReentrantLock;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The state on a shared PostgreSQL database, for several daemons (DESIGN §13, docs/storage.md).
+ *
+ * <p>Every {@link #transaction} takes one transaction-scoped advisory lock first, so writers
+ * of this state are serialized across all replicas exactly as SQLite's {@code BEGIN IMMEDIATE}
+ * serializes them across processes: the stores' read-check-write logic holds on both engines
+ * unchanged. {@link #read} is a read-only REPEATABLE READ transaction (one snapshot). State
+ * that many callers write at once (replay nonces, TOTP attempts) has tables of its own with
+ * row-level locks and does not take this lock.
+ *
+ * <p>One connection per process, as with SQLite. A connection that breaks (the server
+ * restarted, the network dropped it) is discarded, the caller gets the failure, and the next
+ * transaction connects afresh: the daemon fails closed while the database is away and resumes
+ * by itself when it is back.
+ */
+public final class PgStateDb implements StateDb {
+  /** The advisory lock key every state writer takes: "gh-state" in ASCII. */
+  static final long STATE_LOCK = 0x67682d7374617465L;
+  /** Where Flyway keeps its record of applied migrations in the database. */
+  public static final String HISTORY_TABLE = "gatehouse_schema_history";
+  static final String LOCATION = "classpath:db/postgresql";
+
+  private final String url;
+  private final Properties properties;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, PreparedStatement> prepared = new HashMap<>(); // guarded by lock
+  private Connection connection; // guarded by lock; null until needed, or after it broke
+  private volatile boolean closed;
+
+  private PgStateDb(String url, Properties properties) {
+    this.url = url;
+    this.properties = properties;
+  }
+
+  /**
+   * Connects to {@code url} with {@code properties} (user, password, TLS; see
+   * {@code Config.Storage}), brings the schema up to this version's, and refuses a schema
+   * newer than this version knows. The properties are kept to reconnect.
+   */
+  public static PgStateDb open(String url, Properties properties) throws IOException {
+    migrate(url, properties);
+    PgStateDb db = new PgStateDb(url, (Properties) properties.clone());
+    try {
+      db.read(c -> null); // connects now: a wrong password is reported at start, not at the first call
+    } catch (SQLException e) {
+      throw new IOException("cannot connect to " + url + ": " + e.getMessage(), e);
+    }
+    return db;
+  }
+
+  /** Applies the pending migrations of {@code db/postgresql}; several replicas may do so at once (Flyway locks). */
+  static void migrate(String url, Properties properties) throws IOException {
+    PGSimpleDataSource source = new PGSimpleDataSource();
+    source.setURL(url);
+    try {
+      for (String name : properties.stringPropertyNames()) {
+        source.setProperty(name, properties.getProperty(name));
+      }
+      Flyway flyway = Flyway.configure(PgStateDb.class.getClassLoader()).dataSource(source).locations(LOCATION)
+          .table(HISTORY_TABLE).cleanDisabled(true).load();
+      int known = 0;
+      for (MigrationInfo m : flyway.info().all()) {
+        if (m.getState().name().startsWith("FUTURE")) {
+          throw new IOException("the database's schema is at version " + m.getVersion() + ", newer than this "
+              + "Gatehouse knows (" + latestKnown(flyway) + "): another replica runs a newer Gatehouse; upgrade this "
+              + "one before it uses that database");
+        }
+        known++;
+      }
+      if (known == 0) {
+        throw new IOException("no schema migrations found in " + LOCATION + " (a broken build)");
+      }
+      flyway.migrate();
+    } catch (SQLException | FlywayException e) {
+      throw new IOException("cannot prepare the schema at " + url + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static String latestKnown(Flyway flyway) {
+    String latest = "none";
+    for (MigrationInfo m : flyway.info().all()) {
+      if (!m.getState().name().startsWith("FUTURE") && m.getVersion() != null) {
+        latest = m.getVersion().toString();
+      }
+    }
+    return latest;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+  }
+
+  @Override
+  public <T> T transaction(Work<T> work) throws SQLException {
+    return run(false, work);
+  }
+
+  @Override
+  public <T> T read(Work<T> work) throws SQLException {
+    return run(true, work);
+  }
+
+  private <T> T run(boolean readOnly, Work<T> work) throws SQLException {
+    lock.lock();
+    try {
+      Connection c = connection();
+      try {
+        c.setReadOnly(readOnly);
+        c.setTransactionIsolation(readOnly ? Connection.TRANSACTION_REPEATABLE_READ
+            : Connection.TRANSACTION_READ_COMMITTED);
+        c.setAutoCommit(false);
+        if (!readOnly) {
+          PreparedStatement l = prepared("SELECT pg_advisory_xact_lock(?)");
+          l.setLong(1, STATE_LOCK);
+          l.execute();
+        }
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        if (e instanceof SQLException s && broken(c, s)) {
+          discardConnection();
+        }
+        throw e;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the failure means the connection is no longer usable (SQL state class 08, a shutdown 57P0x). */
+  private static boolean broken(Connection c, SQLException e) {
+    String state = e.getSQLState();
+    try {
+      return c.isClosed() || state == null || state.startsWith("08") || state.startsWith("57P");
+    } catch (SQLException closedCheck) {
+      return true;
+    }
+  }
+
+  @Override
+  public PreparedStatement prepared(String sql) throws SQLException {
+    if (!lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("a prepared statement is used inside transaction() or read() only");
+    }
+    PreparedStatement s = prepared.get(sql);
+    if (s == null) {
+      s = connection().prepareStatement(sql);
+      prepared.put(sql, s);
+    }
+    return s;
+  }
+
+  private Connection connection() throws SQLException {
+    if (closed) {
+      throw new SQLException("the state database is closed", "08003");
+    }
+    if (connection == null) {
+      connection = DriverManager.getConnection(url, properties);
+    }
+    return connection;
+  }
+
+  private void discardConnection() {
+    prepared.clear();
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // already gone
+      }
+      connection = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    lock.lock();
+    try {
+      discardConnection();
+    } finally {
+      lock.unlock();
+    }
+  }
+}
