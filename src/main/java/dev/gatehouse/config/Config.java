@@ -22,12 +22,139 @@ import java.time.Duration;
  * the embedded defaults.
  */
 public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits, Chat chat,
-    TrustSettings trust, java.util.List<NotifySink> notifications, java.util.Optional<Witness> witness) {
+    TrustSettings trust, java.util.List<NotifySink> notifications, java.util.Optional<Witness> witness,
+    Storage storage) {
   public static final Config DEFAULT = new Config(TotpPolicy.DEFAULT, FileAuditLog.Settings.DEFAULT, Server.DEFAULT,
-      Limits.DEFAULT, Chat.DEFAULT, TrustSettings.DEFAULT, java.util.List.of(), java.util.Optional.empty());
+      Limits.DEFAULT, Chat.DEFAULT, TrustSettings.DEFAULT, java.util.List.of(), java.util.Optional.empty(),
+      Storage.DEFAULT);
 
   public Config {
     notifications = java.util.List.copyOf(notifications);
+    java.util.Objects.requireNonNull(storage, "storage");
+  }
+
+  /** The settings with the embedded storage backend. */
+  public Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server, Limits limits, Chat chat,
+      TrustSettings trust, java.util.List<NotifySink> notifications, java.util.Optional<Witness> witness) {
+    this(totp, audit, server, limits, chat, trust, notifications, witness, Storage.DEFAULT);
+  }
+
+  /**
+   * Where the state lives ({@code storage:}; docs/storage.md): the embedded backend (SQLite and
+   * files in the home) or a PostgreSQL database shared by several daemons. {@code postgres} is
+   * present exactly when {@code backend} is {@link Backend#POSTGRES}.
+   */
+  public record Storage(Backend backend, java.util.Optional<Postgres> postgres) {
+    public static final Storage DEFAULT = new Storage(Backend.EMBEDDED, java.util.Optional.empty());
+
+    public Storage {
+      java.util.Objects.requireNonNull(backend, "backend");
+      if (postgres.isPresent() != (backend == Backend.POSTGRES)) {
+        throw new IllegalArgumentException("a PostgreSQL database is given exactly with backend POSTGRES");
+      }
+    }
+
+    public static Storage postgres(Postgres database) {
+      return new Storage(Backend.POSTGRES, java.util.Optional.of(database));
+    }
+
+    public enum Backend { EMBEDDED, POSTGRES }
+
+    /** How the connection to the database is protected; each is the libpq/pgjdbc {@code sslmode} of that name. */
+    public enum TlsMode {
+      /** No TLS: only for a database on this host (the default for a loopback url). */
+      DISABLE("disable"),
+      /** Encrypted, but the server is not authenticated: a network attacker can pose as it. */
+      REQUIRE("require"),
+      /** Encrypted; the server's certificate must chain to the trusted roots, whatever name it is for. */
+      VERIFY_CA("verify-ca"),
+      /** Encrypted; the server's certificate must chain to the trusted roots and name the url's host. */
+      VERIFY_FULL("verify-full");
+
+      private final String sslmode;
+
+      TlsMode(String sslmode) {
+        this.sslmode = sslmode;
+      }
+
+      /** The value as written in {@code gatehouse.yaml}, which is also pgjdbc's {@code sslmode}. */
+      public String sslmode() {
+        return sslmode;
+      }
+
+      /** Whether the server's certificate is checked against trusted roots. */
+      public boolean verifiesCertificate() {
+        return this == VERIFY_CA || this == VERIFY_FULL;
+      }
+
+      public static java.util.Optional<TlsMode> parse(String text) {
+        return java.util.Arrays.stream(values()).filter(m -> m.sslmode.equals(text)).findFirst();
+      }
+    }
+
+    /**
+     * A PostgreSQL database. It holds no secret: the password stays in the vault entry
+     * {@code passwordSecret} and is given to {@link #connectionProperties} only when connecting.
+     *
+     * @param host a DNS name, an IPv4 address, or an IPv6 address without brackets
+     * @param rootCert the PEM file of the roots the server's certificate must chain to; only with
+     *     a verifying {@code tls}. Absent there, pgjdbc reads {@code ~/.postgresql/root.crt} of the
+     *     user the daemon runs as, and refuses to connect without it (docs/storage.md).
+     */
+    public record Postgres(String host, int port, String database, String user, String passwordSecret, TlsMode tls,
+        java.util.Optional<Path> rootCert) {
+      /** The port when the url names none. */
+      public static final int DEFAULT_PORT = 5432;
+      /** Database and user names: what {@code gatehouse.yaml} accepts, a subset of what PostgreSQL does. */
+      public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,63}");
+
+      public Postgres {
+        java.util.Objects.requireNonNull(host, "host");
+        java.util.Objects.requireNonNull(tls, "tls");
+        if (host.isEmpty() || port < 1 || port > 65535 || !NAME.matcher(database).matches()
+            || !NAME.matcher(user).matches() || !dev.gatehouse.vault.Vault.NAME.matcher(passwordSecret).matches()) {
+          throw new IllegalArgumentException("not a valid PostgreSQL database");
+        }
+        if (rootCert.isPresent() && (!tls.verifiesCertificate() || !rootCert.get().isAbsolute())) {
+          throw new IllegalArgumentException("a root certificate is an absolute path, and only with verify-ca or verify-full");
+        }
+      }
+
+      /** {@code jdbc:postgresql://HOST:PORT/DATABASE}, with nothing after it: every setting is in the properties. */
+      public String jdbcUrl() {
+        return "jdbc:postgresql://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/" + database;
+      }
+
+      /**
+       * pgjdbc's connection properties (names as in pgjdbc 42.7's {@code PGProperty}), the
+       * password among them. pgjdbc takes the password only as a String, which cannot be wiped:
+       * hold the result no longer than the connecting takes. Its {@code toString()} leaves
+       * the password out. {@code sslfactory} is pgjdbc's default (libpq's behaviour).
+       */
+      public java.util.Properties connectionProperties(char[] password) {
+        java.util.Objects.requireNonNull(password, "password");
+        java.util.Properties p = new ConnectionProperties();
+        p.setProperty("user", user);
+        p.setProperty("password", new String(password));
+        p.setProperty("sslmode", tls.sslmode());
+        rootCert.ifPresent(file -> p.setProperty("sslrootcert", file.toString()));
+        p.setProperty("ApplicationName", "gatehouse");
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("socketTimeout", "30");
+        p.setProperty("tcpKeepAlive", "true");
+        return p;
+      }
+    }
+
+    /** Properties whose printed form never shows the password. */
+    private static final class ConnectionProperties extends java.util.Properties {
+      @Override
+      public synchronized String toString() {
+        java.util.Map<Object, Object> shown = new java.util.TreeMap<>(java.util.Comparator.comparing(String::valueOf));
+        forEach((k, v) -> shown.put(k, "password".equals(k) ? "(redacted)" : v));
+        return shown.toString();
+      }
+    }
   }
 
   /** Where every signed audit checkpoint is also sent as it is made ({@code audit.witness}; docs/audit-format.md). */
@@ -176,7 +303,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
 
   public static Config parse(String fileName, String text) {
     Section root = Section.root(fileName, YamlTree.parse(fileName, text), "totp", "audit", "server", "limits", "chat",
-        "trust", "notify");
+        "trust", "notify", "storage");
     Section totp = root.section("totp", "issuer", "algorithm", "digits", "period_seconds", "skew_steps", "lockout");
     Section lockout = totp.section("lockout", "max_failures", "minutes");
     TotpPolicy d = TotpPolicy.DEFAULT;
@@ -203,7 +330,7 @@ public record Config(TotpPolicy totp, FileAuditLog.Settings audit, Server server
         limits(root.section("limits", "per_agent", "per_action", "per_source")),
         chat(root.section("chat", "session_minutes", "challenge_seconds", "gate", "channels", "telegram")),
         trust(root.section("trust", "approval_minutes", "demote_after", "approve_with_code")),
-        notify(root), witness(audit));
+        notify(root), witness(audit), StorageSection.read(root));
   }
 
   private static java.util.Optional<Witness> witness(Section audit) {
