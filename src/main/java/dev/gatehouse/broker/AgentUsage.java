@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class AgentUsage implements AutoCloseable {
   public static final Duration EVERY = Duration.ofSeconds(1);
   private static final String UPSERT = "INSERT INTO agent_usage (name, last_used) VALUES (?, ?)"
-      + " ON CONFLICT (name) DO UPDATE SET last_used = max(last_used, excluded.last_used)";
+      + " ON CONFLICT (name) DO UPDATE SET last_used = CASE WHEN excluded.last_used > agent_usage.last_used"
+      + " THEN excluded.last_used ELSE agent_usage.last_used END"; // max(), in SQL both engines read alike
 
   private final StateDb db;
   private final ConcurrentHashMap<String, Long> pending = new ConcurrentHashMap<>();

@@ -160,7 +160,7 @@ public final class PairingStore implements Pairing {
         pending.setString(1, channel);
         pending.setLong(2, nowMs);
         try (ResultSet rs = pending.executeQuery()) {
-          if (rs.getInt(1) >= MAX_PENDING_PER_CHANNEL) {
+          if (rs.next() && rs.getInt(1) >= MAX_PENDING_PER_CHANNEL) {
             return new Refused("pending-limit");
           }
         }
@@ -170,7 +170,7 @@ public final class PairingStore implements Pairing {
         issued.setString(2, sender);
         issued.setLong(3, windowStart);
         try (ResultSet rs = issued.executeQuery()) {
-          if (rs.getInt(1) >= perSender.max()) {
+          if (rs.next() && rs.getInt(1) >= perSender.max()) {
             return new Refused("rate-limited");
           }
         }

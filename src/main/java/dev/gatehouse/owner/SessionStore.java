@@ -70,7 +70,7 @@ final class SessionStore {
   /** A new session of {@code user} from {@code now}, with a new random id and CSRF token. */
   Session start(String user, Role role, Instant now) throws SQLException {
     Session s = new Session(token(), user, role, now, now, token(), null);
-    PreparedStatement ins = db.prepared("INSERT INTO owner_sessions (id, user, started_at, last_seen_at,"
+    PreparedStatement ins = db.prepared("INSERT INTO owner_sessions (id, \"user\", started_at, last_seen_at,"
         + " reauth_at, csrf_token) VALUES (?, ?, ?, ?, ?, ?)");
     ins.setString(1, s.id());
     ins.setString(2, user);
@@ -131,7 +131,7 @@ final class SessionStore {
   /** Ends every session of {@code user} still open; returns how many. */
   int endAllOf(String user, String reason, Instant now) throws SQLException {
     PreparedStatement s = db.prepared("UPDATE owner_sessions SET ended_at = ?, end_reason = ?"
-        + " WHERE user = ? AND ended_at IS NULL");
+        + " WHERE \"user\" = ? AND ended_at IS NULL"); // quoted: a reserved word in PostgreSQL
     s.setLong(1, now.toEpochMilli());
     s.setString(2, reason);
     s.setString(3, user);
@@ -164,8 +164,8 @@ final class SessionStore {
 
   /** Session {@code id} with its user's current role (null when the user is gone). */
   Optional<Session> session(String id) throws SQLException {
-    PreparedStatement s = db.prepared("SELECT s.id, s.user, u.role, s.started_at, s.reauth_at, s.csrf_token,"
-        + " s.ended_at FROM owner_sessions s LEFT JOIN owner_users u ON u.name = s.user WHERE s.id = ?");
+    PreparedStatement s = db.prepared("SELECT s.id, s.\"user\", u.role, s.started_at, s.reauth_at, s.csrf_token,"
+        + " s.ended_at FROM owner_sessions s LEFT JOIN owner_users u ON u.name = s.\"user\" WHERE s.id = ?");
     s.setString(1, id);
     try (ResultSet rs = s.executeQuery()) {
       if (!rs.next()) {

@@ -416,7 +416,7 @@ public final class TrustStore implements Trust {
       s.setString(1, d.wire());
       s.setLong(2, from);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.getInt(1);
+        return rs.next() ? rs.getInt(1) : 0;
       }
     }
   }
@@ -444,8 +444,9 @@ public final class TrustStore implements Trust {
 
   private static Change insertChange(Connection c, Instant now, Domain domain, Level from, Level to, String who,
       String reason, Long rollbackOf) throws SQLException {
+    long id;
     try (PreparedStatement s = c.prepareStatement("INSERT INTO trust_changes (at, domain, from_level, to_level, who,"
-        + " reason, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        + " reason, rollback_of) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
       s.setLong(1, now.toEpochMilli());
       s.setString(2, domain.wire());
       s.setInt(3, from.number());
@@ -457,11 +458,10 @@ public final class TrustStore implements Trust {
       } else {
         s.setLong(7, rollbackOf);
       }
-      s.executeUpdate();
-    }
-    long id;
-    try (PreparedStatement s = c.prepareStatement("SELECT last_insert_rowid()"); ResultSet rs = s.executeQuery()) {
-      id = rs.getLong(1);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        id = rs.getLong(1);
+      }
     }
     return new Change(id, Instant.ofEpochMilli(now.toEpochMilli()), domain, from, to, who, reason,
         Optional.ofNullable(rollbackOf));

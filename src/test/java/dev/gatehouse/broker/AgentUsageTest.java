@@ -16,13 +16,18 @@ class AgentUsageTest {
   @TempDir
   Path temp;
 
-  private StateDb db;
-  private AgentUsage usage;
+  StateDb db;
+  AgentUsage usage;
 
   @BeforeEach
   void open() throws Exception {
-    db = StateDb.open(temp.resolve(StateDb.FILE));
+    db = openDb(StateDb.FILE);
     usage = new AgentUsage(db);
+  }
+
+  /** The database {@code name}; the PostgreSQL run overrides it. */
+  StateDb openDb(String name) throws Exception {
+    return StateDb.open(temp.resolve(name));
   }
 
   @AfterEach

@@ -52,9 +52,20 @@ class PairingStoreTest {
   }
 
   PairingStore store(AuditLog log) throws Exception {
-    StateDb db = StateDb.open(temp.resolve(StateDb.FILE)); // each one its own connection, as another process has
+    StateDb db = openDb(StateDb.FILE); // each one its own connection, as another process has
     opened.add(db);
     return new PairingStore(db, log, clock, new SecureRandom());
+  }
+
+  StateDb openTracked(String name) throws Exception {
+    StateDb db = openDb(name);
+    opened.add(db);
+    return db;
+  }
+
+  /** The database {@code name}, on a connection of its own; the PostgreSQL run overrides it. */
+  StateDb openDb(String name) throws Exception {
+    return StateDb.open(temp.resolve(name));
   }
 
   @AfterEach
@@ -288,7 +299,7 @@ class PairingStoreTest {
 
   @Test
   void rateLimit_refusalsAreNotCounted_andTheLimitIsInjectable() throws Exception {
-    PairingStore tight = new PairingStore(StateDb.open(temp.resolve("other.db")), audit, clock, new SecureRandom(),
+    PairingStore tight = new PairingStore(openTracked("other.db"), audit, clock, new SecureRandom(),
         new dev.gatehouse.guard.Limit(1, Duration.ofHours(1)));
     Pairing.Code c = (Pairing.Code) tight.request("telegram", "x", null);
     codesSeen.add(c.code());

@@ -96,10 +96,15 @@ class ActionApprovalsStoreTest {
 
   /** A store on a connection of its own, as another process has. */
   ActionApprovalsStore store(AuditLog audit) throws Exception {
-    StateDb db = StateDb.open(g.home().file(StateDb.FILE));
+    StateDb db = openDb();
     opened.add(db);
     return new ActionApprovalsStore(db, audit, recordingTrust, notified::add, g.totp(), clock, new SecureRandom(),
         () -> settings);
+  }
+
+  /** The home's state database on a connection of its own; the PostgreSQL run overrides it. */
+  StateDb openDb() throws Exception {
+    return StateDb.open(g.home().file(StateDb.FILE));
   }
 
   String code() {
@@ -193,7 +198,7 @@ class ActionApprovalsStoreTest {
 
   @Test
   void open_whenTheNotifierThrows_stillOpens() throws Exception {
-    StateDb db = StateDb.open(g.home().file(StateDb.FILE));
+    StateDb db = openDb();
     opened.add(db);
     ActionApprovalsStore s = new ActionApprovalsStore(db, g.audit(), recordingTrust, n -> {
       throw new IllegalStateException("sink down");

@@ -61,9 +61,14 @@ class TrustStoreTest {
 
   /** Another connection to the same file, as another process has. */
   StateDb db() throws Exception {
-    StateDb d = StateDb.open(temp.resolve(StateDb.FILE));
+    StateDb d = openDb(StateDb.FILE);
     opened.add(d);
     return d;
+  }
+
+  /** The database {@code name}, on a connection of its own; the PostgreSQL run overrides it. */
+  StateDb openDb(String name) throws Exception {
+    return StateDb.open(temp.resolve(name));
   }
 
   @AfterEach
