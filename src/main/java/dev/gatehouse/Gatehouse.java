@@ -247,12 +247,58 @@ public final class Gatehouse implements AutoCloseable {
     });
   }
 
-  /** {@code state.db}, opened on first use. */
+  /**
+   * The relational state, opened on first use: {@code state.db} in the home, or the shared
+   * PostgreSQL database of {@code storage:} (whose password is a vault entry, so the vault
+   * must be unsealed first).
+   */
   public synchronized StateDb stateDb() throws IOException {
     if (stateDb == null) {
-      stateDb = StateDb.open(home.file(StateDb.FILE));
+      stateDb = switch (config.storage().backend()) {
+        case EMBEDDED -> StateDb.open(home.file(StateDb.FILE));
+        case POSTGRES -> openPostgres(config.storage().postgres().orElseThrow());
+      };
+      if (config.storage().backend() == Config.Storage.Backend.POSTGRES) {
+        // A database no home has used yet starts restrictive, as `gatehouse init` starts a home
+        // (never as a legacy home, whose catalog's domains serve would raise to full); a no-op
+        // once any replica did it, or once a home's levels were moved in.
+        trust().initializeNew(defaultActor());
+      }
     }
     return stateDb;
+  }
+
+  private dev.gatehouse.store.PgStateDb openPostgres(Config.Storage.Postgres db) throws IOException {
+    java.util.Properties properties = connectionProperties(db);
+    try {
+      return dev.gatehouse.store.PgStateDb.open(db.jdbcUrl(), properties);
+    } finally {
+      properties.remove("password");
+    }
+  }
+
+  /** What the PostgreSQL driver needs to connect to {@code db}, the password read from the vault. */
+  private java.util.Properties connectionProperties(Config.Storage.Postgres db) throws IOException {
+    if (vault.sealed()) {
+      throw new RefusedException("the vault is sealed, and it holds the database password (" + db.passwordSecret()
+          + "): unseal it first");
+    }
+    try (var value = vault.reveal(db.passwordSecret(), dev.gatehouse.vault.SecretAccess.get()).orElseThrow(
+        () -> new dev.gatehouse.error.NotConfiguredException("storage.password_secret names the vault entry "
+            + db.passwordSecret() + ", which does not exist: add it with `gatehouse vault add " + db.passwordSecret()
+            + "`"))) {
+      byte[] bytes = value.bytes(dev.gatehouse.vault.SecretAccess.get());
+      java.nio.CharBuffer chars = java.nio.charset.StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes));
+      char[] password = new char[chars.remaining()];
+      chars.get(password);
+      java.util.Arrays.fill(chars.array(), '\0');
+      java.util.Arrays.fill(bytes, (byte) 0);
+      try {
+        return db.connectionProperties(password);
+      } finally {
+        java.util.Arrays.fill(password, '\0');
+      }
+    }
   }
 
   /** Agents and their keys (in the vault), changes audited. */

@@ -1,0 +1,90 @@
+package dev.gatehouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.PgStateDb;
+import dev.gatehouse.store.StateDb;
+import dev.gatehouse.testing.MutableClock;
+import dev.gatehouse.testing.TestHome;
+import dev.gatehouse.testing.TestPostgres;
+import dev.gatehouse.trust.Domain;
+import dev.gatehouse.trust.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A home whose {@code storage:} names PostgreSQL: the composition opens the shared state there. */
+class GatehousePostgresTest {
+  @TempDir
+  Path temp;
+  final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
+
+  /** Two homes (replicas) on one database, the password in each one's vault. */
+  Path replica(String name, TestPostgres.Database d, boolean withPassword) throws Exception {
+    Path dir = TestHome.create(Files.createDirectories(temp.resolve(name)));
+    if (withPassword) {
+      try (Gatehouse g = TestHome.open(dir, clock)) {
+        g.vaultService().add("gatehouse.db.password", d.password().getBytes(StandardCharsets.UTF_8), false,
+            "cli:test");
+      }
+    }
+    Files.writeString(dir.resolve("gatehouse.yaml"), """
+
+        storage:
+          backend: postgres
+          url: postgresql://127.0.0.1:%d/%s
+          user: %s
+          password_secret: gatehouse.db.password
+        """.formatted(d.port(), d.name(), d.user()), StandardOpenOption.APPEND);
+    return dir;
+  }
+
+  @Test
+  void stateDb_onPostgres_isSharedByReplicas_andANewDatabaseStartsRestrictive() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    Path a = replica("a", d, true);
+    Path b = replica("b", d, true);
+    try (Gatehouse ga = TestHome.open(a, clock); Gatehouse gb = TestHome.open(b, clock)) {
+      assertThat(ga.stateDb()).isInstanceOf(PgStateDb.class);
+      assertThat(ga.trust().level(Domain.values()[0])).isEqualTo(Level.NONE);
+      ga.trust().set(Domain.values()[0], Level.FULL, "cli:test", "raised on replica a");
+      assertThat(gb.trust().level(Domain.values()[0])).as("replica b reads what a wrote").isEqualTo(Level.FULL);
+      assertThat(gb.trust().history()).as("the first policy, set once for both, then a's raise")
+          .hasSize(Domain.values().length + 1);
+    }
+  }
+
+  @Test
+  void stateDb_onPostgres_withoutThePasswordEntry_saysWhichEntryToAdd() throws Exception {
+    Path a = replica("a", TestPostgres.shared().newDatabase(), false);
+    try (Gatehouse g = TestHome.open(a, clock)) {
+      assertThatThrownBy(g::stateDb).isInstanceOf(NotConfiguredException.class)
+          .hasMessageContaining("gatehouse vault add gatehouse.db.password");
+    }
+  }
+
+  @Test
+  void stateDb_onPostgres_whileSealed_isRefused() throws Exception {
+    Path a = replica("a", TestPostgres.shared().newDatabase(), true);
+    try (Gatehouse g = Gatehouse.open(a, clock, new SecureRandom())) {
+      assertThatThrownBy(g::stateDb).isInstanceOf(RefusedException.class).hasMessageContaining("vault is sealed");
+    }
+  }
+
+  @Test
+  void stateDb_embedded_isStillTheHomesFile() throws Exception {
+    Path a = TestHome.create(Files.createDirectories(temp.resolve("e")));
+    try (Gatehouse g = TestHome.open(a, clock)) {
+      assertThat(g.stateDb()).isNotInstanceOf(PgStateDb.class);
+      assertThat(a.resolve(StateDb.FILE)).exists();
+    }
+  }
+}
