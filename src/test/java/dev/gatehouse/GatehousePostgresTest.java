@@ -8,11 +8,11 @@ import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.store.PgStateDb;
 import dev.gatehouse.store.StateDb;
 import dev.gatehouse.testing.MutableClock;
+import dev.gatehouse.testing.PgDatabases;
 import dev.gatehouse.testing.TestHome;
 import dev.gatehouse.testing.TestPostgres;
 import dev.gatehouse.trust.Domain;
 import dev.gatehouse.trust.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,23 +27,21 @@ class GatehousePostgresTest {
   Path temp;
   final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
 
-  /** Two homes (replicas) on one database, the password in each one's vault. */
+  /** A home (a replica) on the database {@code d}; with the password in its vault or not. */
   Path replica(String name, TestPostgres.Database d, boolean withPassword) throws Exception {
     Path dir = TestHome.create(Files.createDirectories(temp.resolve(name)));
     if (withPassword) {
-      try (Gatehouse g = TestHome.open(dir, clock)) {
-        g.vaultService().add("gatehouse.db.password", d.password().getBytes(StandardCharsets.UTF_8), false,
-            "cli:test");
-      }
-    }
-    Files.writeString(dir.resolve("gatehouse.yaml"), """
+      PgDatabases.usePostgres(dir, d);
+    } else {
+      Files.writeString(dir.resolve("gatehouse.yaml"), """
 
-        storage:
-          backend: postgres
-          url: postgresql://127.0.0.1:%d/%s
-          user: %s
-          password_secret: gatehouse.db.password
-        """.formatted(d.port(), d.name(), d.user()), StandardOpenOption.APPEND);
+          storage:
+            backend: postgres
+            url: postgresql://127.0.0.1:%d/%s
+            user: %s
+            password_secret: gatehouse.db.password
+          """.formatted(d.port(), d.name(), d.user()), StandardOpenOption.APPEND);
+    }
     return dir;
   }
 

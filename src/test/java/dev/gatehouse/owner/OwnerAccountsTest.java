@@ -54,9 +54,14 @@ class OwnerAccountsTest {
   final Map<String, byte[]> keys = new HashMap<>();
 
   @BeforeEach
-  void open() throws IOException {
-    home = TestHome.create(temp);
+  void open() throws Exception {
+    home = newHome();
     reopen();
+  }
+
+  /** A new home; the PostgreSQL run's has its state in a database. */
+  Path newHome() throws Exception {
+    return TestHome.create(temp);
   }
 
   /** A new composition over the same home: what a restarted daemon sees. */
