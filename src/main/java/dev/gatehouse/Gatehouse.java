@@ -453,11 +453,52 @@ public final class Gatehouse implements AutoCloseable {
    * Starts the Telegram bridge of {@code chat.telegram} over {@code gate} (empty when that
    * section is absent); it polls until closed, which must happen before this home is closed.
    */
-  public java.util.Optional<dev.gatehouse.chat.telegram.TelegramBridge> startTelegramBridge(dev.gatehouse.chat.Gate gate)
-      throws IOException {
+  public java.util.Optional<Polling> startTelegramBridge(dev.gatehouse.chat.Gate gate) throws IOException {
     var telegram = config.chat().telegram();
-    return telegram.isEmpty() ? java.util.Optional.empty()
-        : java.util.Optional.of(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault, home.dir()));
+    if (telegram.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    if (config.storage().backend() == Config.Storage.Backend.EMBEDDED) {
+      return java.util.Optional.of(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault,
+          home.dir())::close);
+    }
+    // Several replicas: only the one holding the chat lock polls (Telegram allows one poller per bot).
+    dev.gatehouse.chat.telegram.TelegramBridge.check(telegram.get(), vault); // a bad setting is told now, not when elected
+    Config.Storage.Postgres db = config.storage().postgres().orElseThrow();
+    java.util.Properties properties = connectionProperties(db);
+    AtomicReference<dev.gatehouse.chat.telegram.TelegramBridge> running = new AtomicReference<>();
+    dev.gatehouse.store.PgLeader leader = dev.gatehouse.store.PgLeader.start(db.jdbcUrl(), properties, CHAT_LOCK,
+        LEADER_CHECK, new dev.gatehouse.store.PgLeader.Role() {
+          @Override
+          public void elected() {
+            try {
+              running.set(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault, home.dir()));
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+
+          @Override
+          public void deposed() {
+            var bridge = running.getAndSet(null);
+            if (bridge != null) {
+              bridge.close();
+            }
+          }
+        }, "telegram");
+    properties.remove("password");
+    return java.util.Optional.of(leader::close);
+  }
+
+  /** The advisory lock whose holder polls the chat service: "gh-chat" in ASCII. */
+  static final long CHAT_LOCK = 0x67682d63686174L;
+  /** How often a replica tries to take the chat lock, and a leader checks it still holds it. */
+  static final Duration LEADER_CHECK = Duration.ofSeconds(2);
+
+  /** Something running until closed, such as the chat bridge. */
+  public interface Polling extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /**

@@ -8,7 +8,6 @@ import dev.gatehouse.chat.ChatGate;
 import dev.gatehouse.notify.LockoutWatcher;
 import dev.gatehouse.notify.NotificationService;
 import dev.gatehouse.chat.GateEndpoint;
-import dev.gatehouse.chat.telegram.TelegramBridge;
 import java.util.Optional;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.error.BadInputException;
@@ -109,7 +108,7 @@ final class ServeCommand extends HomeCommand {
       throw new BadInputException("cannot listen on " + server.bind() + ":" + (port != null ? port : server.port())
           + " (" + rootMessage(e) + ")");
     }
-    Optional<TelegramBridge> bridge;
+    Optional<Gatehouse.Polling> bridge;
     try {
       bridge = g.startTelegramBridge(gate);
     } catch (IOException | RuntimeException e) {
@@ -121,7 +120,7 @@ final class ServeCommand extends HomeCommand {
     AtomicFiles.write(pidFile, (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      bridge.ifPresent(TelegramBridge::close); // before the home: a decision in flight still records
+      bridge.ifPresent(Gatehouse.Polling::close); // before the home: a decision in flight still records
       daemon.close();
       stopTelling.run();
       try {
@@ -145,7 +144,9 @@ final class ServeCommand extends HomeCommand {
         + daemon.port() + " ("
         + catalog.get().services().size() + " services, " + catalog.get().actionCount() + " actions); Ctrl-C stops");
     bridge.ifPresent(b -> out().println("gatehouse: the Telegram bridge is polling as channel "
-        + home.config().chat().telegram().orElseThrow().channel()));
+        + home.config().chat().telegram().orElseThrow().channel()
+        + (home.config().storage().backend() == dev.gatehouse.config.Config.Storage.Backend.POSTGRES
+            ? " whenever this replica holds the chat lock (docs/storage.md)" : "")));
     out().flush();
     stopped.await();
     return ExitCodes.OK;

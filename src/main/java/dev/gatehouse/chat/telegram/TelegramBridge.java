@@ -141,6 +141,14 @@ public final class TelegramBridge implements AutoCloseable {
     return start(cfg, gate, token(cfg, vault), home.resolve(OffsetStore.FILE), System.getenv(), null);
   }
 
+  /**
+   * What {@link #start} would refuse, found now without polling: the token's vault entry, its
+   * form, the API URL. For a replica that starts the bridge later, when it is elected.
+   */
+  public static void check(Config.Telegram cfg, Vault vault) throws IOException {
+    botApi(cfg, token(cfg, vault)).close();
+  }
+
   private static String token(Config.Telegram cfg, Vault vault) throws IOException {
     try (SecretValue v = vault.reveal(cfg.tokenSecret(), SecretAccess.get()).orElseThrow(() ->
         new NotConfiguredException("chat.telegram.token_secret names the vault entry '" + cfg.tokenSecret()

@@ -13,7 +13,9 @@ import dev.gatehouse.chat.GateMessage;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.testing.PgDatabases;
 import dev.gatehouse.testing.TestHome;
+import dev.gatehouse.testing.TestPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -531,13 +533,58 @@ class TelegramBridgeTest {
 
       g.vault().put("telegram.token", (TOKEN + "\n").getBytes(StandardCharsets.UTF_8), true);
       api.text(42, "Ann", null, "hi");
-      TelegramBridge b = g.startTelegramBridge(gate).orElseThrow();
-      bridges.add(b);
-      await(() -> !api.sent().isEmpty(), "no answer was sent");
-      b.close();
+      Gatehouse.Polling b = g.startTelegramBridge(gate).orElseThrow();
+      try {
+        await(() -> !api.sent().isEmpty(), "no answer was sent");
+      } finally {
+        b.close();
+      }
       assertThat(api.sent()).containsExactly(new FakeBotApi.Sent(42, "agent answered #1"));
       assertThat(home.resolve(OffsetStore.FILE)).exists();
       assertNoCanary("the state file", Files.readString(home.resolve(OffsetStore.FILE)));
+    }
+  }
+
+  @Test
+  void start_onSharedPostgres_onlyTheReplicaHoldingTheChatLockPolls_andAnotherTakesOverWhenItStops()
+      throws Exception {
+    TestPostgres.Database db = TestPostgres.shared().newDatabase();
+    Map<String, Gatehouse> replicas = new java.util.LinkedHashMap<>();
+    Map<String, Gatehouse.Polling> polling = new java.util.HashMap<>();
+    try {
+      for (String name : List.of("a", "b")) {
+        Path home = TestHome.create(Files.createDirectories(dir.resolve(name)));
+        PgDatabases.usePostgres(home, db);
+        Path answer = dir.resolve("agent-" + name + ".sh"); // each replica's agent signs its answers
+        Files.writeString(answer, "#!/bin/sh\ncat > /dev/null\necho \"from " + name + "\"\n");
+        Files.setPosixFilePermissions(answer, PosixFilePermissions.fromString("rwx------"));
+        Path config = home.resolve("gatehouse.yaml");
+        Files.writeString(config, Files.readString(config) + "\nchat:\n  telegram:\n"
+            + "    token_secret: telegram.token\n    api_url: " + api.url() + "\n    poll_seconds: 1\n"
+            + "    forward: {command: [\"" + answer + "\"]}\n");
+        Gatehouse g = TestHome.open(home, Clock.systemUTC());
+        replicas.put(name, g);
+        g.vault().put("telegram.token", TOKEN.getBytes(StandardCharsets.UTF_8), false);
+        polling.put(name, g.startTelegramBridge(gate).orElseThrow());
+      }
+      for (int i = 1; i <= 3; i++) {
+        api.text(42, "Ann", null, "hi " + i);
+        int n = i;
+        await(() -> api.sent().size() == n, "message " + i + " was not answered");
+      }
+      List<String> answers = api.sent().stream().map(FakeBotApi.Sent::text).distinct().toList();
+      assertThat(answers).as("one replica polls and answers everything").hasSize(1);
+      String leader = answers.get(0).substring("from ".length());
+
+      polling.remove(leader).close(); // the leader stops: it gives the chat lock up
+      api.text(42, "Ann", null, "after");
+      await(() -> api.sent().size() == 4, "nobody took over");
+      String other = leader.equals("a") ? "b" : "a";
+      assertThat(api.sent().get(3).text()).isEqualTo("from " + other);
+      assertThat(api.sent()).hasSize(4); // each message answered once
+    } finally {
+      polling.values().forEach(Gatehouse.Polling::close);
+      replicas.values().forEach(Gatehouse::close);
     }
   }
 
