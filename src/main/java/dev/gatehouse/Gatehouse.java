@@ -268,7 +268,11 @@ public final class Gatehouse implements AutoCloseable {
     return stateDb;
   }
 
-  private dev.gatehouse.store.PgStateDb openPostgres(Config.Storage.Postgres db) throws IOException {
+  /**
+   * Connects to the PostgreSQL database {@code db} (its schema brought up to date), the
+   * password read from this home's vault: the home's own shared state, or a target to move it to.
+   */
+  public dev.gatehouse.store.PgStateDb openPostgres(Config.Storage.Postgres db) throws IOException {
     java.util.Properties properties = connectionProperties(db);
     try {
       return dev.gatehouse.store.PgStateDb.open(db.jdbcUrl(), properties);

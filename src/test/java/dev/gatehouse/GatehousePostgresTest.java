@@ -39,7 +39,7 @@ class GatehousePostgresTest {
             backend: postgres
             url: postgresql://127.0.0.1:%d/%s
             user: %s
-            password_secret: gatehouse.db.password
+            password_secret: postgres.password
           """.formatted(d.port(), d.name(), d.user()), StandardOpenOption.APPEND);
     }
     return dir;
@@ -65,7 +65,7 @@ class GatehousePostgresTest {
     Path a = replica("a", TestPostgres.shared().newDatabase(), false);
     try (Gatehouse g = TestHome.open(a, clock)) {
       assertThatThrownBy(g::stateDb).isInstanceOf(NotConfiguredException.class)
-          .hasMessageContaining("gatehouse vault add gatehouse.db.password");
+          .hasMessageContaining("gatehouse vault add postgres.password");
     }
   }
 

@@ -30,7 +30,7 @@ class StorageConfigTest {
         backend: postgres
         url: %s
         user: gatehouse
-        password_secret: gatehouse.db.password
+        password_secret: postgres.password
       """;
 
   private static Postgres postgres(String yaml) {
@@ -62,7 +62,7 @@ class StorageConfigTest {
 
     Postgres p = postgres(example);
 
-    assertThat(p).isEqualTo(new Postgres("db.example.net", 5432, "gatehouse", "gatehouse", "gatehouse.db.password",
+    assertThat(p).isEqualTo(new Postgres("db.example.net", 5432, "gatehouse", "gatehouse", "postgres.password",
         TlsMode.VERIFY_FULL, Optional.of(Path.of("/etc/gatehouse/db-ca.pem"))));
   }
 
@@ -73,14 +73,14 @@ class StorageConfigTest {
           backend: postgres
           url: postgresql://db.example.net:6543/gh_main-1.x   # a comment
           user: gh.Service_1
-          password_secret: gatehouse.db.password
+          password_secret: postgres.password
           tls: { mode: verify-ca, root_cert: /etc/gatehouse/../gatehouse/db-ca.pem }
         """);
     assertThat(p.host()).isEqualTo("db.example.net");
     assertThat(p.port()).isEqualTo(6543);
     assertThat(p.database()).isEqualTo("gh_main-1.x");
     assertThat(p.user()).isEqualTo("gh.Service_1");
-    assertThat(p.passwordSecret()).isEqualTo("gatehouse.db.password");
+    assertThat(p.passwordSecret()).isEqualTo("postgres.password");
     assertThat(p.tls()).isEqualTo(TlsMode.VERIFY_CA);
     assertThat(p.rootCert()).contains(Path.of("/etc/gatehouse/db-ca.pem"));
   }

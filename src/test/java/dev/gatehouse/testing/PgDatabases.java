@@ -18,12 +18,12 @@ import java.util.Map;
  * as another replica has.
  */
 public final class PgDatabases {
-  public static final String PASSWORD_ENTRY = "gatehouse.db.password";
+  public static final String PASSWORD_ENTRY = "postgres.password";
   private final Map<String, TestPostgres.Database> databases = new HashMap<>();
 
   /**
    * Points the home {@code dir} at a new database of the test cluster, as an owner would:
-   * the password in the vault entry {@code gatehouse.db.password}, {@code storage:} in
+   * the password in the vault entry {@code postgres.password}, {@code storage:} in
    * {@code gatehouse.yaml}. Returns the database.
    */
   public static TestPostgres.Database usePostgres(Path dir) throws Exception {

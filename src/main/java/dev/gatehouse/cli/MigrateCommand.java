@@ -1,0 +1,132 @@
+package dev.gatehouse.cli;
+
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.config.Config;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.error.BadInputException;
+import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.AtomicFiles;
+import dev.gatehouse.store.Home;
+import dev.gatehouse.store.PgStateDb;
+import dev.gatehouse.store.StateMigration;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+    description = {"Move this home's state into an empty PostgreSQL database, prove the copy equal, then point "
+        + "gatehouse.yaml at it (storage: backend: postgres).",
+        "Stop the daemon first. The database password is read from the vault entry --password-secret names. "
+            + "See docs/storage.md."})
+final class MigrateCommand extends HomeCommand {
+  private static final Pattern STORAGE_LINE = Pattern.compile("(?m)^storage\\s*:");
+
+  @Option(names = "--to", required = true, paramLabel = "BACKEND", description = "Where to: postgres.")
+  String to;
+
+  @Parameters(paramLabel = "URL", description = "postgresql://HOST[:PORT]/DATABASE (no user, password or query).")
+  String url;
+
+  @Option(names = "--user", defaultValue = "gatehouse", paramLabel = "ROLE",
+      description = "The database role (default: ${DEFAULT-VALUE}).")
+  String user;
+
+  @Option(names = "--password-secret", defaultValue = "postgres.password", paramLabel = "NAME",
+      description = "The vault entry holding the role's password (default: ${DEFAULT-VALUE}).")
+  String passwordSecret;
+
+  @Option(names = "--tls-mode", paramLabel = "MODE",
+      description = "disable, require, verify-ca or verify-full (default: verify-full; disable for a loopback host).")
+  String tlsMode;
+
+  @Option(names = "--tls-root-cert", paramLabel = "FILE", description = "The CA certificates (PEM) the server's must chain to.")
+  Path tlsRootCert;
+
+  @Override
+  Integer execute() throws Exception {
+    if (!"postgres".equals(to)) {
+      throw new BadInputException("--to takes postgres (the only backend a home moves to)");
+    }
+    String section = storageSection();
+    Config.Storage.Postgres target;
+    try {
+      target = Config.parse("the migrate options", section).storage().postgres().orElseThrow();
+    } catch (ConfigException e) {
+      throw new BadInputException(e.getMessage().replace("storage.url", "URL").replace("storage.", "--"));
+    }
+    Gatehouse g = openUnsealed();
+    Path config = g.home().file(Home.CONFIG_FILE);
+    String text = Files.readString(config, StandardCharsets.UTF_8);
+    if (g.config().storage().backend() != Config.Storage.Backend.EMBEDDED || STORAGE_LINE.matcher(text).find()) {
+      throw new BadInputException(config + " already has a storage: section; migrate moves a home on embedded "
+          + "storage, whose gatehouse.yaml has none (remove it if it says backend: embedded)");
+    }
+    refuseWhileServing(g);
+    Map<String, Long> moved;
+    try (PgStateDb db = g.openPostgres(target)) {
+      moved = StateMigration.copy(g.stateDb(), db);
+    } catch (StateMigration.NotEmpty e) {
+      throw new RefusedException(e.getMessage());
+    }
+    long rows = moved.values().stream().mapToLong(Long::longValue).sum();
+    g.audit().record(new AuditEvent("storage.migrate", env().actor(), target.jdbcUrl(), "moved",
+        Map.of("rows", Long.toString(rows), "tables", Integer.toString(moved.size()))));
+    AtomicFiles.write(config, (text + (text.endsWith("\n") ? "" : "\n") + "\n" + section)
+        .getBytes(StandardCharsets.UTF_8));
+    out().println("moved " + rows + " rows in " + moved.size() + " tables to " + target.jdbcUrl()
+        + ", each table checked equal");
+    out().println(config + " now says storage: backend: postgres; state.db stays in the home, unused, "
+        + "as the copy it was (delete it once you are satisfied)");
+    return ExitCodes.OK;
+  }
+
+  /** What gatehouse.yaml gets: the same text the options were checked as. */
+  private String storageSection() {
+    StringBuilder b = new StringBuilder("# added by `gatehouse migrate --to postgres` (docs/storage.md)\n")
+        .append("storage:\n  backend: postgres\n")
+        .append("  url: ").append(yamlScalar(url)).append('\n')
+        .append("  user: ").append(yamlScalar(user)).append('\n')
+        .append("  password_secret: ").append(yamlScalar(passwordSecret)).append('\n');
+    if (tlsMode != null || tlsRootCert != null) {
+      b.append("  tls:\n");
+      if (tlsMode != null) {
+        b.append("    mode: ").append(yamlScalar(tlsMode)).append('\n');
+      }
+      if (tlsRootCert != null) {
+        b.append("    root_cert: ").append(yamlScalar(tlsRootCert.toString())).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  /** A double-quoted YAML scalar: whatever the option holds stays one value. */
+  private static String yamlScalar(String v) {
+    if (v.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+      throw new BadInputException("an option holds a control character");
+    }
+    return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static void refuseWhileServing(Gatehouse g) throws Exception {
+    Path pid = g.home().file(Gatehouse.PID_FILE);
+    if (!Files.exists(pid)) {
+      return;
+    }
+    try {
+      long p = Long.parseLong(Files.readString(pid, StandardCharsets.US_ASCII).strip());
+      if (ProcessHandle.of(p).filter(ProcessHandle::isAlive).isPresent()) {
+        throw new NotConfiguredException("the daemon (pid " + p + ") is serving this home; stop it first, so that "
+            + "nothing changes while its state moves");
+      }
+    } catch (NumberFormatException e) {
+      // a damaged pid file names no process
+    }
+  }
+}
