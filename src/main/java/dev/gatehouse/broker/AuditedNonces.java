@@ -98,8 +98,16 @@ public final class AuditedNonces implements NonceStore {
     if (!seen.firstUse(NonceSet.digest(sha), use.now().toEpochMilli())) {
       return Optional.empty();
     }
-    return Optional.of(new Carried(use, Map.of(REPLAY, HEX.formatHex(sha, 0, 16), KEY_ID, use.keyId(),
-        CREATED, Long.toString(use.created()))));
+    return Optional.of(new Carried(use, details(use, sha)));
+  }
+
+  /**
+   * What an entry carries for {@code use}, whose {@link NonceSet#sha256} is {@code sha}: the
+   * {@value #REPLAY} digest (its first 16 bytes), {@value #KEY_ID} and {@value #CREATED}. Every
+   * backend's entries carry the same, so the audit log reads alike whichever keeps the record.
+   */
+  static Map<String, String> details(Use use, byte[] sha) {
+    return Map.of(REPLAY, HEX.formatHex(sha, 0, 16), KEY_ID, use.keyId(), CREATED, Long.toString(use.created()));
   }
 
   /** Uses held now. For tests. */

@@ -120,8 +120,14 @@ public final class Authenticator {
       throw new Refused(Problem.Kind.DIGEST, "sign content-digest too, and send Content-Digest: "
           + "sha-256=:<base64 of SHA-256(body)>: (only a GET without a body may leave it out)");
     }
-    Optional<NonceStore.Recording> recording = nonces.use(new NonceStore.Use(sig.keyId(), sig.nonce(), sig.created(),
-        now, signed.principal().actor(), call.path()));
+    Optional<NonceStore.Recording> recording;
+    try {
+      recording = nonces.use(new NonceStore.Use(sig.keyId(), sig.nonce(), sig.created(), now,
+          signed.principal().actor(), call.path()));
+    } catch (NonceStore.Unrecorded e) {
+      // Not known to be a first use: refused as a replay record that cannot be made (503), before any effect.
+      throw new Refused(Problem.Kind.AUDIT_UNAVAILABLE, "the replay record could not be consulted; retry later");
+    }
     if (recording.isEmpty()) {
       throw new Refused(Problem.Kind.REPLAYED, "use a new random nonce for every request");
     }

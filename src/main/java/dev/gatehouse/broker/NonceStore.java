@@ -18,8 +18,9 @@ import java.util.Optional;
  *       own. A refusal's entry carries the details too, so a refused request stays refused.
  * </ol>
  * The embedded backend ({@link AuditedNonces}) keeps the set in memory and rebuilds it at
- * start from the audit log, whose entries carry the uses; a shared backend for several
- * daemons gives its own implementation of the same protocol.
+ * start from the audit log, whose entries carry the uses. The shared backend of several
+ * daemons ({@link PgNonces}) keeps the uses in a database table, where the use is its own
+ * durable record (its recordings are on record already); its entries carry the same details.
  */
 public interface NonceStore {
 
@@ -55,7 +56,7 @@ public interface NonceStore {
     }
   }
 
-  /** The use could not be put on record. */
+  /** The use could not be put on record, or not checked against it. */
   final class Unrecorded extends Exception {
     public Unrecorded(String message, Throwable cause) {
       super(message, cause);
@@ -65,6 +66,9 @@ public interface NonceStore {
   /**
    * Empty if {@code use}'s key id and nonce were used within the keep time (a replay); else
    * notes the use and returns its recording, which the caller completes before acting.
+   *
+   * @throws Unrecorded if whether it is a replay cannot be decided now (a shared backend's
+   *     database is away): the caller must refuse, as for a replay, but as the record's failure
    */
-  Optional<Recording> use(Use use);
+  Optional<Recording> use(Use use) throws Unrecorded;
 }
