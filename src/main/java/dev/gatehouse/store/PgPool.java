@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>A connection comes out of the pool in autocommit mode, with no transaction open and
  *       not read-only: whatever a lease left open is rolled back when it is given back.
  *   <li>A connection that failed for good (SQL state class 08, an administrator's or a
- *       crash's 57P0x, or closed) is closed and not lent again, and so are the idle ones
+ *       crash's 57P0x, a failure without a state, or closed) is closed and not lent again, and so are the idle ones
  *       beside it, which the same server restart has most likely broken too. Their places
  *       are filled again on demand: while the server is away every borrow or statement
  *       fails, and once it is back the pool serves again by itself.
