@@ -66,6 +66,7 @@ public final class Gatehouse implements AutoCloseable {
   private Redactor redactor;
   private dev.gatehouse.notify.CheckpointWitness witness; // when audit.witness is configured
   private StateDb stateDb;
+  private dev.gatehouse.store.PgPool pgPool; // guarded by this; on PostgreSQL, made on first use
   private final java.util.List<AgentUsage> usages = new java.util.ArrayList<>(); // guarded by this
   private final RateLimiter limiter;
   private volatile dev.gatehouse.notify.Notifier notifyTarget = dev.gatehouse.notify.Notifier.NONE;
@@ -337,21 +338,45 @@ public final class Gatehouse implements AutoCloseable {
       } catch (java.sql.SQLException e) {
         throw new IOException(home.file(StateDb.FILE) + " cannot be opened a second time: " + e.getMessage(), e);
       }
-      Path auditDir = home.file(AUDIT_DIR);
-      AuditedNonces nonces;
-      try {
-        nonces = AuditedNonces.rebuilt(audit, Broker.NONCE_KEEP, auditDir, clock.instant());
-        nonces.rememberLegacy(stateDb(), clock.instant());
-      } catch (IOException | java.sql.SQLException e) {
-        throw new IOException("the replay record cannot be rebuilt from " + auditDir + ": " + e.getMessage(), e);
-      }
       AgentUsage usage = new AgentUsage(stateDb());
       usages.add(usage);
-      authenticator = new Authenticator(agents(), channels(), nonces, usage, limiter, config.limits().perSource(),
-          clock);
+      authenticator = new Authenticator(agents(), channels(), replayRecord(), usage, limiter,
+          config.limits().perSource(), clock);
     }
     return authenticator;
   }
+
+  /**
+   * The replay record: on one host, in memory and rebuilt from the audit log; on PostgreSQL,
+   * a table every replica shares, so a request replayed to another replica is refused too.
+   */
+  private dev.gatehouse.broker.NonceStore replayRecord() throws IOException {
+    if (config.storage().backend() == Config.Storage.Backend.POSTGRES) {
+      return dev.gatehouse.broker.PgNonces.open(pgPool(), clock, Broker.NONCE_KEEP);
+    }
+    Path auditDir = home.file(AUDIT_DIR);
+    try {
+      AuditedNonces nonces = AuditedNonces.rebuilt(audit, Broker.NONCE_KEEP, auditDir, clock.instant());
+      nonces.rememberLegacy(stateDb(), clock.instant());
+      return nonces;
+    } catch (IOException | java.sql.SQLException e) {
+      throw new IOException("the replay record cannot be rebuilt from " + auditDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The pool of connections for state many request threads write at once (replay nonces), made on first use. */
+  private synchronized dev.gatehouse.store.PgPool pgPool() throws IOException {
+    if (pgPool == null) {
+      Config.Storage.Postgres db = config.storage().postgres().orElseThrow();
+      java.util.Properties properties = connectionProperties(db);
+      pgPool = new dev.gatehouse.store.PgPool(db.jdbcUrl(), properties, PG_POOL_SIZE, PG_BORROW_TIMEOUT);
+      properties.remove("password");
+    }
+    return pgPool;
+  }
+
+  static final int PG_POOL_SIZE = 4;
+  static final Duration PG_BORROW_TIMEOUT = Duration.ofSeconds(2);
 
   /**
    * Owner-plane accounts and sessions in {@code state.db}, each user's TOTP key in the vault;
@@ -552,6 +577,10 @@ public final class Gatehouse implements AutoCloseable {
         if (stateDb != null) {
           stateDb.close();
           stateDb = null;
+        }
+        if (pgPool != null) {
+          pgPool.close();
+          pgPool = null;
         }
       }
       vault.seal();
