@@ -7,8 +7,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 
-/** Replay and lockout state in {@code otp-state.json} (mode 0600) in the home; format in docs/files.md. */
-public final class FileAttemptStore implements AttemptStore {
+/**
+ * Replay and lockout state in {@code otp-state.json} (mode 0600) in the home; format in
+ * docs/files.md. Each save and delete is atomic and durable when it returns; the home lock
+ * makes a read-check-write exclusive ({@link AttemptStore#underLock}).
+ */
+public final class FileAttemptStore implements AttemptStore.Held {
   private static final int VERSION = 1;
   private final Path file;
 

@@ -30,7 +30,8 @@ import java.util.Optional;
 /**
  * The TOTP gate: enrollment, confirmation and verification of codes from the owner's app.
  *
- * <p>Guarantees, for every instance over the same stores and lock (and so across processes):
+ * <p>Guarantees, for every instance over the same stores (and so across processes, and across
+ * hosts where the attempt store is shared, see {@link AttemptStore}):
  * <ul>
  *   <li>A code is normalized, then checked for form, before anything else; malformed input
  *       changes nothing.
@@ -38,8 +39,11 @@ import java.util.Optional;
  *       persisted before the acceptance is returned); a recovery code works once.
  *   <li>After {@code maxFailures} consecutive failures every attempt, even a valid code, is
  *       refused until the lockout ends; a success resets the count.
- *   <li>Each read-check-write happens under one lock, so parallel attempts are serialized:
- *       one valid code succeeds exactly once, and parallel wrong codes buy no extra tries.
+ *   <li>Each read-check-write, and every change to the enrollment, happens in one
+ *       {@link AttemptStore#exclusive} section, so parallel attempts are serialized: one valid
+ *       code succeeds exactly once, and parallel wrong codes buy no extra tries.
+ *   <li>An attempt's decision is recorded in the audit log after its new state is durable and
+ *       before it is returned.
  *   <li>If the state cannot be read or written, the code is refused (fail closed).
  *   <li>Comparisons are constant-time; codes never appear in events or messages.
  * </ul>
@@ -49,21 +53,25 @@ public final class TotpService {
 
   private final EnrollmentStore enrollments;
   private final AttemptStore attempts;
-  private final HomeLock lock;
   private final TotpPolicy policy;
   private final Clock clock;
   private final SecureRandom random;
   private final AuditLog audit;
 
-  public TotpService(EnrollmentStore enrollments, AttemptStore attempts, HomeLock lock, TotpPolicy policy,
-      Clock clock, SecureRandom random, AuditLog audit) {
+  public TotpService(EnrollmentStore enrollments, AttemptStore attempts, TotpPolicy policy, Clock clock,
+      SecureRandom random, AuditLog audit) {
     this.enrollments = enrollments;
     this.attempts = attempts;
-    this.lock = lock;
     this.policy = policy;
     this.clock = clock;
     this.random = random;
     this.audit = audit;
+  }
+
+  /** Over embedded stores: {@code attempts} made exclusive by the home's {@code lock} (one host). */
+  public TotpService(EnrollmentStore enrollments, AttemptStore.Held attempts, HomeLock lock, TotpPolicy policy,
+      Clock clock, SecureRandom random, AuditLog audit) {
+    this(enrollments, AttemptStore.underLock(lock, attempts), policy, clock, random, audit);
   }
 
   /** The result of confirming a pending key: on acceptance, the recovery codes to show once. */
@@ -79,7 +87,7 @@ public final class TotpService {
    * key is active: the owner resets first, deliberately.
    */
   public OtpAuthUri beginEnrollment(String account, String actor) {
-    return underLock(() -> {
+    return exclusively(held -> {
       Optional<Enrollment> existing = enrollments.load();
       if (existing.isPresent() && existing.get().status() == Enrollment.Status.ACTIVE) {
         throw new BadInputException("TOTP is already active (since " + existing.get().activatedAt()
@@ -105,7 +113,7 @@ public final class TotpService {
     if (!(code instanceof TotpCode)) {
       throw new BadInputException("confirm with a code from the authenticator app, not a recovery code");
     }
-    return underLock(() -> {
+    return exclusively(held -> {
       Enrollment e = enrollments.load()
           .orElseThrow(() -> new NotConfiguredException("no TOTP key is pending; start with `gatehouse totp setup`"));
       if (e.status() == Enrollment.Status.ACTIVE) {
@@ -113,7 +121,7 @@ public final class TotpService {
       }
       List<String> recovery = List.of();
       Enrollment activated = null;
-      VerifyOutcome outcome = check(e, code, "totp.confirm", actor);
+      VerifyOutcome outcome = check(held, e, code, "totp.confirm", actor);
       if (outcome instanceof Accepted) {
         recovery = RecoveryCodes.generate(random);
         List<RecoveryCodes.Hashed> hashed = new ArrayList<>();
@@ -131,18 +139,18 @@ public final class TotpService {
   /** Checks a code (or a recovery code) against the active key and spends it if right. */
   public VerifyOutcome verify(String rawCode, String actor) {
     CodeInput code = CodeInput.parse(rawCode);
-    return underLock(() -> {
+    return exclusively(held -> {
       Enrollment e = enrollments.load()
           .filter(x -> x.status() == Enrollment.Status.ACTIVE)
           .orElseThrow(() -> new NotConfiguredException("TOTP is not configured; set it up with `gatehouse totp setup`"));
-      return check(e, code, "totp.verify", actor);
+      return check(held, e, code, "totp.verify", actor);
     });
   }
 
   public TotpStatus status() {
-    return underLock(() -> {
+    return exclusively(held -> {
       Optional<Enrollment> e = enrollments.load();
-      AttemptState s = attempts.load();
+      AttemptState s = held.load();
       Instant now = clock.instant();
       boolean locked = s.lockedAt(now);
       int failures = s.lockedUntil() != null && !locked ? 0 : s.failures();
@@ -156,24 +164,26 @@ public final class TotpService {
 
   /** Removes the key, the recovery codes and the replay and lockout state. */
   public boolean reset(String actor) {
-    return underLock(() -> {
+    return exclusively(held -> {
       boolean existed = enrollments.load().isPresent();
       record("totp.reset", actor, existed ? "removed" : "nothing", Map.of());
       enrollments.delete();
-      attempts.delete();
+      held.delete();
       return existed;
     });
   }
 
   /**
-   * The check itself; the caller holds the lock. The new state is durable, then the decision
-   * is recorded, then it is returned: a code is spent before anyone can act on it.
+   * The check itself, inside the caller's exclusive section. The new state is durable, then
+   * the decision is recorded, then it is returned: a code is spent before anyone can act on it.
    */
-  private VerifyOutcome check(Enrollment e, CodeInput code, String eventType, String actor) throws IOException {
+  private VerifyOutcome check(AttemptStore.Held held, Enrollment e, CodeInput code, String eventType,
+      String actor) throws IOException {
     Instant now = clock.instant();
-    AttemptState state = attempts.load();
+    AttemptState state = held.load();
     if (state.lockedAt(now)) {
-      record(eventType, actor, "locked", Map.of("locked_until", state.lockedUntil().toString()));
+      Map<String, String> locked = Map.of("locked_until", state.lockedUntil().toString());
+      held.whenDurable(() -> record(eventType, actor, "locked", locked));
       return new LockedOut(state.lockedUntil());
     }
     if (state.lockedUntil() != null) {
@@ -218,8 +228,8 @@ public final class TotpService {
       if (remaining != e.recoveryCodes()) {
         enrollments.save(e.withRecoveryCodes(remaining)); // spent before anyone acts on it
       }
-      attempts.save(new AttemptState(acceptedStep, 0, null));
-      record(eventType, actor, "accepted", details);
+      held.save(new AttemptState(acceptedStep, 0, null));
+      held.whenDurable(() -> record(eventType, actor, "accepted", details));
       return new Accepted(method, remaining.size());
     }
     int failures = state.failures() + 1;
@@ -229,8 +239,8 @@ public final class TotpService {
     if (lockedUntil != null) {
       details.put("locked_until", lockedUntil.toString());
     }
-    attempts.save(new AttemptState(state.lastAcceptedStep(), lockedUntil == null ? failures : 0, lockedUntil));
-    record(eventType, actor, "rejected", details);
+    held.save(new AttemptState(state.lastAcceptedStep(), lockedUntil == null ? failures : 0, lockedUntil));
+    held.whenDurable(() -> record(eventType, actor, "rejected", details));
     return new Rejected(failure, Math.max(0, policy.maxFailures() - failures), lockedUntil);
   }
 
@@ -268,13 +278,9 @@ public final class TotpService {
     audit.record(new AuditEvent(type, actor, "totp", outcome, details));
   }
 
-  private interface Work<T> {
-    T run() throws IOException;
-  }
-
-  private <T> T underLock(Work<T> work) {
-    try (HomeLock.Held held = lock.acquire()) {
-      return work.run();
+  private <T> T exclusively(AttemptStore.Section<T> section) {
+    try {
+      return attempts.exclusive(section);
     } catch (IOException e) {
       throw new RefusedException("TOTP state cannot be read or written (" + e.getMessage()
           + "); refusing, to fail closed. See \"Recovering TOTP\" in README.md", e);

@@ -7,6 +7,7 @@ import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.guard.Limit;
 import dev.gatehouse.guard.RateLimiter;
+import dev.gatehouse.otp.AttemptStore;
 import dev.gatehouse.otp.Enrollment;
 import dev.gatehouse.otp.OtpAuthUri;
 import dev.gatehouse.otp.TotpPolicy;
@@ -471,8 +472,8 @@ public final class OwnerAccounts implements OwnerAuth {
   }
 
   private TotpService totp(String name) {
-    return new TotpService(new VaultEnrollmentStore(p.vault(), totpEntry(name)), new UserAttemptStore(db, name),
-        p.lock(), p.totp(), p.clock(), p.random(), p.audit());
+    return new TotpService(new VaultEnrollmentStore(p.vault(), totpEntry(name)),
+        AttemptStore.underLock(p.lock(), new UserAttemptStore(db, name)), p.totp(), p.clock(), p.random(), p.audit());
   }
 
   private boolean totpActive(String name) {
@@ -481,11 +482,14 @@ public final class OwnerAccounts implements OwnerAuth {
 
   /** Deletes a key and TOTP state under {@code name}, with no audit entry of its own (the caller records the change). */
   private void forgetTotp(String name) {
-    try (HomeLock.Held held = p.lock().acquire()) {
-      if (p.vault().contains(totpEntry(name))) {
-        p.vault().remove(totpEntry(name));
-      }
-      new UserAttemptStore(db, name).delete();
+    try {
+      AttemptStore.underLock(p.lock(), new UserAttemptStore(db, name)).exclusive(state -> {
+        if (p.vault().contains(totpEntry(name))) {
+          p.vault().remove(totpEntry(name));
+        }
+        state.delete();
+        return null;
+      });
     } catch (IOException e) {
       throw new RefusedException("the TOTP state of user " + name + " cannot be removed (" + e.getMessage()
           + "); nothing else was changed", e);

@@ -14,9 +14,10 @@ import java.time.Instant;
  * in {@code state.db}: each save and delete is one committed transaction (WAL; a killed process
  * keeps it). Kept in {@code state.db} rather than a file per user so a user's whole state is in
  * one place, nothing in the home is named after a user, and every process opening the home
- * sees the same row.
+ * sees the same row. The home lock makes a read-check-write exclusive
+ * ({@link AttemptStore#underLock}).
  */
-final class UserAttemptStore implements AttemptStore {
+final class UserAttemptStore implements AttemptStore.Held {
   private final StateDb db;
   private final String user;
 

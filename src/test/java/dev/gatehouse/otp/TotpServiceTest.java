@@ -250,7 +250,7 @@ class TotpServiceTest {
   }
 
   /** Reads as "no state" but saves to the real (broken) path: isolates the write failure. */
-  private record UnreadableButSavingAttempts(Path path) implements AttemptStore {
+  private record UnreadableButSavingAttempts(Path path) implements AttemptStore.Held {
     @Override
     public AttemptState load() {
       return AttemptState.INITIAL;
