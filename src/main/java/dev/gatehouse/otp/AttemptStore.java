@@ -15,7 +15,9 @@ import java.io.IOException;
  * may not run.
  *
  * <p>Implementations: the embedded stores ({@link FileAttemptStore}, a row of
- * {@code state.db} per owner-plane user) under the home lock, by {@link #underLock}.
+ * {@code state.db} per owner-plane user) under the home lock, by {@link #underLock}; on a
+ * shared PostgreSQL database, {@link PgAttemptStore}, where the section is one transaction
+ * holding the state's row lock.
  */
 public interface AttemptStore {
   <T> T exclusive(Section<T> section) throws IOException;

@@ -7,7 +7,6 @@ import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.guard.Limit;
 import dev.gatehouse.guard.RateLimiter;
-import dev.gatehouse.otp.AttemptStore;
 import dev.gatehouse.otp.Enrollment;
 import dev.gatehouse.otp.OtpAuthUri;
 import dev.gatehouse.otp.TotpPolicy;
@@ -473,7 +472,7 @@ public final class OwnerAccounts implements OwnerAuth {
 
   private TotpService totp(String name) {
     return new TotpService(new VaultEnrollmentStore(p.vault(), totpEntry(name)),
-        AttemptStore.underLock(p.lock(), new UserAttemptStore(db, name)), p.totp(), p.clock(), p.random(), p.audit());
+        UserAttemptStore.of(db, p.lock(), name), p.totp(), p.clock(), p.random(), p.audit());
   }
 
   private boolean totpActive(String name) {
@@ -483,7 +482,7 @@ public final class OwnerAccounts implements OwnerAuth {
   /** Deletes a key and TOTP state under {@code name}, with no audit entry of its own (the caller records the change). */
   private void forgetTotp(String name) {
     try {
-      AttemptStore.underLock(p.lock(), new UserAttemptStore(db, name)).exclusive(state -> {
+      UserAttemptStore.of(db, p.lock(), name).exclusive(state -> {
         if (p.vault().contains(totpEntry(name))) {
           p.vault().remove(totpEntry(name));
         }

@@ -2,6 +2,9 @@ package dev.gatehouse.owner;
 
 import dev.gatehouse.otp.AttemptState;
 import dev.gatehouse.otp.AttemptStore;
+import dev.gatehouse.otp.PgAttemptStore;
+import dev.gatehouse.store.HomeLock;
+import dev.gatehouse.store.PgStateDb;
 import dev.gatehouse.store.StateDb;
 import java.io.IOException;
 import java.sql.PreparedStatement;
@@ -14,8 +17,9 @@ import java.time.Instant;
  * in {@code state.db}: each save and delete is one committed transaction (WAL; a killed process
  * keeps it). Kept in {@code state.db} rather than a file per user so a user's whole state is in
  * one place, nothing in the home is named after a user, and every process opening the home
- * sees the same row. The home lock makes a read-check-write exclusive
- * ({@link AttemptStore#underLock}).
+ * sees the same row. The home lock makes a read-check-write exclusive; on a shared PostgreSQL
+ * database, the row's own lock does instead ({@link #of}). The SQL runs on both engines
+ * ({@code "user"} is quoted: a reserved word in PostgreSQL).
  */
 final class UserAttemptStore implements AttemptStore.Held {
   private final StateDb db;
@@ -26,12 +30,22 @@ final class UserAttemptStore implements AttemptStore.Held {
     this.user = user;
   }
 
+  /**
+   * {@code user}'s attempt store over {@code db}: its row under the home {@code lock} in the
+   * embedded {@code state.db}; on a shared PostgreSQL database, its row locked for each section
+   * ({@link PgAttemptStore#user}), which excludes every replica.
+   */
+  static AttemptStore of(StateDb db, HomeLock lock, String user) {
+    return db instanceof PgStateDb pg ? PgAttemptStore.user(pg, user)
+        : AttemptStore.underLock(lock, new UserAttemptStore(db, user));
+  }
+
   @Override
   public AttemptState load() throws IOException {
     try {
       return db.read(c -> {
         PreparedStatement s = db.prepared(
-            "SELECT last_step, failures, locked_until FROM owner_totp_attempts WHERE user = ?");
+            "SELECT last_step, failures, locked_until FROM owner_totp_attempts WHERE \"user\" = ?");
         s.setString(1, user);
         try (ResultSet rs = s.executeQuery()) {
           if (!rs.next()) {
@@ -58,8 +72,8 @@ final class UserAttemptStore implements AttemptStore.Held {
   public void save(AttemptState state) throws IOException {
     try {
       db.transaction(c -> {
-        PreparedStatement s = db.prepared("INSERT INTO owner_totp_attempts (user, last_step, failures, locked_until)"
-            + " VALUES (?, ?, ?, ?) ON CONFLICT (user) DO UPDATE SET last_step = excluded.last_step,"
+        PreparedStatement s = db.prepared("INSERT INTO owner_totp_attempts (\"user\", last_step, failures, locked_until)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (\"user\") DO UPDATE SET last_step = excluded.last_step,"
             + " failures = excluded.failures, locked_until = excluded.locked_until");
         s.setString(1, user);
         if (state.lastAcceptedStep() == Long.MIN_VALUE) {
@@ -84,7 +98,7 @@ final class UserAttemptStore implements AttemptStore.Held {
   public void delete() throws IOException {
     try {
       db.transaction(c -> {
-        PreparedStatement s = db.prepared("DELETE FROM owner_totp_attempts WHERE user = ?");
+        PreparedStatement s = db.prepared("DELETE FROM owner_totp_attempts WHERE \"user\" = ?");
         s.setString(1, user);
         return s.executeUpdate();
       });

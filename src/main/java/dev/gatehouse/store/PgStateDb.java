@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -22,7 +23,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * serializes them across processes: the stores' read-check-write logic holds on both engines
  * unchanged. {@link #read} is a read-only REPEATABLE READ transaction (one snapshot). State
  * that many callers write at once (replay nonces, TOTP attempts) has tables of its own with
- * row-level locks and does not take this lock.
+ * row-level locks and does not take this lock ({@link #rowLocked}).
  *
  * <p>One connection per process, as with SQLite. A connection that breaks (the server
  * restarted, the network dropped it) is discarded, the caller gets the failure, and the next
@@ -35,12 +36,15 @@ public final class PgStateDb implements StateDb {
   /** Where Flyway keeps its record of applied migrations in the database. */
   public static final String HISTORY_TABLE = "gatehouse_schema_history";
   static final String LOCATION = "classpath:db/postgresql";
+  /** Idle connections kept for {@link #rowLocked}; more are opened while more callers wait on row locks. */
+  private static final int ROW_LOCKED_IDLE = 4;
 
   private final String url;
   private final Properties properties;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, PreparedStatement> prepared = new HashMap<>(); // guarded by lock
   private Connection connection; // guarded by lock; null until needed, or after it broke
+  private final ConcurrentLinkedDeque<Connection> rowLockedIdle = new ConcurrentLinkedDeque<>();
   private volatile boolean closed;
 
   private PgStateDb(String url, Properties properties) {
@@ -153,6 +157,74 @@ public final class PgStateDb implements StateDb {
     }
   }
 
+  /**
+   * Runs {@code work} in one READ COMMITTED transaction that does not take the state lock:
+   * for state whose rows serialize their own writers ({@code SELECT … FOR UPDATE}), so that
+   * one replica waiting for a row holds up no other writer. Atomic, and durable once it
+   * returns; a failure rolls it back.
+   *
+   * <p>It runs on a connection of its own, not the one {@link #transaction} and {@link #read}
+   * share: callers run in parallel, and a caller may use those two meanwhile (as separate
+   * transactions). Use statements of {@code work}'s connection, not {@link #prepared}.
+   */
+  public <T> T rowLocked(Work<T> work) throws SQLException {
+    Connection c = rowLockedIdle.pollFirst();
+    while (c != null && !c.isValid(5)) { // an idle connection the server dropped (a restart): not the caller's failure
+      closeQuietly(c);
+      c = rowLockedIdle.pollFirst();
+    }
+    if (c == null) {
+      if (closed) {
+        throw new SQLException("the state database is closed", "08003");
+      }
+      c = DriverManager.getConnection(url, properties);
+      try {
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      } catch (SQLException e) {
+        closeQuietly(c);
+        throw e;
+      }
+    }
+    try {
+      T result = work.run(c);
+      c.commit();
+      release(c);
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (e instanceof SQLException s && broken(c, s)) {
+        closeQuietly(c);
+      } else {
+        release(c);
+      }
+      throw e;
+    }
+  }
+
+  private void release(Connection c) {
+    if (closed || rowLockedIdle.size() >= ROW_LOCKED_IDLE) {
+      closeQuietly(c);
+      return;
+    }
+    rowLockedIdle.offerFirst(c);
+    if (closed && rowLockedIdle.remove(c)) { // close() ran meanwhile
+      closeQuietly(c);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // already gone
+    }
+  }
+
   /** Whether the failure means the connection is no longer usable (SQL state class 08, a shutdown 57P0x). */
   private static boolean broken(Connection c, SQLException e) {
     String state = e.getSQLState();
@@ -201,6 +273,9 @@ public final class PgStateDb implements StateDb {
   @Override
   public void close() {
     closed = true;
+    for (Connection c; (c = rowLockedIdle.pollFirst()) != null; ) {
+      closeQuietly(c);
+    }
     lock.lock();
     try {
       discardConnection();
