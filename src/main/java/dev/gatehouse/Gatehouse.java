@@ -85,10 +85,24 @@ public final class Gatehouse implements AutoCloseable {
     this.random = random;
     this.vault = new Vault(home.file(VAULT_FILE), random, clock);
     this.limiter = new RateLimiter(clock, 100_000);
-    this.totp = new TotpService(
-        new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)),
-        new FileAttemptStore(home.file(OTP_STATE_FILE)),
-        home.lock(), config.totp(), clock, random, audit);
+    this.totp = new TotpService(new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)), totpAttempts(),
+        config.totp(), clock, random, audit);
+  }
+
+  /**
+   * The home TOTP's replay and lockout state: a file under the home lock on one host; on
+   * PostgreSQL a row every replica locks (connected when first needed: the password is in the vault).
+   */
+  private dev.gatehouse.otp.AttemptStore totpAttempts() {
+    if (config.storage().backend() == Config.Storage.Backend.EMBEDDED) {
+      return dev.gatehouse.otp.AttemptStore.underLock(home.lock(), new FileAttemptStore(home.file(OTP_STATE_FILE)));
+    }
+    return new dev.gatehouse.otp.AttemptStore() {
+      @Override
+      public <T> T exclusive(Section<T> section) throws IOException {
+        return dev.gatehouse.otp.PgAttemptStore.home((dev.gatehouse.store.PgStateDb) stateDb()).exclusive(section);
+      }
+    };
   }
 
   /**

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.otp.Hotp;
+import dev.gatehouse.otp.TotpParameters;
+import dev.gatehouse.otp.VerifyOutcome;
 import dev.gatehouse.store.PgStateDb;
 import dev.gatehouse.store.StateDb;
 import dev.gatehouse.testing.MutableClock;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +61,30 @@ class GatehousePostgresTest {
       assertThat(gb.trust().level(Domain.values()[0])).as("replica b reads what a wrote").isEqualTo(Level.FULL);
       assertThat(gb.trust().history()).as("the first policy, set once for both, then a's raise")
           .hasSize(Domain.values().length + 1);
+    }
+  }
+
+  @Test
+  void totp_onPostgres_keepsItsReplayStateInTheDatabase_notInTheHome() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    Path a = replica("a", d, true);
+    try (Gatehouse g = TestHome.open(a, clock)) {
+      byte[] key = g.totp().beginEnrollment("owner@test", "test").secret();
+      g.totp().confirm(Hotp.totp(key, clock.instant(), TotpParameters.DEFAULT), "test");
+      clock.advance(Duration.ofSeconds(30));
+      String code = Hotp.totp(key, clock.instant(), TotpParameters.DEFAULT);
+      assertThat(g.totp().verify(code, "test")).isInstanceOf(VerifyOutcome.Accepted.class);
+      assertThat(g.totp().verify(code, "test")).as("a replay").isInstanceOf(VerifyOutcome.Rejected.class);
+    }
+    assertThat(a.resolve(Gatehouse.OTP_STATE_FILE)).doesNotExist();
+    try (StateDb db = PgStateDb.open(d.jdbcUrl(), d.properties())) {
+      long step = db.read(c -> {
+        try (var s = c.createStatement();
+            var rs = s.executeQuery("SELECT last_step FROM totp_attempts WHERE subject = 'home'")) {
+          return rs.next() ? rs.getLong(1) : -1L;
+        }
+      });
+      assertThat(step).isEqualTo(clock.instant().getEpochSecond() / 30);
     }
   }
 

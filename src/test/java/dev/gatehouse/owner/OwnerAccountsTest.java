@@ -566,6 +566,7 @@ class OwnerAccountsTest {
   long count(String sql) throws Exception {
     return g.stateDb().read(c -> {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        rs.next();
         return rs.getLong(1);
       }
     });
