@@ -50,7 +50,7 @@ final class ApprovalsCommand implements Runnable {
 
     @Override
     Integer execute() throws Exception {
-      Gatehouse g = open();
+      Gatehouse g = openForState();
       List<Approval> all = approvals(g).list();
       if (json) {
         ArrayNode a = SafeText.json().createArrayNode();

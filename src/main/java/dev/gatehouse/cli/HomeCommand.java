@@ -74,6 +74,19 @@ abstract class HomeCommand implements Callable<Integer> {
     return g;
   }
 
+  /**
+   * Opens the home to read its state: as it is on embedded storage (no password needed);
+   * unsealed on PostgreSQL, since the database password is a vault entry.
+   */
+  Gatehouse openForState() throws IOException {
+    Gatehouse g = open();
+    if (g.config().storage().backend() == dev.gatehouse.config.Config.Storage.Backend.EMBEDDED) {
+      return g;
+    }
+    g.close();
+    return openUnsealed();
+  }
+
   /** Opens the home and unseals its vault (password file, sealed mode, or prompt). */
   Gatehouse openUnsealed() throws IOException {
     Gatehouse g = open();

@@ -50,7 +50,7 @@ final class PairCommand implements Runnable {
 
     @Override
     Integer execute() throws Exception {
-      List<PairingStore.Pending> pending = open().pairing().pending();
+      List<PairingStore.Pending> pending = openForState().pairing().pending();
       if (json) {
         ArrayNode a = SafeText.json().createArrayNode();
         for (PairingStore.Pending p : pending) {
@@ -137,7 +137,7 @@ final class PairCommand implements Runnable {
 
     @Override
     Integer execute() throws Exception {
-      List<PairingStore.Allowed> allowed = open().pairing().allowed();
+      List<PairingStore.Allowed> allowed = openForState().pairing().allowed();
       if (json) {
         ArrayNode a = SafeText.json().createArrayNode();
         for (PairingStore.Allowed x : allowed) {

@@ -59,7 +59,7 @@ final class TrustCommand implements Runnable {
 
     @Override
     Integer execute() throws Exception {
-      TrustStore trust = open().trust();
+      TrustStore trust = openForState().trust();
       boolean setUp = trust.isSetUp();
       List<TrustStore.DomainTrust> all = trust.overview();
       if (json) {
@@ -151,7 +151,7 @@ final class TrustCommand implements Runnable {
 
     @Override
     Integer execute() throws Exception {
-      List<TrustStore.Change> changes = open().trust().history();
+      List<TrustStore.Change> changes = openForState().trust().history();
       if (json) {
         ArrayNode a = SafeText.json().createArrayNode();
         for (TrustStore.Change c : changes) {

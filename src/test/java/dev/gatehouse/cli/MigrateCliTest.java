@@ -59,6 +59,11 @@ class MigrateCliTest extends CliTestBase {
       assertThat(g.trust().history().get(g.trust().history().size() - 1).id())
           .isGreaterThan(g.trust().history().get(g.trust().history().size() - 2).id());
     }
+    assertThat(run("trust", "show")).as("reading state asks for the vault, which holds the database password")
+        .as(err).isZero();
+    assertThat(out).contains("web").contains("0 none");
+    assertThat(run("pair", "list")).as(err).isZero();
+    assertThat(out).contains("1001");
     assertThat(run("audit", "tail", "--type", "storage.migrate")).isZero();
     assertThat(out).contains("moved").doesNotContain(db.password());
   }
