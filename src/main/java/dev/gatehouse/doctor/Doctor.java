@@ -29,6 +29,7 @@ public final class Doctor {
       new Check("vault.unreadable", VaultChecks::unreadable),
       new Check("vault.kdf_weak", VaultChecks::kdfWeak),
       new Check("vault.machine_only", VaultChecks::machineOnly),
+      new Check("storage.unreachable", StateChecks::storageUnreachable),
       new Check("totp.not_configured", StateChecks::totpNotConfigured),
       new Check("bind.non_loopback_without_tls", ServerChecks::nonLoopbackWithoutTls),
       new Check("bind.no_owner_account", ServerChecks::noOwnerAccount),

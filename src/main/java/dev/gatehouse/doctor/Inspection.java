@@ -86,9 +86,25 @@ public final class Inspection implements AutoCloseable {
     return s.home().resolve(name);
   }
 
-  /** Whether state.db exists: doctor never creates it (opening it would). */
-  public boolean hasStateDb() {
-    return Files.exists(file(dev.gatehouse.store.StateDb.FILE));
+  /**
+   * Whether there is state to read: state.db exists (doctor never creates it, as opening it
+   * would), or the config names a PostgreSQL database (read through {@link #stateHome}).
+   */
+  public boolean hasStateDb() throws NotChecked {
+    return postgres() || Files.exists(file(dev.gatehouse.store.StateDb.FILE));
+  }
+
+  /** Whether {@code storage:} names PostgreSQL. */
+  public boolean postgres() throws NotChecked {
+    return config().storage().backend() == Config.Storage.Backend.POSTGRES;
+  }
+
+  /**
+   * The home to read state through: as opened on embedded storage; unsealed on PostgreSQL,
+   * whose password is in the vault (NotChecked when doctor cannot unseal it without asking).
+   */
+  public Gatehouse stateHome() throws NotChecked {
+    return postgres() ? unsealed() : gatehouse();
   }
 
   /** {@code gatehouse.yaml}, loaded as the daemon loads it. */

@@ -59,7 +59,7 @@ final class ServerChecks {
     if (bind.isLoopbackAddress() || in.config().server().tls().isEmpty()) {
       return List.of(); // loopback needs none; without TLS the finding above already says so
     }
-    boolean owner = in.hasStateDb() && in.gatehouse().ownerAccounts().hasOwner();
+    boolean owner = in.hasStateDb() && in.stateHome().ownerAccounts().hasOwner();
     try {
       ListenRule.check(bind, true, owner);
       return List.of();

@@ -108,12 +108,28 @@ final class StateChecks {
     return out;
   }
 
+  /** storage.unreachable: {@code storage:} names PostgreSQL, and doctor cannot reach it as the daemon would. */
+  static List<Finding> storageUnreachable(Inspection in) throws Exception {
+    if (!in.postgres()) {
+      return List.of();
+    }
+    Gatehouse g = in.unsealed();
+    try {
+      g.stateDb().read(c -> null);
+      return List.of();
+    } catch (java.io.IOException | java.sql.SQLException | dev.gatehouse.error.GatehouseException e) {
+      return List.of(Finding.critical("storage.unreachable", "the PostgreSQL database of storage: cannot be used: "
+          + e.getMessage(), "check storage.url and storage.user, the password in the vault entry storage.password_secret "
+          + "names, TLS (docs/storage.md), and that PostgreSQL runs"));
+    }
+  }
+
   /** trust.high: level 4 (full) in system, shell or finance: the agent acts there alone, with no one told first. */
   static List<Finding> trustHigh(Inspection in) throws Exception {
     if (!in.hasStateDb()) {
       return List.of(); // trust never set up: every domain at 0
     }
-    TrustStore trust = in.gatehouse().trust();
+    TrustStore trust = in.stateHome().trust();
     List<Finding> out = new ArrayList<>();
     for (Domain d : SENSITIVE) {
       Level l = trust.level(d);

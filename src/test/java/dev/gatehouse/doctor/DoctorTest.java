@@ -21,6 +21,29 @@ class DoctorTest {
         System.getProperty("user.name"), temp.resolve("etc"), List.of(), dir -> freeBytes, vault -> null), false, false);
   }
 
+  /** With the master password given, as --password-file gives it. */
+  private Doctor.Report runUnsealed(Path home) {
+    return Doctor.run(new Inspection.Settings(home, Clock.systemUTC(), new SecureRandom(), Map.of(), temp.toString(),
+        System.getProperty("user.name"), temp.resolve("etc"), List.of(), dir -> 5L << 30,
+        vault -> new dev.gatehouse.vault.Credential.Password(TestHome.PASSWORD.toCharArray())), false, false);
+  }
+
+  @Test
+  void storageUnreachable_onPostgres_isCriticalUntilTheDatabaseCanBeUsed() throws Exception {
+    Path home = TestHome.create(temp);
+    var db = dev.gatehouse.testing.PgDatabases.usePostgres(home);
+    assertThat(found(runUnsealed(home), "storage.unreachable")).isEmpty();
+    assertThat(found(runUnsealed(home), "trust.high")).isEmpty(); // read from the database, not skipped
+    try (var g = TestHome.open(home, Clock.systemUTC())) {
+      g.vaultService().add(dev.gatehouse.testing.PgDatabases.PASSWORD_ENTRY,
+          "not-the-password".getBytes(java.nio.charset.StandardCharsets.UTF_8), true, "cli:test");
+    }
+    List<Finding> f = found(runUnsealed(home), "storage.unreachable");
+    assertThat(f).singleElement().extracting(Finding::severity).isEqualTo(Finding.Severity.CRITICAL);
+    assertThat(f.get(0).message()).contains("password authentication failed").doesNotContain("not-the-password")
+        .doesNotContain(db.password());
+  }
+
   private static List<Finding> found(Doctor.Report r, String id) {
     return r.findings().stream().filter(f -> f.id().equals(id)).toList();
   }
