@@ -42,10 +42,22 @@ class AuditCrashTest {
           .redirectErrorStream(true).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("ready");
+      // Each run is killed only after its first append returned, however loaded the machine:
+      // a kill before any append would prove nothing.
+      List<String> lines = new ArrayList<>();
+      for (String line; (line = out.readLine()) != null; ) {
+        lines.add(line);
+        if (line.startsWith("seq ")) {
+          break;
+        }
+      }
       Thread.sleep(random.nextInt(100)); // spreads the kills; not a wait for correctness
       child.toHandle().destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
       for (String line; (line = out.readLine()) != null; ) {
+        lines.add(line);
+      }
+      for (String line : lines) {
         if (line.startsWith("seq ")) {
           String[] p = line.split(" ");
           returned.put(Long.parseLong(p[1]), p[2]);
@@ -67,7 +79,7 @@ class AuditCrashTest {
       }
     }
     assertThat(problems).isEmpty();
-    assertThat(returned).as("the appenders really appended").hasSizeGreaterThan(KILLS * 4);
+    assertThat(returned).as("every run appended before its kill").hasSizeGreaterThanOrEqualTo(KILLS);
     assertThat(AuditVerifier.verify(dir, t.verifier, null).problem()).isNull();
   }
 }
