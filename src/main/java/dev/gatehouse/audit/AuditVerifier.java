@@ -44,11 +44,34 @@ public final class AuditVerifier {
    * log. {@link Result#older()} is the last of them.
    */
   public static Result verifyAll(Path dir, Checkpoint.Verifier key, List<String> olderNotes) throws IOException {
+    String latestNote;
+    try {
+      latestNote = Files.readString(dir.resolve(FileAuditLog.CHECKPOINT_FILE), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      latestNote = null;
+    }
+    return verifyAll(latestNote, key, olderNotes, (keepTree, captureSize) -> scan(segmentLines(dir), keepTree, null,
+        captureSize, Long.MAX_VALUE));
+  }
+
+  /** Scans a log's lines (keeping the tree if asked, capturing the root and vault state at a size). */
+  @FunctionalInterface
+  public interface Scanner {
+    Scan scan(boolean keepTree, long captureSize) throws IOException;
+  }
+
+  /**
+   * The checks of {@link #verifyAll(Path, Checkpoint.Verifier, List)} on any store of the
+   * log: {@code latestNote} is its latest signed checkpoint (null when none), {@code lines}
+   * reads its lines in order. The same checks whatever holds the lines.
+   */
+  public static Result verifyAll(String latestNote, Checkpoint.Verifier key, List<String> olderNotes, Scanner lines)
+      throws IOException {
     Checkpoint latest = null;
     Checkpoint older = null;
     List<Checkpoint> olders = new java.util.ArrayList<>();
     try {
-      latest = latestCheckpoint(dir, key);
+      latest = latestNote == null ? null : Checkpoint.verify(latestNote, key);
     } catch (IllegalArgumentException e) {
       return new Result(0, Rfc6962.emptyRoot(), null, null, "checkpoint: " + e.getMessage());
     }
@@ -61,7 +84,7 @@ public final class AuditVerifier {
             + (olderNotes.size() > 1 ? " " + (i + 1) + " of " + olderNotes.size() : "") + ": " + e.getMessage());
       }
     }
-    Scan scan = scan(dir, !olders.isEmpty(), false, latest == null ? -1 : latest.size());
+    Scan scan = lines.scan(!olders.isEmpty(), latest == null ? -1 : latest.size());
     if (scan.problem() != null) {
       return new Result(scan.entries(), scan.root(), latest, older, scan.problem());
     }
@@ -141,6 +164,39 @@ public final class AuditVerifier {
    */
   public static Scan scan(Path dir, boolean keepTree, LongPredicate keepLine, long captureSize, long stopAt)
       throws IOException {
+    return scan(segmentLines(dir), keepTree, keepLine, captureSize, stopAt);
+  }
+
+  /**
+   * A run of stored lines in log order: {@code bytes} is lines each ending in {@code \n} (a
+   * last one without it is torn), {@code where} names line {@code i} of the run for a
+   * problem, {@code name} names the run, {@code last} whether no run follows it.
+   */
+  public record Chunk(String name, byte[] bytes, java.util.function.IntFunction<String> where, boolean last) {}
+
+  /** The runs of a log in order, read one at a time; null after the last. */
+  @FunctionalInterface
+  public interface Chunks {
+    Chunk next() throws IOException;
+  }
+
+  /** The segments in {@code dir}, one run each, each read when it is reached. */
+  static Chunks segmentLines(Path dir) throws IOException {
+    List<Path> segments = FileAuditLog.segments(dir);
+    int[] next = {0};
+    return () -> {
+      if (next[0] == segments.size()) {
+        return null;
+      }
+      Path segment = segments.get(next[0]++);
+      String name = segment.getFileName().toString();
+      return new Chunk(name, Files.readAllBytes(segment), i -> name + " line " + (i + 1), next[0] == segments.size());
+    };
+  }
+
+  /** {@link #scan(Path, boolean, LongPredicate, long, long)} over the runs of {@code chunks}. */
+  public static Scan scan(Chunks chunks, boolean keepTree, LongPredicate keepLine, long captureSize, long stopAt)
+      throws IOException {
     CompactRange range = new CompactRange();
     byte[] captured = captureSize == 0 ? range.root() : null;
     VaultWrites vault = VaultWrites.NONE;
@@ -149,10 +205,8 @@ public final class AuditVerifier {
     List<byte[]> lines = keepLine != null ? new ArrayList<>() : null;
     long expected = 0;
     String prev = AuditRecord.GENESIS;
-    List<Path> segments = FileAuditLog.segments(dir);
-    for (int s = 0; s < segments.size() && expected < stopAt; s++) {
-      Path segment = segments.get(s);
-      byte[] bytes = Files.readAllBytes(segment);
+    for (Chunk chunk; expected < stopAt && (chunk = chunks.next()) != null; ) {
+      byte[] bytes = chunk.bytes();
       List<int[]> spans = new ArrayList<>();
       int start = 0;
       for (int nl; (nl = FileAuditLog.indexOf(bytes, (byte) '\n', start)) >= 0; start = nl + 1) {
@@ -166,7 +220,7 @@ public final class AuditVerifier {
         }
         Checked c = checked[i];
         AuditRecord r = c.record();
-        String where = " (" + segment.getFileName() + " line " + (i + 1) + ")";
+        String where = " (" + chunk.where().apply(i) + ")";
         String problem = null;
         if (r == null) {
           problem = "seq " + expected + where + ": not a valid entry: changed or corrupted";
@@ -196,8 +250,8 @@ public final class AuditVerifier {
         expected++;
       }
       if (start < bytes.length && expected < stopAt) {
-        String torn = segment.getFileName() + " ends with a torn line of " + (bytes.length - start) + " bytes"
-            + (s == segments.size() - 1 ? " (a crash mid-write; the next append moves it aside)" : "");
+        String torn = chunk.name() + " ends with a torn line of " + (bytes.length - start) + " bytes"
+            + (chunk.last() ? " (a crash mid-write; the next append moves it aside)" : "");
         return new Scan(expected, range.root(), tree, lines, captured, vaultCaptured, "seq " + expected + ": " + torn);
       }
     }

@@ -338,20 +338,12 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       segmentStarted = now;
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    long seq = nextSeq;
-    String prev = prevHash;
-    CompactRange next = new CompactRange(range.size(), range.peaks());
-    VaultWrites vault = vaultWrites;
+    LogHead.Appended appended = new LogHead(range, prevHash, vaultWrites).append(events, now);
     long[] seqs = new long[events.size()];
     for (int i = 0; i < events.size(); i++) {
-      AuditEvent e = events.get(i);
-      vault = vault.apply(e.type(), e.outcome(), e.details());
-      byte[] line = AuditRecord.createLine(seq, now, e, prev);
-      out.write(line);
+      out.write(appended.lines().get(i));
       out.write('\n');
-      next.append(Rfc6962.leafHash(line));
-      seqs[i] = seq++;
-      prev = AuditRecord.hashOf(line);
+      seqs[i] = appended.from() + i;
     }
     if (!segment.equals(channelSegment)) {
       forceWritten(); // the segment being left keeps nothing unforced; a failure fails this batch
@@ -374,10 +366,11 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
       AtomicFiles.fsyncDirectory(dir); // a new segment's name must survive too
     }
     segmentSize += out.size();
-    nextSeq = seq;
-    prevHash = prev;
-    range = next;
-    vaultWrites = vault;
+    LogHead head = appended.head();
+    nextSeq = head.size();
+    prevHash = head.lastHash();
+    range = head.range();
+    vaultWrites = head.vault();
     return seqs;
   }
 
