@@ -7,13 +7,21 @@ import dev.gatehouse.audit.AuditVerifier;
 import dev.gatehouse.audit.Checkpoint;
 import dev.gatehouse.audit.FileAuditLog;
 import dev.gatehouse.audit.InclusionEvidence;
+import dev.gatehouse.audit.PgAuditRows;
+import dev.gatehouse.config.Config;
 import dev.gatehouse.error.BadInputException;
 import dev.gatehouse.error.NotConfiguredException;
+import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.vault.SecretAccess;
+import dev.gatehouse.vault.SecretValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -27,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "The tamper-evident audit log: verify it, read it, prove an entry, keep a checkpoint.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Tail.class, AuditCommand.Prove.class,
-        AuditCommand.ShowCheckpoint.class, AuditCommand.Hash.class})
+        AuditCommand.ShowCheckpoint.class, AuditCommand.Hash.class, AuditCommand.Export.class})
 final class AuditCommand implements Runnable {
   @Spec
   CommandSpec spec;
@@ -39,11 +47,47 @@ final class AuditCommand implements Runnable {
 
   /** The audit folder of the home, which must hold a log. */
   static Path auditDir(HomeCommand c) {
-    Path dir = c.open().home().file(Gatehouse.AUDIT_DIR);
+    return auditDir(c.open());
+  }
+
+  /** The audit folder of {@code g}'s home, which must hold a log. */
+  static Path auditDir(Gatehouse g) {
+    Path dir = g.home().file(Gatehouse.AUDIT_DIR);
     if (!Files.exists(dir.resolve(FileAuditLog.VERIFIER_FILE))) {
       throw new NotConfiguredException("this home has no audit log yet; it starts with `gatehouse init`");
     }
     return dir;
+  }
+
+  /** Whether the home keeps its state, the audit log among it, in PostgreSQL ({@code storage.backend: postgres}). */
+  static boolean onPostgres(Gatehouse g) {
+    return g.config().storage().backend() == Config.Storage.Backend.POSTGRES;
+  }
+
+  /**
+   * A connection to the home's PostgreSQL database, with the password from the vault entry
+   * {@code storage.password_secret} (so the vault is unsealed first).
+   */
+  static Connection database(HomeCommand c, Gatehouse g) throws IOException {
+    Config.Storage.Postgres db = g.config().storage().postgres().orElseThrow();
+    c.unseal(g);
+    char[] password;
+    try (SecretValue v = g.vault().reveal(db.passwordSecret(), SecretAccess.get()).orElseThrow(() ->
+        new NotConfiguredException("the vault has no entry " + db.passwordSecret() + " (storage.password_secret)"))) {
+      byte[] bytes = v.bytes(SecretAccess.get());
+      java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes));
+      Arrays.fill(bytes, (byte) 0);
+      password = new char[chars.remaining()];
+      chars.get(password);
+      Arrays.fill(chars.array(), '\0');
+    }
+    try {
+      return DriverManager.getConnection(db.jdbcUrl(), db.connectionProperties(password));
+    } catch (SQLException e) {
+      throw new RefusedException("cannot connect to the database " + db.jdbcUrl() + ": " + e.getMessage(), e);
+    } finally {
+      Arrays.fill(password, '\0');
+    }
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -58,7 +102,6 @@ final class AuditCommand implements Runnable {
 
     @Override
     Integer execute() throws IOException {
-      Path dir = auditDir(this);
       List<String> older = List.of();
       if (checkpoint != null) {
         try {
@@ -70,7 +113,18 @@ final class AuditCommand implements Runnable {
           throw new BadInputException("--checkpoint " + checkpoint + " is empty");
         }
       }
-      AuditVerifier.Result r = AuditVerifier.verifyAll(dir, AuditVerifier.verifierKey(dir), older);
+      AuditVerifier.Result r;
+      Gatehouse g = open();
+      if (onPostgres(g)) {
+        try (Connection c = database(this, g)) {
+          r = PgAuditRows.verify(c, older);
+        } catch (SQLException e) {
+          throw new RefusedException("cannot read the audit log in the database: " + e.getMessage(), e);
+        }
+      } else {
+        Path dir = auditDir(g);
+        r = AuditVerifier.verifyAll(dir, AuditVerifier.verifierKey(dir), older);
+      }
       if (!r.intact()) {
         err().println("gatehouse: audit log NOT intact: " + r.problem());
         return ExitCodes.NO;
@@ -87,6 +141,49 @@ final class AuditCommand implements Runnable {
         out().println(older.size() + " older checkpoints (the last at size " + r.older().size()
             + "): each consistent with today's log");
       }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = {"Write the audit log kept in PostgreSQL into DIR as the files of a home's audit/ folder.",
+          "Every entry as segment-NNNNNN.jsonl, the latest signed checkpoint and signing-key.pub, from one snapshot "
+              + "(replicas may append meanwhile). The export is then verified; `audit verify` in a copy of it, or "
+              + "any reader of docs/audit-format.md, checks it offline. DIR must be new or empty."})
+  static final class Export extends HomeCommand {
+    @Parameters(paramLabel = "DIR", description = "Where to write (created 0700; refused unless empty).")
+    Path target;
+
+    @Override
+    Integer execute() throws IOException {
+      if (Files.isDirectory(target)) {
+        try (var listing = Files.list(target)) {
+          if (listing.findAny().isPresent()) {
+            throw new BadInputException(target + " is not empty: `audit export` writes into a new or empty folder");
+          }
+        }
+      } else if (Files.exists(target)) {
+        throw new BadInputException(target + " exists and is not a folder");
+      }
+      Gatehouse g = open();
+      if (!onPostgres(g)) {
+        throw new NotConfiguredException("this home's audit log is already files, in " + g.home().file(Gatehouse.AUDIT_DIR)
+            + "; `audit export` reads the log of a home whose storage is PostgreSQL (storage.backend: postgres)");
+      }
+      PgAuditRows.Exported e;
+      try (Connection c = database(this, g)) {
+        e = PgAuditRows.export(c, target, g.config().audit().segmentMaxBytes());
+      } catch (SQLException ex) {
+        throw new RefusedException("cannot read the audit log in the database: " + ex.getMessage(), ex);
+      }
+      out().println("exported " + e.entries() + " entries in " + e.segments() + " segment(s) to " + target
+          + (e.checkpoint() ? ", with the latest signed checkpoint" : ", no signed checkpoint yet"));
+      AuditVerifier.Result r = AuditVerifier.verify(target, AuditVerifier.verifierKey(target), null);
+      if (!r.intact()) {
+        err().println("gatehouse: the exported audit log is NOT intact: " + r.problem());
+        return ExitCodes.NO;
+      }
+      out().println("verified: intact, root " + AuditVerifier.b64(r.root()));
       return ExitCodes.OK;
     }
   }

@@ -89,7 +89,11 @@ abstract class HomeCommand implements Callable<Integer> {
 
   /** Opens the home and unseals its vault (password file, sealed mode, or prompt). */
   Gatehouse openUnsealed() throws IOException {
-    Gatehouse g = open();
+    return unseal(open());
+  }
+
+  /** Unseals the vault of {@code g}, the home this command opened. */
+  Gatehouse unseal(Gatehouse g) throws IOException {
     Vault vault = g.vault();
     if (!vault.exists()) {
       throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init` (it keeps your settings)");
