@@ -205,16 +205,23 @@ public final class PgAuditLog implements AuditLog, AutoCloseable {
     }
   }
 
-  /** One batch, one transaction: its callers get their seqs only once it committed. */
+  /**
+   * One batch, one transaction: its callers get their seqs only once it committed. Entries
+   * queued while the batch waited for the lock join it (up to the batch size), so replicas
+   * that take turns at the lock write larger batches rather than more of them.
+   */
   private void writeBatch(List<GroupCommit.Ticket<AuditEvent>> batch) {
     long began = System.nanoTime();
-    List<AuditEvent> events = new ArrayList<>(batch.size());
-    batch.forEach(t -> events.add(t.item()));
-    Written written;
+    List<GroupCommit.Ticket<AuditEvent>> all = new ArrayList<>(batch);
+    Written written = null;
+    RuntimeException failure = null;
     try {
       written = locked(c -> {
         Head h = Head.read(c);
         checkKey(h);
+        all.addAll(commits.takeQueued(FileAuditLog.MAX_BATCH_ENTRIES - all.size()));
+        List<AuditEvent> events = new ArrayList<>(all.size());
+        all.forEach(t -> events.add(t.item()));
         Instant now = clock.instant();
         LogHead.Appended a = h.head().append(events, now);
         insert(c, a);
@@ -229,15 +236,17 @@ public final class PgAuditLog implements AuditLog, AutoCloseable {
         return new Written(a.from(), null);
       });
     } catch (SQLException | RuntimeException e) {
-      RefusedException failure = unavailable(e);
-      batch.forEach(t -> t.finish(-1, failure));
-      return;
+      failure = unavailable(e);
+    } finally {
+      for (int i = 0; i < all.size(); i++) { // a seq only once committed; any other end fails every caller
+        all.get(i).finish(written != null ? written.from() + i : -1, written != null ? null
+            : failure != null ? failure : new RefusedException("the audit writer stopped; refusing, to fail closed"));
+      }
     }
-    for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).finish(written.from() + i, null); // committed: only now does anyone learn a seq
+    if (written != null) {
+      metrics.auditBatch(all.size(), System.nanoTime() - began);
+      witness(written.note());
     }
-    metrics.auditBatch(batch.size(), System.nanoTime() - began);
-    witness(written.note());
   }
 
   /** A committed batch: its first seq, and the checkpoint signed with it (null if none). */
@@ -445,7 +454,12 @@ public final class PgAuditLog implements AuditLog, AutoCloseable {
 
   // ---- the head row -------------------------------------------------------------------------
 
-  /** The head row: the log's end, its key, and the latest checkpoint (size, epoch ms or -1, note or null). */
+  /**
+   * The head row: the log's end, its key, and the latest checkpoint (size, epoch ms or -1, note
+   * or null). Read only after {@link #AUDIT_LOCK} is held, by a statement of its own: under READ
+   * COMMITTED a statement sees what was committed before it began, so this one sees the
+   * previous holder's commit (a read in the lock's own statement could miss it).
+   */
   record Head(LogHead head, String verifier, long checkpointSize, long checkpointAt, String checkpointNote) {
     static Head read(Connection c) throws SQLException {
       try (PreparedStatement s = c.prepareStatement("SELECT size, last_hash, peaks, vault, verifier, checkpoint_size,"

@@ -106,6 +106,22 @@ public final class GroupCommit<T> {
     return t;
   }
 
+  /**
+   * For the writer, during its batch: takes up to {@code max} more queued items, stopping at a
+   * {@link #drain} barrier (which stays queued for the next batch). The writer must finish
+   * every ticket it takes this way, as those of its batch, failure or not.
+   */
+  public List<Ticket<T>> takeQueued(int max) {
+    if (thread.get() != Thread.currentThread()) {
+      throw new IllegalStateException("only the " + threadName + " thread takes queued items");
+    }
+    List<Ticket<T>> more = new ArrayList<>();
+    for (Ticket<T> t; more.size() < max && (t = queue.peek()) != null && t.item != null; ) {
+      more.add(queue.poll()); // the writer is the only consumer: the peeked ticket is the one polled
+    }
+    return more;
+  }
+
   /** Returns once everything submitted before it has been written (or has failed). */
   public void drain() {
     Ticket<T> barrier = new Ticket<>(null, Thread.currentThread());
