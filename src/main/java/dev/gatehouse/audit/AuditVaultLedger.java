@@ -10,15 +10,16 @@ import java.util.Map;
  * The vault's ledger kept in the audit log: each new generation is a {@value VaultWrites#TYPE}
  * entry, forced and covered by a signed checkpoint before the file that holds it is renamed
  * into place (its completion, and what an opening reconciles, are forced and covered by the
- * next checkpoint); an owner's acceptance is signed at once; what the log knows is {@link FileAuditLog#vaultWrites}, read from the latest
- * checkpoint and the entries after it.
+ * next checkpoint); an owner's acceptance is signed at once; what the log knows is {@link VaultWriteLog#vaultWrites}
+ * (in a home's files, read from the latest checkpoint and the entries after it; in PostgreSQL,
+ * from the head row).
  */
 public final class AuditVaultLedger implements VaultLedger {
-  private final FileAuditLog log;
+  private final VaultWriteLog log;
   private final String actor;
 
   /** @param actor who the entries name (the process's user, as for the vault changes themselves) */
-  public AuditVaultLedger(FileAuditLog log, String actor) {
+  public AuditVaultLedger(VaultWriteLog log, String actor) {
     this.log = log;
     this.actor = actor;
   }

@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  *       matches the checkpoint's size and root; otherwise every entry is read again.
  * </ul>
  */
-public final class FileAuditLog implements AuditLog, AutoCloseable {
+public final class FileAuditLog implements VaultWriteLog, AutoCloseable {
   static final int MAX_BATCH_ENTRIES = 2048;
   public static final String CHECKPOINT_FILE = "checkpoint";
   public static final String VERIFIER_FILE = "signing-key.pub";
@@ -168,22 +168,9 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
     commits.submit(redactor.redact(event), false);
   }
 
-  /**
-   * Records a {@value VaultWrites#TYPE} entry, durably, and if {@code sign} signs a checkpoint
-   * covering it before returning (else the next checkpoint covers it). Its details
-   * (generations and SHA-256s, checked to be decimal or hex) are written as given: scrubbing
-   * a secret value that happened to appear in a digest would break the record the rollback
-   * check reads. The other fields are redacted as usual.
-   */
-  void recordVaultWrite(String actor, String outcome, Map<String, String> details, boolean sign) {
-    details.forEach((k, v) -> {
-      if (!k.matches("[a-z_0-9]+") || !v.matches("[0-9a-f]{1,64}")) {
-        throw new IllegalArgumentException("a vault.write detail is a decimal or hex value");
-      }
-    });
-    AuditEvent scrubbed = redactor.redact(new AuditEvent(VaultWrites.TYPE, actor, "vault.gh", outcome, Map.of()));
-    commits.submit(new AuditEvent(scrubbed.type(), scrubbed.actor(), scrubbed.target(), scrubbed.outcome(), details),
-        true).await();
+  @Override
+  public void recordVaultWrite(String actor, String outcome, Map<String, String> details, boolean sign) {
+    commits.submit(VaultWriteLog.vaultWriteEvent(redactor, actor, outcome, details), true).await();
     if (sign) {
       checkpoint();
     }
@@ -195,6 +182,7 @@ public final class FileAuditLog implements AuditLog, AutoCloseable {
    *
    * @throws RefusedException if the log cannot be read: the caller refuses to use the vault
    */
+  @Override
   public VaultWrites vaultWrites() {
     flushLock.lock();
     try (HomeLock.Held held = fileLock.acquire()) {

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
@@ -53,7 +54,7 @@ import java.util.function.Consumer;
  *   <li>Secrets are redacted ({@link Redactor}) before an entry is built.
  * </ul>
  */
-public final class PgAuditLog implements AuditLog, AutoCloseable {
+public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
   /** The advisory lock every audit append takes: "gh-audit" in ASCII. */
   public static final long AUDIT_LOCK = 0x67682d6175646974L;
   /** The longest a batch waits for another replica's batch to release the lock before it fails. */
@@ -132,6 +133,25 @@ public final class PgAuditLog implements AuditLog, AutoCloseable {
   @Override
   public void recordEventually(AuditEvent event) {
     commits.submit(redactor.redact(event), false);
+  }
+
+  @Override
+  public void recordVaultWrite(String actor, String outcome, Map<String, String> details, boolean sign) {
+    commits.submit(VaultWriteLog.vaultWriteEvent(redactor, actor, outcome, details), true).await();
+    if (sign) {
+      checkpoint();
+    }
+  }
+
+  /** From the head row, which every replica's batch keeps up to date in the same transaction as its entries. */
+  @Override
+  public VaultWrites vaultWrites() {
+    try {
+      return locked(c -> Head.read(c).head().vault());
+    } catch (SQLException | RuntimeException e) {
+      throw new RefusedException("the audit log in the database cannot be read (" + describe(e)
+          + "); refusing to use the vault, to fail closed", e);
+    }
   }
 
   /**

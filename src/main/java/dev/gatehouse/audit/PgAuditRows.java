@@ -1,5 +1,6 @@
 package dev.gatehouse.audit;
 
+import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.store.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,6 +32,8 @@ public final class PgAuditRows {
   /** Rows read per round trip, and lines per run handed to the verifier. */
   static final int FETCH = 4096;
 
+  private static final String NO_LOG = "the database holds no audit log yet: it starts when the first replica opens it";
+
   private PgAuditRows() {}
 
   /** What an export wrote. */
@@ -42,7 +45,8 @@ public final class PgAuditRows {
    * {@code segmentMaxBytes}), {@code checkpoint} and {@code signing-key.pub}, each line the
    * stored bytes. Files are 0600 and fsynced.
    *
-   * @throws IOException if {@code dir} is not empty, or the database holds no audit log
+   * @throws IOException if {@code dir} is not empty
+   * @throws NotConfiguredException if the database holds no audit log
    */
   public static Exported export(Connection c, Path dir, long segmentMaxBytes) throws IOException, SQLException {
     if (Files.exists(dir)) {
@@ -57,7 +61,7 @@ public final class PgAuditRows {
     return snapshot(c, () -> {
       PgAuditLog.Head head = PgAuditLog.Head.read(c);
       if (head.verifier() == null) {
-        throw new IOException("the database holds no audit log yet");
+        throw new NotConfiguredException(NO_LOG);
       }
       long entries = 0;
       int segments = 0;
@@ -111,13 +115,13 @@ public final class PgAuditRows {
    * {@code olderNotes}; then that the head row (what replicas append after) is the end of
    * those entries. A problem names the seq and the database row.
    *
-   * @throws IOException if the database holds no audit log
+   * @throws NotConfiguredException if the database holds no audit log
    */
   public static AuditVerifier.Result verify(Connection c, List<String> olderNotes) throws IOException, SQLException {
     return snapshot(c, () -> {
       PgAuditLog.Head head = PgAuditLog.Head.read(c);
       if (head.verifier() == null) {
-        throw new IOException("the database holds no audit log yet");
+        throw new NotConfiguredException(NO_LOG);
       }
       Checkpoint.Verifier key = Checkpoint.Verifier.parse(head.verifier());
       AuditVerifier.Result r = AuditVerifier.verifyAll(head.checkpointNote(), key, olderNotes,

@@ -158,6 +158,33 @@ class PgAuditLogTest {
   }
 
   @Test
+  void recordVaultWrite_onOneReplica_isKnownToAnother_andSignedInTheirCheckpoints() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    dev.gatehouse.vault.VaultVersion one = v(1, 1);
+    dev.gatehouse.vault.VaultVersion two = v(2, 2);
+    try (PgAuditLog a = replica(d, RARELY); PgAuditLog b = replica(d, RARELY)) {
+      a.recordVaultWrite("cli:t", VaultWrites.ADOPTED, VaultWrites.details(one), false);
+      b.record(AuditTesting.event("between"));
+      a.recordVaultWrite("cli:t", VaultWrites.INTENDED, VaultWrites.details(two), true);
+      assertThat(b.vaultWrites()).isEqualTo(new VaultWrites(one, two, 2));
+      assertThat(b.latestCheckpoint()).contains("\ngatehouse.vault 1 " + one.sha256() + "\ngatehouse.vault-pending 2 "
+          + two.sha256() + "\n");
+      b.recordVaultWrite("cli:t", VaultWrites.COMMITTED, VaultWrites.details(two), false);
+      assertThat(a.vaultWrites()).isEqualTo(new VaultWrites(two, null, 2));
+    }
+    try (Connection c = d.connect()) {
+      AuditVerifier.Result r = PgAuditRows.verify(c, List.of()); // the signed vault state against the entries
+      assertThat(r.problem()).isNull();
+      assertThat(r.latest().extensions()).containsExactly("gatehouse.vault 2 " + two.sha256());
+    }
+  }
+
+  private static dev.gatehouse.vault.VaultVersion v(long generation, int hash) {
+    return new dev.gatehouse.vault.VaultVersion(generation,
+        java.util.HexFormat.of().formatHex(dev.gatehouse.Sha256.of(new byte[] {(byte) hash})));
+  }
+
+  @Test
   void export_isByteForByteWhatFileAuditLogWrites() throws Exception {
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
     List<AuditEvent> events = List.of(AuditTesting.event("plain"),
