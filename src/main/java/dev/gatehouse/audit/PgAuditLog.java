@@ -68,6 +68,7 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
   private final PrivateKey signingKey;
   private final FileAuditLog.Settings settings;
   private final Metrics metrics;
+  private final Duration lockTimeout;
   private final GroupCommit<AuditEvent> commits;
   private final ReentrantLock lock = new ReentrantLock();
   private Connection connection; // guarded by lock; null until needed, or after it broke
@@ -75,7 +76,8 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
   private volatile Consumer<String> checkpointListener = note -> { };
 
   private PgAuditLog(String url, Properties properties, Clock clock, Redactor redactor, Checkpoint.Verifier verifier,
-      PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics) {
+      PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics, Duration lockTimeout) {
+    this.lockTimeout = lockTimeout;
     this.url = url;
     this.properties = (Properties) properties.clone();
     this.clock = clock;
@@ -97,8 +99,16 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
   public static PgAuditLog open(String url, Properties properties, Clock clock, Redactor redactor,
       Checkpoint.Verifier verifier, PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics)
       throws IOException {
+    return open(url, properties, clock, redactor, verifier, signingKey, settings, metrics, LOCK_TIMEOUT);
+  }
+
+  /** {@link #open} with another bound on waiting for, and idling while holding, the lock (for tests). */
+  static PgAuditLog open(String url, Properties properties, Clock clock, Redactor redactor,
+      Checkpoint.Verifier verifier, PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics,
+      Duration lockTimeout) throws IOException {
     PgStateDb.open(url, properties).close(); // applies the migrations (Flyway), the audit tables among them
-    PgAuditLog log = new PgAuditLog(url, properties, clock, redactor, verifier, signingKey, settings, metrics);
+    PgAuditLog log = new PgAuditLog(url, properties, clock, redactor, verifier, signingKey, settings, metrics,
+        lockTimeout);
     try {
       log.locked(c -> {
         Head h = Head.read(c);
@@ -448,8 +458,8 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
         // A replica that stops mid-transaction (a pause, a cut network) must not hold every
         // other replica's appends for long: its transaction is ended by the server, and a
         // batch waiting for the lock fails (fail closed) rather than waits without end.
-        s.execute("SET lock_timeout = '" + LOCK_TIMEOUT.toMillis() + "ms'");
-        s.execute("SET idle_in_transaction_session_timeout = '" + LOCK_TIMEOUT.toMillis() + "ms'");
+        s.execute("SET lock_timeout = '" + lockTimeout.toMillis() + "ms'");
+        s.execute("SET idle_in_transaction_session_timeout = '" + lockTimeout.toMillis() + "ms'");
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       } catch (SQLException e) {

@@ -285,6 +285,26 @@ class PgAuditLogTest {
   }
 
   @Test
+  void record_whileAnotherSessionHoldsTheLockTooLong_failsClosed_andGoesOnOnceItIsReleased() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    try (PgAuditLog a = PgAuditLog.open(d.jdbcUrl(), d.properties(), clock, t.redactor, t.verifier,
+        t.keys.getPrivate(), RARELY, Metrics.NONE, Duration.ofSeconds(1))) {
+      assertThat(a.record(AuditTesting.event("before"))).isZero();
+      try (Connection stalled = d.connect()) { // a replica stopped mid-transaction, holding the lock
+        stalled.setAutoCommit(false);
+        try (PreparedStatement s = stalled.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+          s.setLong(1, PgAuditLog.AUDIT_LOCK);
+          s.execute();
+        }
+        assertThatThrownBy(() -> a.record(AuditTesting.event("while stalled"))).isInstanceOf(RefusedException.class)
+            .hasMessageContaining("lock timeout").hasMessageContaining("fail closed");
+        stalled.rollback();
+      }
+      assertThat(a.record(AuditTesting.event("after"))).isEqualTo(1);
+    }
+  }
+
+  @Test
   void open_withAnotherSigningKey_isRefused() throws Exception {
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
     try (PgAuditLog a = replica(d, RARELY)) {
