@@ -144,6 +144,44 @@ public final class PgAuditRows {
     });
   }
 
+  /** The latest signed checkpoint (its signature verified) and the verifier key; the checkpoint is null when none is yet. */
+  public record Latest(Checkpoint checkpoint, String note, Checkpoint.Verifier key) {}
+
+  /**
+   * What {@code audit checkpoint} prints for the log in the database.
+   *
+   * @throws NotConfiguredException if the database holds no audit log
+   * @throws IllegalArgumentException if the stored checkpoint is not validly signed by the stored key
+   */
+  public static Latest latest(Connection c) throws IOException, SQLException {
+    return snapshot(c, () -> {
+      PgAuditLog.Head head = PgAuditLog.Head.read(c);
+      if (head.verifier() == null) {
+        throw new NotConfiguredException(NO_LOG);
+      }
+      Checkpoint.Verifier key = Checkpoint.Verifier.parse(head.verifier());
+      String note = head.checkpointNote();
+      return new Latest(note == null ? null : Checkpoint.verify(note, key), note, key);
+    });
+  }
+
+  /** The stored lines from seq {@code from} on, in order, from one snapshot (what {@code audit tail} reads). */
+  public static List<byte[]> lines(Connection c, long from) throws IOException, SQLException {
+    return snapshot(c, () -> {
+      List<byte[]> lines = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT line FROM audit_entries WHERE seq >= ? ORDER BY seq")) {
+        s.setFetchSize(FETCH);
+        s.setLong(1, from);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            lines.add(r.getBytes(1));
+          }
+        }
+      }
+      return lines;
+    });
+  }
+
   /** The rows in runs of up to {@link #FETCH} lines, each line named by its row's seq. */
   private static AuditVerifier.Chunks runs(ResultSet rows) {
     boolean[] more = {true};

@@ -201,38 +201,50 @@ final class AuditCommand implements Runnable {
 
     @Override
     Integer execute() throws Exception {
-      Path dir = auditDir(this);
       if (count < 0) {
         throw new BadInputException("-n must be 0 or more");
       }
-      Deque<String> last = new ArrayDeque<>();
-      long seen = printNew(dir, 0, line -> {
-        last.add(line);
-        if (last.size() > count) {
-          last.removeFirst();
-        }
-      });
-      last.forEach(out()::println);
-      out().flush();
-      while (follow) {
-        Thread.sleep(500); // polling for a person watching; nothing depends on its timing
-        seen = printNew(dir, seen, line -> out().println(line));
+      Gatehouse g = open();
+      Connection db = onPostgres(g) ? database(this, g) : null;
+      try {
+        Path dir = db == null ? auditDir(g) : null;
+        Deque<String> last = new ArrayDeque<>();
+        long seen = printNew(dir, db, 0, line -> {
+          last.add(line);
+          if (last.size() > count) {
+            last.removeFirst();
+          }
+        });
+        last.forEach(out()::println);
         out().flush();
+        while (follow) {
+          Thread.sleep(500); // polling for a person watching; nothing depends on its timing
+          seen = printNew(dir, db, seen, line -> out().println(line));
+          out().flush();
+        }
+        return ExitCodes.OK;
+      } catch (SQLException e) {
+        throw new RefusedException("cannot read the audit log in the database: " + e.getMessage(), e);
+      } finally {
+        if (db != null) {
+          db.close();
+        }
       }
-      return ExitCodes.OK;
     }
 
-    private long printNew(Path dir, long skip, java.util.function.Consumer<String> sink) throws IOException {
-      AuditVerifier.Scan scan = AuditVerifier.scan(dir, false, true, -1);
-      List<byte[]> lines = scan.lines();
-      for (int i = (int) skip; i < lines.size(); i++) {
+    /** Prints the entries from seq {@code skip} on (of the files in {@code dir}, or else of {@code db}); the seq after them. */
+    private long printNew(Path dir, Connection db, long skip, java.util.function.Consumer<String> sink)
+        throws IOException, SQLException {
+      List<byte[]> lines = dir != null ? AuditVerifier.scan(dir, false, true, -1).lines() : PgAuditRows.lines(db, skip);
+      int from = dir != null ? (int) skip : 0;
+      for (int i = from; i < lines.size(); i++) {
         String line = new String(lines.get(i), StandardCharsets.US_ASCII);
         AuditRecord r = AuditRecord.parse(lines.get(i));
         if (type == null || (r != null && r.type().equals(type))) {
           sink.accept(line);
         }
       }
-      return lines.size();
+      return dir != null ? lines.size() : skip + lines.size();
     }
   }
 
@@ -258,7 +270,22 @@ final class AuditCommand implements Runnable {
   static final class ShowCheckpoint extends HomeCommand {
     @Override
     Integer execute() throws IOException {
-      Path dir = auditDir(this);
+      Gatehouse g = open();
+      if (onPostgres(g)) {
+        PgAuditRows.Latest latest;
+        try (Connection c = database(this, g)) {
+          latest = PgAuditRows.latest(c);
+        } catch (SQLException e) {
+          throw new RefusedException("cannot read the audit log in the database: " + e.getMessage(), e);
+        }
+        if (latest.checkpoint() == null) {
+          throw new NotConfiguredException("no checkpoint yet");
+        }
+        out().print(latest.note());
+        err().println("verifier key: " + latest.key().text());
+        return ExitCodes.OK;
+      }
+      Path dir = auditDir(g);
       Checkpoint.Verifier key = AuditVerifier.verifierKey(dir);
       if (AuditVerifier.latestCheckpoint(dir, key) == null) {
         throw new NotConfiguredException("no checkpoint yet");

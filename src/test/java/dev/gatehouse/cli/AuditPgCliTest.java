@@ -75,6 +75,24 @@ class AuditPgCliTest extends CliTestBase {
   }
 
   @Test
+  void tailAndCheckpoint_readTheDatabase_andAKeptCheckpointLaterVerifies() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    postgresHome(d, 6);
+    assertThat(run("audit", "tail", "-n", "2")).as(err).isZero();
+    assertThat(out.lines().toList()).hasSize(2).satisfies(l -> {
+      assertThat(l.get(0)).contains("\"seq\":4,").contains("\"target\":\"target-4\"");
+      assertThat(l.get(1)).contains("\"seq\":5,");
+    });
+    assertThat(run("audit", "checkpoint")).as(err).isZero();
+    assertThat(out).startsWith("gatehouse.audit/cli\n6\n");
+    assertThat(err).contains("verifier key: gatehouse.audit/cli+");
+    Path kept = temp.resolve("kept");
+    Files.writeString(kept, out);
+    assertThat(run("audit", "verify", "--checkpoint", kept.toString())).as(err).isZero();
+    assertThat(out).contains("older checkpoint (size 6): consistent with today's log");
+  }
+
+  @Test
   void export_ofAnEmbeddedHome_isRefusedNamingItsFiles() {
     assertThat(run("init")).isZero();
     assertThat(run("audit", "export", temp.resolve("x").toString())).isEqualTo(ExitCodes.NOT_CONFIGURED);
