@@ -78,20 +78,31 @@ public record InclusionEvidence(long seq, String entry, byte[] leafHash, long tr
    */
   public static InclusionEvidence of(Path dir, Checkpoint.Verifier key, long seq) throws IOException {
     String note;
-    Checkpoint latest;
     try {
       note = Files.readString(dir.resolve(FileAuditLog.CHECKPOINT_FILE), StandardCharsets.UTF_8);
-      latest = Checkpoint.verify(note, key);
     } catch (NoSuchFileException e) {
       note = null;
-      latest = null;
+    }
+    return of(note, key, seq, AuditVerifier.segmentLines(dir));
+  }
+
+  /**
+   * {@link #of(Path, Checkpoint.Verifier, long)} for any store of the log: {@code note} its
+   * latest checkpoint (null when none), {@code lines} its lines in order (read only as far as
+   * needed).
+   */
+  public static InclusionEvidence of(String note, Checkpoint.Verifier key, long seq, AuditVerifier.Chunks lines)
+      throws IOException {
+    Checkpoint latest;
+    try {
+      latest = note == null ? null : Checkpoint.verify(note, key);
     } catch (IllegalArgumentException e) {
       throw new RefusedException("the latest audit checkpoint does not verify: " + e.getMessage());
     }
     boolean covered = latest != null && seq >= 0 && seq < latest.size();
     // Covered: only the signed prefix is read, which is complete on disk (a checkpoint is signed
     // after its entries are forced); a writer appending past it meanwhile does not matter.
-    AuditVerifier.Scan scan = AuditVerifier.scan(dir, true, s -> s == seq, -1,
+    AuditVerifier.Scan scan = AuditVerifier.scan(lines, true, s -> s == seq, -1,
         covered ? latest.size() : Long.MAX_VALUE);
     if (scan.problem() != null) {
       throw new RefusedException("audit log NOT intact: " + scan.problem());

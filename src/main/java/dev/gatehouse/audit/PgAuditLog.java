@@ -210,6 +210,39 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
   }
 
   /**
+   * For the daemon: the evidence for entry {@code seq}, signing a checkpoint first when the
+   * latest does not cover it, so the result is against a signed checkpoint whenever the entry
+   * exists ({@link InclusionEvidence#signed} for the files).
+   *
+   * @throws RefusedException if the database cannot be read, or the log is not intact
+   */
+  public InclusionEvidence evidence(long seq) throws IOException {
+    String note = latestCheckpoint();
+    boolean covered;
+    try {
+      covered = note != null && seq < Checkpoint.verify(note, verifier).size();
+    } catch (IllegalArgumentException e) {
+      covered = true; // a checkpoint that does not verify: the evidence is refused, naming what is wrong
+    }
+    if (seq >= 0 && !covered) {
+      checkpoint(); // a no-op when nothing was appended since the last one
+    }
+    lock.lock();
+    Connection c = null;
+    try {
+      c = connection();
+      return PgAuditRows.evidence(c, seq);
+    } catch (SQLException e) {
+      if (c != null && broken(c, e)) {
+        discardConnection();
+      }
+      throw new RefusedException("the audit log in the database cannot be read (" + describe(e) + ")", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Commits what is queued, then signs a final checkpoint if the database is there (if it is
    * not, the entries are committed already and the next replica's checkpoint covers them),
    * and closes the connection.

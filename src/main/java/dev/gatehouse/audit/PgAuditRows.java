@@ -182,6 +182,28 @@ public final class PgAuditRows {
     });
   }
 
+  /**
+   * {@link InclusionEvidence#of(String, Checkpoint.Verifier, long, AuditVerifier.Chunks)} for
+   * entry {@code seq} of the log in the database, from one snapshot.
+   *
+   * @throws NotConfiguredException if the database holds no audit log
+   */
+  public static InclusionEvidence evidence(Connection c, long seq) throws IOException, SQLException {
+    return snapshot(c, () -> {
+      PgAuditLog.Head head = PgAuditLog.Head.read(c);
+      if (head.verifier() == null) {
+        throw new NotConfiguredException(NO_LOG);
+      }
+      try (PreparedStatement s = c.prepareStatement("SELECT seq, line FROM audit_entries ORDER BY seq")) {
+        s.setFetchSize(FETCH);
+        try (ResultSet rows = s.executeQuery()) {
+          return InclusionEvidence.of(head.checkpointNote(), Checkpoint.Verifier.parse(head.verifier()), seq,
+              runs(rows));
+        }
+      }
+    });
+  }
+
   /** The rows in runs of up to {@link #FETCH} lines, each line named by its row's seq. */
   private static AuditVerifier.Chunks runs(ResultSet rows) {
     boolean[] more = {true};
@@ -213,13 +235,14 @@ public final class PgAuditRows {
     };
   }
 
-  private interface Read<T> {
+  interface Read<T> {
     T run() throws IOException, SQLException;
   }
 
   /** {@code read} in one read-only REPEATABLE READ transaction on {@code c}. */
-  private static <T> T snapshot(Connection c, Read<T> read) throws IOException, SQLException {
+  static <T> T snapshot(Connection c, Read<T> read) throws IOException, SQLException {
     boolean autoCommit = c.getAutoCommit();
+    int isolation = c.getTransactionIsolation();
     c.setAutoCommit(false);
     c.setReadOnly(true);
     c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -229,7 +252,10 @@ public final class PgAuditRows {
       try {
         c.rollback();
       } finally {
+        // Restored: a writer's transaction must stay READ COMMITTED, so that its head read,
+        // after the lock, sees the previous holder's commit.
         c.setReadOnly(false);
+        c.setTransactionIsolation(isolation);
         c.setAutoCommit(autoCommit);
       }
     }

@@ -257,8 +257,18 @@ final class AuditCommand implements Runnable {
 
     @Override
     Integer execute() throws IOException {
-      Path dir = auditDir(this);
-      InclusionEvidence evidence = InclusionEvidence.of(dir, AuditVerifier.verifierKey(dir), seq);
+      Gatehouse g = open();
+      InclusionEvidence evidence;
+      if (onPostgres(g)) {
+        try (Connection c = database(this, g)) {
+          evidence = PgAuditRows.evidence(c, seq);
+        } catch (SQLException e) {
+          throw new RefusedException("cannot read the audit log in the database: " + e.getMessage(), e);
+        }
+      } else {
+        Path dir = auditDir(g);
+        evidence = InclusionEvidence.of(dir, AuditVerifier.verifierKey(dir), seq);
+      }
       out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(evidence.toJson()));
       return ExitCodes.OK;
     }

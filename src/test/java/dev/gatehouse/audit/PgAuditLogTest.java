@@ -143,6 +143,28 @@ class PgAuditLogTest {
   }
 
   @Test
+  void evidence_forAnEntryAnotherReplicaAppended_isSignedAndVerifies() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    try (PgAuditLog a = replica(d, RARELY); PgAuditLog b = replica(d, RARELY)) {
+      for (int i = 0; i < 7; i++) {
+        a.record(AuditTesting.event("e" + i));
+      }
+      InclusionEvidence e = b.evidence(5); // not covered by the size-1 checkpoint: B signs one first
+      assertThat(e.newerThanCheckpoint()).isFalse();
+      assertThat(e.treeSize()).isEqualTo(7);
+      Checkpoint cp = Checkpoint.verify(e.checkpoint(), t.verifier);
+      assertThat(cp.root()).isEqualTo(e.root());
+      assertThat(AuditRecord.parse(e.entry().getBytes(StandardCharsets.US_ASCII)).target()).isEqualTo("e5");
+      MerkleProofs.verifyInclusion(5, e.treeSize(), e.leafHash(), e.proof(), cp.root());
+      try (Connection c = d.connect()) {
+        assertThat(PgAuditRows.evidence(c, 5).toJson()).isEqualTo(e.toJson());
+        assertThatThrownBy(() -> PgAuditRows.evidence(c, 99)).hasMessageContaining("no entry 99");
+      }
+      a.record(AuditTesting.event("after")); // still appends on a's connection after b's reads
+    }
+  }
+
+  @Test
   void checkpoint_dueByTime_isSignedAtTheNextBatch() throws Exception {
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
     FileAuditLog.Settings everyMinute = new FileAuditLog.Settings(64L << 20, Duration.ofDays(1), 1000,

@@ -86,6 +86,11 @@ class AuditPgCliTest extends CliTestBase {
     assertThat(run("audit", "checkpoint")).as(err).isZero();
     assertThat(out).startsWith("gatehouse.audit/cli\n6\n");
     assertThat(err).contains("verifier key: gatehouse.audit/cli+");
+    String note = out;
+    assertThat(run("audit", "prove", "3")).as(err).isZero();
+    assertThat(out).contains("\"seq\" : 3").contains("\"tree_size\" : 6").contains("target-3")
+        .contains("\"newer_than_checkpoint\" : false");
+    out = note;
     Path kept = temp.resolve("kept");
     Files.writeString(kept, out);
     assertThat(run("audit", "verify", "--checkpoint", kept.toString())).as(err).isZero();
