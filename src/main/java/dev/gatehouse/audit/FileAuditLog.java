@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  *       matches the checkpoint's size and root; otherwise every entry is read again.
  * </ul>
  */
-public final class FileAuditLog implements VaultWriteLog, AutoCloseable {
+public final class FileAuditLog implements HeldAuditLog {
   static final int MAX_BATCH_ENTRIES = 2048;
   public static final String CHECKPOINT_FILE = "checkpoint";
   public static final String VERIFIER_FILE = "signing-key.pub";
@@ -222,7 +222,13 @@ public final class FileAuditLog implements VaultWriteLog, AutoCloseable {
     }
   }
 
+  @Override
+  public InclusionEvidence evidence(long seq) throws IOException {
+    return InclusionEvidence.signed(this, seq);
+  }
+
   /** Writes a signed checkpoint now (if anything was appended since the last one). */
+  @Override
   public void checkpoint() {
     flushLock.lock();
     try (HomeLock.Held held = fileLock.acquire()) {
@@ -255,6 +261,7 @@ public final class FileAuditLog implements VaultWriteLog, AutoCloseable {
    * must only queue the note and return; whatever it throws is ignored: a witness never
    * delays or fails an append.
    */
+  @Override
   public void onCheckpoint(java.util.function.Consumer<String> listener) {
     this.checkpointListener = java.util.Objects.requireNonNull(listener);
   }
@@ -269,6 +276,7 @@ public final class FileAuditLog implements VaultWriteLog, AutoCloseable {
     return verifier;
   }
 
+  @Override
   public long size() {
     flushLock.lock();
     try {

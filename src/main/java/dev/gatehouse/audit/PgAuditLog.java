@@ -54,7 +54,7 @@ import java.util.function.Consumer;
  *   <li>Secrets are redacted ({@link Redactor}) before an entry is built.
  * </ul>
  */
-public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
+public final class PgAuditLog implements HeldAuditLog {
   /** The advisory lock every audit append takes: "gh-audit" in ASCII. */
   public static final long AUDIT_LOCK = 0x67682d6175646974L;
   /** The longest a batch waits for another replica's batch to release the lock before it fails. */
@@ -169,11 +169,13 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
    * {@code listener} (the witness), after its transaction committed. It must only queue the
    * note; whatever it throws is ignored.
    */
+  @Override
   public void onCheckpoint(Consumer<String> listener) {
     this.checkpointListener = Objects.requireNonNull(listener);
   }
 
   /** Signs a checkpoint now if anything was appended (by any replica) since the latest. */
+  @Override
   public void checkpoint() {
     String note;
     try {
@@ -192,6 +194,7 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
   }
 
   /** The log's size now, all replicas' entries counted. */
+  @Override
   public long size() {
     try {
       return locked(c -> Head.read(c).head().size());
@@ -216,6 +219,7 @@ public final class PgAuditLog implements VaultWriteLog, AutoCloseable {
    *
    * @throws RefusedException if the database cannot be read, or the log is not intact
    */
+  @Override
   public InclusionEvidence evidence(long seq) throws IOException {
     String note = latestCheckpoint();
     boolean covered;
