@@ -61,7 +61,7 @@ public final class Gatehouse implements AutoCloseable {
   private final Vault vault;
   private final DeferredAuditLog audit = new DeferredAuditLog();
   private final TotpService totp;
-  private FileAuditLog auditLog;
+  private dev.gatehouse.audit.HeldAuditLog auditLog;
   private AuditVaultLedger ledger;
   private Redactor redactor;
   private dev.gatehouse.notify.CheckpointWitness witness; // when audit.witness is configured
@@ -205,14 +205,17 @@ public final class Gatehouse implements AutoCloseable {
 
   private void openAudit(String actor) throws IOException {
     Path dir = home.file(AUDIT_DIR);
-    if (!vault.contains(AuditKeys.SIGNING_ENTRY) && !FileAuditLog.segments(dir).isEmpty()) {
+    if (config.storage().backend() == Config.Storage.Backend.EMBEDDED && !vault.contains(AuditKeys.SIGNING_ENTRY)
+        && !FileAuditLog.segments(dir).isEmpty()) {
       vault.seal(); // its keys would be made anew, and the log's history orphaned
       throw new RefusedException("vault.gh has no audit keys, but the audit log in " + dir + " exists: this vault "
           + "is older than the log (an older copy of itself); refusing to use it. Put the newer vault.gh back");
     }
     AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
     redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
-    auditLog = FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(), metrics);
+    auditLog = config.storage().backend() == Config.Storage.Backend.EMBEDDED
+        ? FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(), metrics)
+        : openPostgresAudit(keys);
     if (config.witness().isPresent()) {
       if (witness != null) {
         witness.close();
@@ -222,6 +225,18 @@ public final class Gatehouse implements AutoCloseable {
       auditLog.onCheckpoint(witness);
     }
     ledger = new AuditVaultLedger(auditLog, actor);
+  }
+
+  /** The audit log every replica appends to, in the shared database (docs/storage.md). */
+  private dev.gatehouse.audit.PgAuditLog openPostgresAudit(AuditKeys keys) throws IOException {
+    Config.Storage.Postgres db = config.storage().postgres().orElseThrow();
+    java.util.Properties properties = connectionProperties(db);
+    try {
+      return dev.gatehouse.audit.PgAuditLog.open(db.jdbcUrl(), properties, clock, redactor, keys.verifier(),
+          keys.signingKey(), config.audit(), metrics);
+    } finally {
+      properties.remove("password");
+    }
   }
 
   /** A webhook witness's client: the upstream client's POST, through the egress guard. */
@@ -240,8 +255,8 @@ public final class Gatehouse implements AutoCloseable {
     return audit;
   }
 
-  /** The open audit log (after {@link #unseal}). */
-  public FileAuditLog auditLog() {
+  /** The open audit log (after {@link #unseal}): the home's files, or the shared database. */
+  public dev.gatehouse.audit.HeldAuditLog auditLog() {
     if (auditLog == null) {
       throw new RefusedException("the vault is sealed");
     }
@@ -489,7 +504,7 @@ public final class Gatehouse implements AutoCloseable {
     dev.gatehouse.trust.TrustStore trust = trust();
     return new dev.gatehouse.owner.OwnerOperations(new dev.gatehouse.owner.OwnerOperations.Parts(vault, totp,
         approvals(trust, notifier), pairing(), trust, agents(), channels(), catalog, this::loadCatalog, audit,
-        home.file(AUDIT_DIR), seq -> dev.gatehouse.audit.InclusionEvidence.signed(auditLog(), seq), users, clock));
+        home.file(AUDIT_DIR), seq -> auditLog().evidence(seq), users, clock));
   }
 
   /**

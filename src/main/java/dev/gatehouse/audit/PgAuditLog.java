@@ -319,7 +319,7 @@ public final class PgAuditLog implements HeldAuditLog {
   /** A committed batch: its first seq, and the checkpoint signed with it (null if none). */
   private record Written(long from, String note) {}
 
-  private static void insert(Connection c, LogHead.Appended a) throws SQLException {
+  static void insert(Connection c, LogHead.Appended a) throws SQLException {
     Long[] seqs = new Long[a.lines().size()];
     for (int i = 0; i < seqs.length; i++) {
       seqs[i] = a.from() + i;
@@ -352,7 +352,7 @@ public final class PgAuditLog implements HeldAuditLog {
     return note;
   }
 
-  private static void writeHead(Connection c, LogHead head, long checkpointSize, long checkpointAt, String note)
+  static void writeHead(Connection c, LogHead head, long checkpointSize, long checkpointAt, String note)
       throws SQLException {
     byte[] peaks = new byte[Rfc6962.HASH_BYTES * Long.bitCount(head.size())];
     List<byte[]> p = head.range().peaks();

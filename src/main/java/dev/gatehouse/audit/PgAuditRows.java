@@ -118,7 +118,16 @@ public final class PgAuditRows {
    * @throws NotConfiguredException if the database holds no audit log
    */
   public static AuditVerifier.Result verify(Connection c, List<String> olderNotes) throws IOException, SQLException {
-    return snapshot(c, () -> {
+    return snapshot(c, () -> verifyRows(c, olderNotes));
+  }
+
+  /** {@link #verify} inside the caller's transaction (which sees its own writes): for a move into the database. */
+  static AuditVerifier.Result verifyInTransaction(Connection c) throws IOException, SQLException {
+    return verifyRows(c, List.of());
+  }
+
+  private static AuditVerifier.Result verifyRows(Connection c, List<String> olderNotes) throws IOException, SQLException {
+    {
       PgAuditLog.Head head = PgAuditLog.Head.read(c);
       if (head.verifier() == null) {
         throw new NotConfiguredException(NO_LOG);
@@ -141,7 +150,7 @@ public final class PgAuditRows {
             + " but the entries give " + r.entries() + ": the head was changed, or entries were added or removed");
       }
       return r;
-    });
+    }
   }
 
   /** The latest signed checkpoint (its signature verified) and the verifier key; the checkpoint is null when none is yet. */

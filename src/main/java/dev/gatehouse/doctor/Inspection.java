@@ -164,6 +164,28 @@ public final class Inspection implements AutoCloseable {
     return g;
   }
 
+  /**
+   * The home with only its vault unsealed (no audit log opened): for a check that must work
+   * when what unsealing opens next (the shared database's log) cannot be reached.
+   */
+  public Gatehouse vaultOnly() throws NotChecked {
+    Gatehouse g = gatehouse();
+    if (!g.vault().sealed()) {
+      return g;
+    }
+    try (Credential c = s.unlock() == null ? null : s.unlock().credential(g.vault())) {
+      if (c == null) {
+        throw new NotChecked("the vault is sealed and doctor never asks for its password", "give --password-file FILE "
+            + "(or run where the vault's machine seal opens it) to include this check");
+      }
+      g.vault().unseal(c);
+      return g;
+    } catch (IOException | GatehouseException e) {
+      throw new NotChecked("the vault could not be unsealed (" + (e instanceof GatehouseException ? e.getMessage()
+          : e.getClass().getSimpleName()) + ")", "give the right --password-file FILE");
+    }
+  }
+
   /** The vault's entries, verified if the vault can be unsealed without asking, else from its header. */
   public Entries entries() throws NotChecked, IOException {
     try {

@@ -113,9 +113,14 @@ final class StateChecks {
     if (!in.postgres()) {
       return List.of();
     }
-    Gatehouse g = in.unsealed();
+    Gatehouse g;
     try {
-      g.stateDb().read(c -> null);
+      g = in.unsealed();
+    } catch (NotChecked e) {
+      g = in.vaultOnly(); // unsealing also opens the log in that database: a database it cannot use fails it
+    }
+    try (var db = g.openPostgres(in.config().storage().postgres().orElseThrow())) {
+      db.read(c -> null);
       return List.of();
     } catch (java.io.IOException | java.sql.SQLException | dev.gatehouse.error.GatehouseException e) {
       return List.of(Finding.critical("storage.unreachable", "the PostgreSQL database of storage: cannot be used: "

@@ -363,7 +363,7 @@ class ProofJsTest {
       long seq = g.audit().record(new AuditEvent("test.event", "cli:tester", "late", "ok", Map.of()));
       InclusionEvidence unsigned = InclusionEvidence.of(dir, dev.gatehouse.audit.AuditVerifier.verifierKey(dir), seq);
       assertThat(unsigned.newerThanCheckpoint()).isTrue();
-      InclusionEvidence signed = InclusionEvidence.signed(g.auditLog(), seq);
+      InclusionEvidence signed = g.auditLog().evidence(seq);
       assertThat(signed.newerThanCheckpoint()).isFalse();
       ArrayNode cases = NODES.arrayNode();
       cases.add(verifyCase(unsigned.toJson()));

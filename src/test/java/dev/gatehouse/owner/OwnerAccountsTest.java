@@ -110,13 +110,18 @@ class OwnerAccountsTest {
    * The audit log's text once everything recorded so far is on disk: refused logins are
    * recorded eventually, and a durable record behind them waits for them (one ordered queue).
    */
-  String audit() throws IOException {
+  String audit() throws Exception {
     g.audit().record(new dev.gatehouse.audit.AuditEvent("test.sync", "test", "audit", "synced", java.util.Map.of()));
+    return auditText();
+  }
+
+  /** The audit log's lines; the PostgreSQL run reads them from the database. */
+  String auditText() throws Exception {
     return AgentCalls.auditText(home);
   }
 
   @Test
-  void login_withPasswordAndCode_grantsTokensForANewSession() throws IOException {
+  void login_withPasswordAndCode_grantsTokensForANewSession() throws Exception {
     addWithTotp(ALICE, Role.OPERATOR);
     Instant at = clock.instant();
 
@@ -137,7 +142,7 @@ class OwnerAccountsTest {
   }
 
   @Test
-  void login_everyFailedFactor_givesTheSameRefusal_andTheAuditSaysWhich() throws IOException {
+  void login_everyFailedFactor_givesTheSameRefusal_andTheAuditSaysWhich() throws Exception {
     addWithTotp(ALICE, Role.ADMIN);
     accounts.add("bob", Role.VIEWER, PASSWORD.toCharArray(), "cli:test"); // no TOTP key
 
@@ -185,7 +190,7 @@ class OwnerAccountsTest {
   }
 
   @Test
-  void refresh_rotates_andTheNewPairWorks() throws IOException {
+  void refresh_rotates_andTheNewPairWorks() throws Exception {
     addWithTotp(ALICE, Role.VIEWER);
     Tokens first = loginOk(ALICE);
     clock.advance(Duration.ofMinutes(10));
@@ -240,7 +245,7 @@ class OwnerAccountsTest {
   }
 
   @Test
-  void refresh_withASpentToken_revokesTheWholeFamily() throws IOException {
+  void refresh_withASpentToken_revokesTheWholeFamily() throws Exception {
     addWithTotp(ALICE, Role.VIEWER);
     Tokens stolen = loginOk(ALICE);
     Tokens newer = accounts.refresh(stolen.refreshToken(), FROM).orElseThrow();
@@ -270,7 +275,7 @@ class OwnerAccountsTest {
   }
 
   @Test
-  void login_sixthInAMinuteFromOneAddress_isRateLimited_anotherAddressIsNot() throws IOException {
+  void login_sixthInAMinuteFromOneAddress_isRateLimited_anotherAddressIsNot() throws Exception {
     addWithTotp(ALICE, Role.VIEWER);
     for (int i = 0; i < 5; i++) {
       assertThat(accounts.login("nobody", "x".toCharArray(), "123456", FROM)).isEqualTo(REFUSED);
@@ -287,7 +292,7 @@ class OwnerAccountsTest {
   }
 
   @Test
-  void userTotp_locksAfterTheMaxFailures_evenAcrossANewInstance() throws IOException {
+  void userTotp_locksAfterTheMaxFailures_evenAcrossANewInstance() throws Exception {
     addWithTotp(ALICE, Role.VIEWER);
     int max = g.config().totp().maxFailures();
     for (int i = 0; i < max; i++) {
@@ -384,7 +389,7 @@ class OwnerAccountsTest {
   }
 
   @Test
-  void reauth_withACode_movesReauthAt_aWrongCodeDoesNot() throws IOException {
+  void reauth_withACode_movesReauthAt_aWrongCodeDoesNot() throws Exception {
     addWithTotp(ALICE, Role.ADMIN);
     Tokens t = loginOk(ALICE);
     Instant loginAt = t.session().reauthAt();
@@ -573,7 +578,7 @@ class OwnerAccountsTest {
   }
 
   /** Every file of the home (audit log, state.db and its WAL, vault, config) as Latin-1 text. */
-  String homeText() throws IOException {
+  String homeText() throws Exception {
     StringBuilder all = new StringBuilder();
     try (var files = Files.walk(home)) {
       for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {

@@ -552,9 +552,15 @@ class TelegramBridgeTest {
     Map<String, Gatehouse> replicas = new java.util.LinkedHashMap<>();
     Map<String, Gatehouse.Polling> polling = new java.util.HashMap<>();
     try {
+      // One deployment: replica b's home is a copy of a's, vault (token, audit keys) included.
+      Path first = TestHome.create(Files.createDirectories(dir.resolve("a")));
+      PgDatabases.usePostgres(first, db);
+      try (Gatehouse g = TestHome.open(first, Clock.systemUTC())) {
+        g.vault().put("telegram.token", TOKEN.getBytes(StandardCharsets.UTF_8), false);
+      }
+      PgDatabases.replicaOf(first, dir.resolve("b").resolve("home"));
       for (String name : List.of("a", "b")) {
-        Path home = TestHome.create(Files.createDirectories(dir.resolve(name)));
-        PgDatabases.usePostgres(home, db);
+        Path home = dir.resolve(name).resolve("home");
         Path answer = dir.resolve("agent-" + name + ".sh"); // each replica's agent signs its answers
         Files.writeString(answer, "#!/bin/sh\ncat > /dev/null\necho \"from " + name + "\"\n");
         Files.setPosixFilePermissions(answer, PosixFilePermissions.fromString("rwx------"));
@@ -564,7 +570,6 @@ class TelegramBridgeTest {
             + "    forward: {command: [\"" + answer + "\"]}\n");
         Gatehouse g = TestHome.open(home, Clock.systemUTC());
         replicas.put(name, g);
-        g.vault().put("telegram.token", TOKEN.getBytes(StandardCharsets.UTF_8), false);
         polling.put(name, g.startTelegramBridge(gate).orElseThrow());
       }
       for (int i = 1; i <= 3; i++) {
