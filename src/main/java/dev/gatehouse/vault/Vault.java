@@ -2,9 +2,7 @@ package dev.gatehouse.vault;
 
 import dev.gatehouse.Sha256;
 import dev.gatehouse.error.BadInputException;
-import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
-import dev.gatehouse.store.AtomicFiles;
 import dev.gatehouse.store.HomeLock;
 import dev.gatehouse.vault.VaultImage.MachineSlot;
 import dev.gatehouse.vault.VaultImage.PasswordSlot;
@@ -13,8 +11,6 @@ import dev.gatehouse.vault.VaultImage.StoredEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -37,7 +33,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The barrier: the only code that encrypts or decrypts stored secrets. Everything it writes
- * to {@code vault.gh} is public metadata or ciphertext, and the whole file is authenticated.
+ * to {@code vault.gh} (or to the shared database's vault table: {@link VaultStorage}) is
+ * public metadata or ciphertext, and the whole image is authenticated.
  *
  * <p>Keys: a master key (random, 256 bits) is wrapped by one key-encryption key per slot
  * (Argon2id of the master password; or of this machine's identity and an optional PIN, in
@@ -70,8 +67,7 @@ public final class Vault {
   private static final byte ENTRY_VERSION = 1;
   private static final int SALT_BYTES = 32;
 
-  private final Path file;
-  private final HomeLock lock;
+  private final VaultStorage storage;
   private final SecureRandom random;
   private final Clock clock;
   private byte[] masterKey; // null while sealed
@@ -81,9 +77,13 @@ public final class Vault {
   private VaultLedger ledger; // null until attached
   private VaultVersion version; // of the last file verified
 
+  /** The vault in the file {@code file} ({@code vault.gh}). */
   public Vault(Path file, SecureRandom random, Clock clock) {
-    this.file = file;
-    this.lock = new HomeLock(file.resolveSibling("." + file.getFileName() + ".lock"));
+    this(new FileVaultStorage(file), random, clock);
+  }
+
+  public Vault(VaultStorage storage, SecureRandom random, Clock clock) {
+    this.storage = storage;
     this.random = random;
     this.clock = clock;
   }
@@ -95,12 +95,18 @@ public final class Vault {
   public record Status(boolean exists, boolean sealed, List<String> slots, Map<String, KdfParams> kdf,
       boolean machinePin, int entries, int activeKeyId, long generation) {}
 
-  public boolean exists() {
-    return Files.exists(file);
+  public boolean exists() throws IOException {
+    return storage.exists();
   }
 
+  /** The vault's file; null when it is not a file (a shared database's vault). */
   public Path file() {
-    return file;
+    return storage instanceof FileVaultStorage f ? f.file() : null;
+  }
+
+  /** Where the image is kept. */
+  public VaultStorage storage() {
+    return storage;
   }
 
   public synchronized boolean sealed() {
@@ -120,9 +126,9 @@ public final class Vault {
 
   /** Creates a new vault opened by {@code first}, and leaves it unsealed. Refuses an existing file. */
   public synchronized void create(Credential first, KdfParams kdf) throws IOException {
-    try (HomeLock.Held held = lock.acquire()) {
-      if (Files.exists(file)) {
-        throw new BadInputException("a vault already exists at " + file);
+    try (VaultStorage.Locked held = storage.lock()) {
+      if (held.exists()) {
+        throw new BadInputException("a vault already exists at " + (file() == null ? storage.name() : file()));
       }
       byte[] mk = randomKey();
       byte[] dataKey = randomKey();
@@ -130,7 +136,7 @@ public final class Vault {
         Slot slot = wrapSlot(first, kdf, mk);
         VaultImage image = new VaultImage(1, List.of(slot), 1,
             Map.of(1, AesGcm.encrypt(mk, dataKey, dataKeyAad(1), random)), new TreeMap<>());
-        write(mk, image, null);
+        write(held, mk, image, null);
         seal();
         masterKey = mk.clone();
       } finally {
@@ -153,8 +159,8 @@ public final class Vault {
       Argon2id.zero(kek);
     }
     VaultVersion opened;
-    try (HomeLock.Held held = lock.acquire()) {
-      byte[] bytes = readFile(); // the master key never changes: the file may have, since it was read above
+    try (VaultStorage.Locked held = storage.lock()) {
+      byte[] bytes = held.read(); // the master key never changes: the file may have, since it was read above
       VaultImage verified = verify(mk, bytes);
       for (int id : verified.wrappedKeys().keySet()) {
         Argon2id.zero(dataKey(mk, verified, id)); // every data key must unwrap
@@ -193,20 +199,20 @@ public final class Vault {
   /** The file in place, verified but checked against nothing: what an owner is shown before accepting it. */
   public synchronized VaultVersion unchecked() throws IOException {
     byte[] mk = requireUnsealed();
-    try (HomeLock.Held held = lock.acquire()) {
-      byte[] bytes = readFile();
+    try (VaultStorage.Locked held = storage.lock()) {
+      byte[] bytes = held.read();
       return VaultVersion.of(verify(mk, bytes).generation(), Sha256.of(bytes));
     }
   }
 
   private void attach(VaultLedger ledger, VaultVersion accept, String owner) throws IOException {
     byte[] mk = requireUnsealed();
-    try (HomeLock.Held held = lock.acquire()) {
-      byte[] bytes = readFile();
+    try (VaultStorage.Locked held = storage.lock()) {
+      byte[] bytes = held.read();
       VaultVersion present = VaultVersion.of(verify(mk, bytes).generation(), Sha256.of(bytes));
       if (accept != null) {
         if (!present.equals(accept)) {
-          throw new RefusedException("vault.gh changed since it was shown (now " + present.describe()
+          throw new RefusedException(storage.name() + " changed since it was shown (now " + present.describe()
               + "); nothing was accepted");
         }
         ledger.accept(present, owner);
@@ -229,7 +235,7 @@ public final class Vault {
   }
 
   public Status status() throws IOException {
-    if (!Files.exists(file)) {
+    if (!storage.exists()) {
       return new Status(false, true, List.of(), Map.of(), false, 0, 0, 0);
     }
     VaultImage image = readUnverified();
@@ -324,9 +330,25 @@ public final class Vault {
     replaceSlot(wrapSlot(password, kdf, requireUnsealed()));
   }
 
-  /** Adds (or replaces) the sealed-mode slot for this machine and PIN. */
+  /**
+   * Adds (or replaces) the sealed-mode slot for this machine and PIN. A vault of one home has
+   * one machine slot, which this replaces; a {@linkplain VaultStorage#shared shared} vault has
+   * one per replica's machine, and this replaces only this machine's.
+   */
   public void sealToMachine(Credential.MachineSeal seal, KdfParams kdf) throws IOException {
-    replaceSlot(wrapSlot(seal, kdf, requireUnsealed()));
+    if (!storage.shared()) {
+      replaceSlot(wrapSlot(seal, kdf, requireUnsealed()));
+      return;
+    }
+    Slot slot = wrapSlot(seal, kdf, requireUnsealed());
+    transact(image -> {
+      List<Slot> slots = new ArrayList<>(image.slots());
+      slots.removeIf(s -> s instanceof MachineSlot m && MessageDigest.isEqual(m.fingerprintTag(),
+          fingerprintTag(m.salt(), seal)));
+      slots.add(slot);
+      slots.sort((a, b) -> a.type().compareTo(b.type()) * -1); // password first
+      return image.withSlots(slots);
+    });
   }
 
   /** Removes the sealed-mode slot; refused if it is the only way in. */
@@ -399,7 +421,10 @@ public final class Vault {
    * caller holds it, the file and what the audit log says of it do not change.
    */
   public HomeLock fileLock() {
-    return lock;
+    if (!(storage instanceof FileVaultStorage f)) {
+      throw new IllegalStateException("the vault is not a file of this home");
+    }
+    return f.homeLock();
   }
 
   // ---- the mechanism -------------------------------------------------------------------
@@ -417,13 +442,13 @@ public final class Vault {
   /** Read, verify, check, change, write: one step under the file lock. */
   private synchronized void transact(UnaryOperator<VaultImage> change) throws IOException {
     byte[] mk = requireUnsealed();
-    try (HomeLock.Held held = lock.acquire()) {
-      byte[] bytes = readFile();
+    try (VaultStorage.Locked held = storage.lock()) {
+      byte[] bytes = held.read();
       VaultImage image = verify(mk, bytes);
       VaultVersion from = check(image, bytes);
       VaultImage next = change.apply(image);
       if (next != image) {
-        write(mk, next.withGeneration(ledger == null ? image.generation() + 1 : ledger.generationAfter(from)), from);
+        write(held, mk, next.withGeneration(ledger == null ? image.generation() + 1 : ledger.generationAfter(from)), from);
       }
     }
   }
@@ -437,7 +462,7 @@ public final class Vault {
     if (ledger != null) {
       ledger.admit(present, false);
     } else if (version != null && present.generation() < version.generation()) {
-      throw new RefusedException("vault.gh was replaced by an older copy of itself (" + present.describe()
+      throw new RefusedException(storage.name() + " was replaced by an older copy of itself (" + present.describe()
           + "; this process had read " + version.describe() + "); refusing to use it");
     }
     version = present;
@@ -445,20 +470,20 @@ public final class Vault {
   }
 
   /**
-   * The verified image, re-read only when the file changed: same inode, size and modification
-   * time as the last verified read means the same file (every write replaces it by rename, so
-   * a change is a new inode). The cache holds only what the file holds — ciphertext — and is
+   * The verified image, re-read only when the storage's stamp changed (for the file: same
+   * inode, size and modification time; for the database: the newest row, one indexed query
+   * per call, so a change made by another replica is seen at the very next lookup). The cache holds only what the file holds — ciphertext — and is
    * dropped when the vault is sealed.
    */
   private synchronized VaultImage readVerified() throws IOException {
     byte[] mk = requireUnsealed();
-    Object stamp = stamp();
+    Object stamp = storage.stamp();
     if (stamp != null && stamp.equals(cachedStamp) && cached != null) {
       return cached;
     }
     VaultImage image;
-    try (HomeLock.Held held = lock.acquire()) { // the file and the ledger, read as one step
-      byte[] bytes = readFile();
+    try (VaultStorage.Locked held = storage.lock()) { // the image and the ledger, read as one step
+      byte[] bytes = held.read();
       image = verify(mk, bytes);
       check(image, bytes);
     }
@@ -478,29 +503,11 @@ public final class Vault {
     return generation;
   }
 
-  private Object stamp() throws IOException {
-    try {
-      var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS);
-      return a.fileKey() == null ? null : java.util.List.of(a.fileKey(), a.size(), a.lastModifiedTime());
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-  }
-
   private VaultImage readUnverified() throws IOException {
     try {
-      return VaultFormat.read(readFile()).image();
+      return VaultFormat.read(storage.read()).image();
     } catch (VaultFormat.Damaged e) {
       throw wrongOrDamaged();
-    }
-  }
-
-  private byte[] readFile() throws IOException {
-    try {
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new NotConfiguredException("no vault at " + file + "; create one with `gatehouse init`");
     }
   }
 
@@ -524,14 +531,14 @@ public final class Vault {
    * as not carried out) or the new one (seen as the one intended): never a file the ledger
    * does not know. Holds the file lock.
    */
-  private void write(byte[] mk, VaultImage image, VaultVersion from) throws IOException {
+  private void write(VaultStorage.Locked held, byte[] mk, VaultImage image, VaultVersion from) throws IOException {
     byte[] macInput = VaultFormat.macInput(image);
     byte[] bytes = VaultFormat.write(macInput, fileMac(mk, macInput));
     VaultVersion to = VaultVersion.of(image.generation(), Sha256.of(bytes));
     if (ledger != null) {
       ledger.intend(from, to);
     }
-    AtomicFiles.write(file, bytes);
+    held.write(from == null ? -1 : from.generation(), image.generation(), bytes);
     version = to;
     if (ledger != null) {
       ledger.committed(to);
@@ -546,21 +553,27 @@ public final class Vault {
     return mk;
   }
 
+  /** The slot {@code credential} opens: the password's, or the machine slot of this machine (a shared vault has several). */
   private Slot slotFor(VaultImage image, Credential credential) {
+    boolean otherMachines = false;
     for (Slot s : image.slots()) {
       if (credential instanceof Credential.Password && s instanceof PasswordSlot) {
         return s;
       }
       if (credential instanceof Credential.MachineSeal seal && s instanceof MachineSlot m) {
         if (!MessageDigest.isEqual(m.fingerprintTag(), fingerprintTag(m.salt(), seal))) {
-          throw new RefusedException("the vault is sealed to another machine (its machine id or host name "
-              + "differ); unlock it with the master password");
+          otherMachines = true;
+          continue;
         }
         if (m.pin() != seal.hasPin()) {
           throw new RefusedException(m.pin() ? "the vault's sealed mode needs its PIN" : "the vault's sealed mode has no PIN");
         }
         return s;
       }
+    }
+    if (otherMachines) {
+      throw new RefusedException("the vault is sealed to another machine (its machine id or host name "
+          + "differ); unlock it with the master password");
     }
     throw new RefusedException(credential instanceof Credential.Password
         ? "the vault has no master password (it is in sealed mode only)"
