@@ -69,7 +69,7 @@ public final class PgStateDb implements StateDb {
   }
 
   /** Applies the pending migrations of {@code db/postgresql}; several replicas may do so at once (Flyway locks). */
-  static void migrate(String url, Properties properties) throws IOException {
+  public static void migrate(String url, Properties properties) throws IOException {
     PGSimpleDataSource source = new PGSimpleDataSource();
     source.setURL(url);
     try {
