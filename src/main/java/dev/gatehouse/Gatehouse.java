@@ -58,7 +58,8 @@ public final class Gatehouse implements AutoCloseable {
   private final Config config;
   private final Clock clock;
   private final SecureRandom random;
-  private final Vault vault;
+  private final Vault vault; // what every store uses: vault.gh, or the shared database's vault
+  private final Vault localVault; // vault.gh; with storage postgres, it opens the database (its password)
   private final DeferredAuditLog audit = new DeferredAuditLog();
   private final TotpService totp;
   private dev.gatehouse.audit.HeldAuditLog auditLog;
@@ -83,7 +84,9 @@ public final class Gatehouse implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.random = random;
-    this.vault = new Vault(home.file(VAULT_FILE), random, clock);
+    this.localVault = new Vault(home.file(VAULT_FILE), random, clock);
+    this.vault = config.storage().postgres().map(db -> new Vault(new dev.gatehouse.vault.PgVaultStorage(db.jdbcUrl(),
+        () -> connectionProperties(db)), random, clock)).orElse(localVault);
     this.limiter = new RateLimiter(clock, 100_000);
     this.totp = new TotpService(new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)), totpAttempts(),
         config.totp(), clock, random, audit);
@@ -156,6 +159,30 @@ public final class Gatehouse implements AutoCloseable {
   }
 
   /**
+   * The vault this home opens first, {@code vault.gh}: the same as {@link #vault} on the
+   * embedded backend; with {@code storage: backend: postgres}, this replica's own, which holds
+   * the database's password (and this machine's slot), while {@link #vault} is the shared one.
+   */
+  public Vault localVault() {
+    return localVault;
+  }
+
+  /**
+   * Unseals {@code vault.gh}, then, with the shared vault, that one with the same credential
+   * (the master password, or this machine's own slot in it). A database without a vault yet
+   * gets a copy of this home's (docs/storage.md, "The vault on PostgreSQL").
+   */
+  private void unsealVaults(Credential credential) throws IOException {
+    if (vault != localVault) {
+      localVault.unseal(credential);
+      if (!vault.exists()) {
+        vault.createFrom(localVault);
+      }
+    }
+    vault.unseal(credential);
+  }
+
+  /**
    * Unseals the vault with {@code credential}, opens the audit log (whose keys it holds), and
    * checks the vault file against the generations the log recorded: an older copy of
    * {@code vault.gh} is refused (RefusedException) and the vault sealed again. Every later
@@ -167,7 +194,7 @@ public final class Gatehouse implements AutoCloseable {
 
   /** {@link #unseal(Credential)}, naming {@code actor} in the vault's generation records. */
   public void unseal(Credential credential, String actor) throws IOException {
-    vault.unseal(credential);
+    unsealVaults(credential);
     openAudit(actor);
     attachLedger();
   }
@@ -178,7 +205,7 @@ public final class Gatehouse implements AutoCloseable {
    * nothing else may be done until {@link #acceptPresentVault} (or the home is closed).
    */
   public AuditVaultLedger.Standing unsealForInspection(Credential credential, String actor) throws IOException {
-    vault.unseal(credential);
+    unsealVaults(credential);
     openAudit(actor);
     return ledger.standing(vault.unchecked());
   }
@@ -194,6 +221,17 @@ public final class Gatehouse implements AutoCloseable {
     attachLedger();
   }
 
+  /**
+   * The audit log keeps the ledger of {@code vault.gh}. With the shared vault, this replica's
+   * log is its own (until the audit log is shared too), so it is the ledger of this replica's
+   * vault.gh, and its keys are there; the shared vault's rollback check is then this process's
+   * memory of the newest generation it read (docs/storage.md, "The vault on PostgreSQL").
+   */
+  /**
+   * The audit log is the ledger of the vault every store uses: vault.gh on one host; on
+   * PostgreSQL the shared vault, whose generations the shared log records (each replica's own
+   * vault.gh only opens the database, and is ledgered nowhere: see docs/storage.md).
+   */
   private void attachLedger() throws IOException {
     vault.attach(ledger);
     audit.open(auditLog); // nothing is recorded for a vault the log refuses
@@ -208,10 +246,11 @@ public final class Gatehouse implements AutoCloseable {
     if (config.storage().backend() == Config.Storage.Backend.EMBEDDED && !vault.contains(AuditKeys.SIGNING_ENTRY)
         && !FileAuditLog.segments(dir).isEmpty()) {
       vault.seal(); // its keys would be made anew, and the log's history orphaned
+      localVault.seal();
       throw new RefusedException("vault.gh has no audit keys, but the audit log in " + dir + " exists: this vault "
           + "is older than the log (an older copy of itself); refusing to use it. Put the newer vault.gh back");
     }
-    AuditKeys keys = AuditKeys.loadOrCreate(vault, random);
+    AuditKeys keys = AuditKeys.loadOrCreate(vault, random); // on PostgreSQL the shared vault's: one key for one log
     redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
     auditLog = config.storage().backend() == Config.Storage.Backend.EMBEDDED
         ? FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(), metrics)
@@ -313,11 +352,11 @@ public final class Gatehouse implements AutoCloseable {
 
   /** What the PostgreSQL driver needs to connect to {@code db}, the password read from the vault. */
   private java.util.Properties connectionProperties(Config.Storage.Postgres db) throws IOException {
-    if (vault.sealed()) {
+    if (localVault.sealed()) {
       throw new RefusedException("the vault is sealed, and it holds the database password (" + db.passwordSecret()
           + "): unseal it first");
     }
-    try (var value = vault.reveal(db.passwordSecret(), dev.gatehouse.vault.SecretAccess.get()).orElseThrow(
+    try (var value = localVault.reveal(db.passwordSecret(), dev.gatehouse.vault.SecretAccess.get()).orElseThrow(
         () -> new dev.gatehouse.error.NotConfiguredException("storage.password_secret names the vault entry "
             + db.passwordSecret() + ", which does not exist: add it with `gatehouse vault add " + db.passwordSecret()
             + "`"))) {
@@ -613,6 +652,10 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
       vault.seal();
+      localVault.seal();
+      if (vault.storage() instanceof dev.gatehouse.vault.PgVaultStorage shared) {
+        shared.close();
+      }
     }
   }
 

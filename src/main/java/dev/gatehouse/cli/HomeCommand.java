@@ -94,7 +94,7 @@ abstract class HomeCommand implements Callable<Integer> {
 
   /** Unseals the vault of {@code g}, the home this command opened. */
   Gatehouse unseal(Gatehouse g) throws IOException {
-    Vault vault = g.vault();
+    Vault vault = g.localVault(); // with a shared vault, vault.gh opens first: it holds the database's password
     if (!vault.exists()) {
       throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init` (it keeps your settings)");
     }

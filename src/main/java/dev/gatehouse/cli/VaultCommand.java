@@ -162,11 +162,11 @@ final class VaultCommand implements Runnable {
     @Override
     Integer execute() throws IOException {
       Gatehouse g = open();
-      if (!g.vault().exists()) {
+      if (!g.localVault().exists()) {
         throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init`");
       }
       AuditVaultLedger.Standing s;
-      try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, g.vault())) {
+      try (Credential c = Secrets.unlockCredential(env(), root().passwordFile, g.localVault())) {
         s = g.unsealForInspection(c, env().actor());
       }
       PrintWriter out = out();

@@ -140,10 +140,10 @@ public final class Inspection implements AutoCloseable {
     if (!unsealTried) {
       unsealTried = true;
       try {
-        if (!g.vault().exists()) {
+        if (!g.localVault().exists()) {
           unsealFailure = "the home has no vault";
         } else {
-          try (Credential c = s.unlock() == null ? null : s.unlock().credential(g.vault())) {
+          try (Credential c = s.unlock() == null ? null : s.unlock().credential(g.localVault())) {
             if (c == null) {
               unsealFailure = "the vault is sealed and doctor never asks for its password";
             } else {

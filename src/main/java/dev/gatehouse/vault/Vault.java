@@ -145,6 +145,37 @@ public final class Vault {
     }
   }
 
+  /**
+   * Makes this vault, which must not exist yet, a copy of {@code source} (unsealed) as it is
+   * now: the same bytes, verified with {@code source}'s master key first, so the same master
+   * key, slots, entries and generation (a version 1 file becomes generation 1, MAC'd anew). Does
+   * nothing if this vault exists by then (another replica made it). This vault stays sealed.
+   */
+  public void createFrom(Vault source) throws IOException {
+    byte[] bytes;
+    long gen;
+    synchronized (source) {
+      byte[] mk = source.requireUnsealed();
+      try (VaultStorage.Locked held = source.storage.lock()) {
+        bytes = held.read();
+        VaultImage image = verify(mk, bytes);
+        if (image.generation() == 0) {
+          image = image.withGeneration(1);
+          byte[] macInput = VaultFormat.macInput(image);
+          bytes = VaultFormat.write(macInput, fileMac(mk, macInput));
+        }
+        gen = image.generation();
+      }
+    }
+    synchronized (this) {
+      try (VaultStorage.Locked held = storage.lock()) {
+        if (!held.exists()) {
+          held.write(-1, gen, bytes);
+        }
+      }
+    }
+  }
+
   /** Opens the vault with {@code credential}; the file is verified to the bit. */
   public synchronized void unseal(Credential credential) throws IOException {
     VaultImage image = readUnverified();
