@@ -173,13 +173,20 @@ public final class Gatehouse implements AutoCloseable {
    * gets a copy of this home's (docs/storage.md, "The vault on PostgreSQL").
    */
   private void unsealVaults(Credential credential) throws IOException {
-    if (vault != localVault) {
-      localVault.unseal(credential);
+    if (vault == localVault) {
+      vault.unseal(credential);
+      return;
+    }
+    localVault.unseal(credential);
+    try {
       if (!vault.exists()) {
         vault.createFrom(localVault);
       }
+      vault.unseal(credential);
+    } catch (IOException | RuntimeException e) {
+      localVault.seal(); // both open, or neither
+      throw e;
     }
-    vault.unseal(credential);
   }
 
   /**
