@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "vault", mixinStandardHelpOptions = true,
     description = "The encrypted vault: every secret Gatehouse holds. Nothing here ever prints a value.",
     subcommands = {VaultCommand.Add.class, VaultCommand.ListEntries.class, VaultCommand.Remove.class,
-        VaultCommand.Passwd.class, VaultCommand.Rotate.class, VaultCommand.Status.class,
+        VaultCommand.Passwd.class, VaultCommand.Seal.class, VaultCommand.Rotate.class, VaultCommand.Status.class,
         VaultCommand.AcceptRollback.class})
 final class VaultCommand implements Runnable {
   @Spec
@@ -128,10 +128,44 @@ final class VaultCommand implements Runnable {
       }
       try (Credential.Password p = new Credential.Password(pw)) {
         g.vaultService().setPassword(p, kdf, env().actor());
+        if (g.localVault() != g.vault()) {
+          g.localVault().setPassword(p, kdf); // vault.gh opens first, with the same password
+        }
       } finally {
         Arrays.fill(pw, '\0');
       }
       out().println("The master password was changed.");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "seal", mixinStandardHelpOptions = true,
+      description = {"Let the vault open on this machine without its password (sealed mode); the password still opens it.",
+          "Adds (or replaces) this machine's slot, from its machine id and host name. With `storage: backend: "
+              + "postgres`, in this replica's vault.gh and in the shared vault, where the other replicas' slots stay."})
+  static final class Seal extends HomeCommand {
+    @Option(names = "--kdf-memory-mib", paramLabel = "N", description = "Argon2id memory in MiB (8 to 4096; default 64).")
+    int memoryMib = KdfParams.DEFAULT.memoryKiB() / 1024;
+
+    @Option(names = "--kdf-iterations", paramLabel = "N", description = "Argon2id passes (1 to 100; default 3).")
+    int iterations = KdfParams.DEFAULT.iterations();
+
+    @Override
+    Integer execute() throws IOException {
+      KdfParams kdf = InitCommand.kdf(memoryMib, iterations);
+      Gatehouse g = openUnsealed();
+      try (Credential.MachineSeal seal = Secrets.machineSeal(env(), new char[0])) {
+        if (seal == null) {
+          throw new NotConfiguredException("this machine has no identity (/etc/machine-id): sealed mode needs one");
+        }
+        boolean shared = g.localVault() != g.vault();
+        if (shared) {
+          g.localVault().sealToMachine(seal, kdf);
+        }
+        g.vaultService().sealToMachine(seal, kdf, env().actor());
+        out().println("Sealed to this machine: the vault opens here without its password"
+            + (shared ? " (this replica's slot in the shared vault; the other replicas' stay)." : "."));
+      }
       return ExitCodes.OK;
     }
   }

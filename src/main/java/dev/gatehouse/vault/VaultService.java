@@ -47,6 +47,13 @@ public final class VaultService {
     vault.setPassword(password, kdf);
   }
 
+  /** Adds (or replaces) this machine's slot: {@link Vault#sealToMachine}. */
+  public void sealToMachine(Credential.MachineSeal seal, KdfParams kdf, String actor) throws IOException {
+    record("vault.seal", actor, "vault", "sealed", Map.of("pin", Boolean.toString(seal.hasPin()),
+        "shared", Boolean.toString(vault.storage().shared())));
+    vault.sealToMachine(seal, kdf);
+  }
+
   public void rotate(String actor) throws IOException {
     record("vault.rotate", actor, "vault", "rotated", Map.of());
     vault.rotate();
