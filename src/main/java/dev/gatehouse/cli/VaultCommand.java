@@ -235,13 +235,17 @@ final class VaultCommand implements Runnable {
     @Override
     Integer execute() throws IOException {
       Gatehouse g = open();
-      Vault v = g.vault();
+      Vault v = g.localVault(); // a file, readable without the password (the shared vault is not)
       if (!v.exists()) {
         throw new NotConfiguredException("this home has no vault yet; create it with `gatehouse init`");
       }
       Vault.Status s = v.status();
       PrintWriter out = out();
       out.println("Vault: " + v.file() + " (mode " + PosixFilePermissions.toString(Files.getPosixFilePermissions(v.file())) + ")");
+      if (v != g.vault()) {
+        out.println("Storage: postgres; this is this replica's vault.gh, which opens the database, where the shared "
+            + "vault is (`vault list` shows its entries)");
+      }
       if (!s.slots().contains("machine")) {
         out.println("Sealed mode: off");
       }

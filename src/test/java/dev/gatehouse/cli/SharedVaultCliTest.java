@@ -38,6 +38,8 @@ class SharedVaultCliTest extends CliTestBase {
     on(a, MACHINE);
     assertThat(runRaw(terminal, "vault", "list")).as(err).isZero(); // no password: a's machine
     assertThat(out).contains("service.key");
+    assertThat(runRaw(terminal, "vault", "status")).as(err).isZero();
+    assertThat(out).contains("this replica's vault.gh").contains("for this machine");
     on(a, MACHINE_B); // a's home on b's machine: neither slot of a's vault.gh is this machine's
     assertThat(runRaw(terminal, "vault", "list")).isNotZero();
     assertThat(Files.readString(a.resolve("gatehouse.yaml"))).contains("backend: postgres");
