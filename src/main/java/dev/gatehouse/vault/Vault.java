@@ -453,7 +453,8 @@ public final class Vault {
    */
   public HomeLock fileLock() {
     if (!(storage instanceof FileVaultStorage f)) {
-      throw new IllegalStateException("the vault is not a file of this home");
+      throw new BadInputException("this works on a home's vault.gh, and the vault is in the database (storage: "
+          + "backend: postgres); back the database up with its own tools");
     }
     return f.homeLock();
   }

@@ -57,4 +57,12 @@ class SharedVaultCliTest extends CliTestBase {
     Files.writeString(passwordFile, "a new password\n");
     assertThat(run("vault", "list")).as(err).isZero();
   }
+
+  @Test
+  void backup_ofAHomeWhoseVaultIsInTheDatabase_isRefusedByName() throws Exception {
+    assertThat(run("init")).as(err).isZero();
+    PgDatabases.usePostgres(home, TestPostgres.shared().newDatabase());
+    assertThat(run("backup", temp.resolve("b.ghb").toString())).isNotZero();
+    assertThat(err).contains("the vault is in the database").doesNotContain("Exception");
+  }
 }
