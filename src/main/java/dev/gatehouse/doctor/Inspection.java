@@ -170,15 +170,15 @@ public final class Inspection implements AutoCloseable {
    */
   public Gatehouse vaultOnly() throws NotChecked {
     Gatehouse g = gatehouse();
-    if (!g.vault().sealed()) {
+    if (!g.localVault().sealed()) {
       return g;
     }
-    try (Credential c = s.unlock() == null ? null : s.unlock().credential(g.vault())) {
+    try (Credential c = s.unlock() == null ? null : s.unlock().credential(g.localVault())) {
       if (c == null) {
         throw new NotChecked("the vault is sealed and doctor never asks for its password", "give --password-file FILE "
             + "(or run where the vault's machine seal opens it) to include this check");
       }
-      g.vault().unseal(c);
+      g.localVault().unseal(c); // vault.gh: it holds the database password
       return g;
     } catch (IOException | GatehouseException e) {
       throw new NotChecked("the vault could not be unsealed (" + (e instanceof GatehouseException ? e.getMessage()
