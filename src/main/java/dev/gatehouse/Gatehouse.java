@@ -270,7 +270,7 @@ public final class Gatehouse implements AutoCloseable {
           System.getenv(), auditLog);
       auditLog.onCheckpoint(witness);
     }
-    ledger = new AuditVaultLedger(auditLog, actor);
+    ledger = new AuditVaultLedger(auditLog, actor, vault.storage().name());
   }
 
   /** The audit log every replica appends to, in the shared database (docs/storage.md). */

@@ -149,7 +149,11 @@ class GatehouseSharedVaultTest {
         s.execute();
       }
       assertThatThrownBy(() -> ga.agents().byKeyId(alice.keyId())).isInstanceOf(RefusedException.class)
-          .hasMessageContaining("replaced by an older copy of itself");
+          .hasMessageContaining("refusing to use it");
     }
+    // A replica that starts now never read the newer generation: the shared audit log, the
+    // shared vault's ledger, still knows it.
+    assertThatThrownBy(() -> TestHome.open(a, clock)).isInstanceOf(RefusedException.class)
+        .hasMessageContaining("the database's vault is generation").hasMessageContaining("older than the audit log's");
   }
 }

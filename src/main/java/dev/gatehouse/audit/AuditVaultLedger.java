@@ -17,11 +17,18 @@ import java.util.Map;
 public final class AuditVaultLedger implements VaultLedger {
   private final VaultWriteLog log;
   private final String actor;
+  private final String vaultName;
 
   /** @param actor who the entries name (the process's user, as for the vault changes themselves) */
   public AuditVaultLedger(VaultWriteLog log, String actor) {
+    this(log, actor, "vault.gh");
+  }
+
+  /** @param vaultName what a refusal calls the vault: {@code vault.gh}, or the database's shared vault */
+  public AuditVaultLedger(VaultWriteLog log, String actor, String vaultName) {
     this.log = log;
     this.actor = actor;
+    this.vaultName = vaultName;
   }
 
   /** How {@code present} stands against what the log knows. */
@@ -37,10 +44,10 @@ public final class AuditVaultLedger implements VaultLedger {
     Standing s = standing(present);
     if (!s.verdict().admitted) {
       if (reconcile) {
-        log.record(new AuditEvent("vault.open", actor, "vault.gh", "refused-rollback",
+        log.record(new AuditEvent("vault.open", actor, vaultName, "refused-rollback",
             Map.of("present", present.generation() + " " + present.sha256(), "expected", s.known().describe())));
       }
-      throw new RefusedException(refusal(s));
+      throw new RefusedException(refusal(s, vaultName));
     }
     if (!reconcile) {
       return;
@@ -90,12 +97,16 @@ public final class AuditVaultLedger implements VaultLedger {
 
   /** The one message for a vault the log does not admit: what it is, what was expected, the ways forward. */
   static String refusal(Standing s) {
+    return refusal(s, "vault.gh");
+  }
+
+  static String refusal(Standing s, String vaultName) {
     String what = s.verdict() == VaultWrites.Verdict.ROLLED_BACK
         ? "older than the audit log's record of it"
         : "not the vault the audit log recorded as current";
-    return "vault.gh is " + s.present().describe() + ", " + what + ": the log expects " + s.known().describe()
+    return vaultName + " is " + s.present().describe() + ", " + what + ": the log expects " + s.known().describe()
         + ". It was replaced by another copy of itself, so revoked keys, removed secrets or an old password "
-        + "could be back; refusing to use it. Put the newer vault.gh back, or, if this copy is meant (a restore "
+        + "could be back; refusing to use it. Put the newer " + vaultName + " back, or, if this copy is meant (a restore "
         + "from backup), run `gatehouse vault accept-rollback` as the home's owner on this host";
   }
 

@@ -34,9 +34,12 @@ class DoctorTest {
     var db = dev.gatehouse.testing.PgDatabases.usePostgres(home);
     assertThat(found(runUnsealed(home), "storage.unreachable")).isEmpty();
     assertThat(found(runUnsealed(home), "trust.high")).isEmpty(); // read from the database, not skipped
-    try (var g = TestHome.open(home, Clock.systemUTC())) {
-      g.vaultService().add(dev.gatehouse.testing.PgDatabases.PASSWORD_ENTRY,
-          "not-the-password".getBytes(java.nio.charset.StandardCharsets.UTF_8), true, "cli:test");
+    // A wrong password in vault.gh, the replica's own vault, which is where it reads the database's.
+    try (var g = dev.gatehouse.Gatehouse.open(home, Clock.systemUTC(), new SecureRandom());
+        var pw = new dev.gatehouse.vault.Credential.Password(TestHome.PASSWORD.toCharArray())) {
+      g.localVault().unseal(pw);
+      g.localVault().put(dev.gatehouse.testing.PgDatabases.PASSWORD_ENTRY,
+          "not-the-password".getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
     }
     List<Finding> f = found(runUnsealed(home), "storage.unreachable");
     assertThat(f).singleElement().extracting(Finding::severity).isEqualTo(Finding.Severity.CRITICAL);
