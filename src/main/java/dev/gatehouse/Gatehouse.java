@@ -357,6 +357,30 @@ public final class Gatehouse implements AutoCloseable {
     }
   }
 
+  /**
+   * For {@code gatehouse migrate}: copies this home's audit log (a checkpoint signed first, so
+   * it covers every entry) into the empty database log of {@code db}, byte for byte, verified there.
+   */
+  public dev.gatehouse.audit.AuditMigration.Moved copyAuditTo(Config.Storage.Postgres db) throws IOException {
+    dev.gatehouse.audit.HeldAuditLog log = auditLog();
+    log.checkpoint();
+    java.util.Properties properties = connectionProperties(db);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), properties)) {
+      return dev.gatehouse.audit.AuditMigration.copy(home.file(AUDIT_DIR),
+          dev.gatehouse.audit.AuditVerifier.verifierKey(home.file(AUDIT_DIR)), c);
+    } catch (java.sql.SQLException e) {
+      throw new IOException("cannot move the audit log into " + db.jdbcUrl() + ": " + e.getMessage(), e);
+    } finally {
+      properties.remove("password");
+    }
+  }
+
+  /** The shared vault {@code db} would hold (sealed; for {@code migrate}'s checks and copy). */
+  public Vault sharedVault(Config.Storage.Postgres db) {
+    return new Vault(new dev.gatehouse.vault.PgVaultStorage(db.jdbcUrl(), () -> connectionProperties(db)), random,
+        clock);
+  }
+
   /** What the PostgreSQL driver needs to connect to {@code db}, the password read from the vault. */
   private java.util.Properties connectionProperties(Config.Storage.Postgres db) throws IOException {
     if (localVault.sealed()) {

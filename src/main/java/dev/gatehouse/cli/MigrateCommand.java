@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-    description = {"Move this home's state into an empty PostgreSQL database, prove the copy equal, then point "
-        + "gatehouse.yaml at it (storage: backend: postgres).",
+    description = {"Move this home's state, audit log and vault into an empty PostgreSQL database, prove each copy, "
+        + "then point gatehouse.yaml at it (storage: backend: postgres).",
         "Stop the daemon first. The database password is read from the vault entry --password-secret names. "
             + "See docs/storage.md."})
 final class MigrateCommand extends HomeCommand {
@@ -70,20 +70,38 @@ final class MigrateCommand extends HomeCommand {
     }
     refuseWhileServing(g);
     Map<String, Long> moved;
+    dev.gatehouse.audit.AuditMigration.Moved log;
     try (PgStateDb db = g.openPostgres(target)) {
+      String occupied = db.read(c -> {
+        try (var s = c.createStatement(); var rs = s.executeQuery("SELECT (SELECT size FROM audit_head WHERE id = 1),"
+            + " (SELECT count(*) FROM vault_images)")) {
+          rs.next();
+          return rs.getLong(1) > 0 ? "an audit log of " + rs.getLong(1) + " entries"
+              : rs.getLong(2) > 0 ? "a vault" : null;
+        }
+      });
+      if (occupied != null) {
+        throw new RefusedException("the target already holds " + occupied + "; migrate moves a home into an empty "
+            + "database only, and changed nothing");
+      }
       moved = StateMigration.copy(g.stateDb(), db);
     } catch (StateMigration.NotEmpty e) {
       throw new RefusedException(e.getMessage());
     }
     long rows = moved.values().stream().mapToLong(Long::longValue).sum();
+    // Recorded before the log moves, so the moved log holds it.
     g.audit().record(new AuditEvent("storage.migrate", env().actor(), target.jdbcUrl(), "moved",
         Map.of("rows", Long.toString(rows), "tables", Integer.toString(moved.size()))));
+    log = g.copyAuditTo(target);
+    g.sharedVault(target).createFrom(g.vault());
     AtomicFiles.write(config, (text + (text.endsWith("\n") ? "" : "\n") + "\n" + section)
         .getBytes(StandardCharsets.UTF_8));
     out().println("moved " + rows + " rows in " + moved.size() + " tables to " + target.jdbcUrl()
         + ", each table checked equal");
-    out().println(config + " now says storage: backend: postgres; state.db stays in the home, unused, "
-        + "as the copy it was (delete it once you are satisfied)");
+    out().println("moved the audit log: " + log.entries() + " entries, verified in the database (its latest signed "
+        + "checkpoint, of " + log.checkpointSize() + " entries, with it); and the vault, byte for byte");
+    out().println(config + " now says storage: backend: postgres; state.db, audit/ and vault.gh stay in the home "
+        + "(vault.gh opens the database: it holds its password); the other two are the copies they were, unused");
     return ExitCodes.OK;
   }
 

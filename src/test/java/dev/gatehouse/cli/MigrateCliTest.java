@@ -47,7 +47,8 @@ class MigrateCliTest extends CliTestBase {
     }
     assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).as(err).isZero();
     long rows = before.values().stream().mapToLong(Long::longValue).sum();
-    assertThat(out).contains("moved " + rows + " rows in " + before.size() + " tables").contains("checked equal");
+    assertThat(out).contains("moved " + rows + " rows in " + before.size() + " tables").contains("checked equal")
+        .contains("moved the audit log").contains("verified in the database");
     assertThat(Files.readString(home.resolve("gatehouse.yaml"))).contains("backend: postgres");
 
     try (Gatehouse g = TestHome.open(home, clock)) {
@@ -64,8 +65,19 @@ class MigrateCliTest extends CliTestBase {
     assertThat(out).contains("web").contains("0 none");
     assertThat(run("pair", "list")).as(err).isZero();
     assertThat(out).contains("1001");
-    assertThat(run("audit", "tail", "--type", "storage.migrate")).isZero();
-    assertThat(out).contains("moved").doesNotContain(db.password());
+    assertThat(run("audit", "tail", "--type", "storage.migrate")).as(err).isZero();
+    assertThat(out).as("the moved log holds the move").contains("moved").doesNotContain(db.password());
+    assertThat(run("audit", "tail", "--type", "home.init")).as(err).isZero();
+    assertThat(out).as("and everything before it").contains("created");
+    assertThat(run("audit", "verify")).as(err).isZero();
+    assertThat(out).contains("intact");
+    assertThat(run("vault", "list")).as(err).isZero();
+    assertThat(out).as("the vault moved too").contains("postgres.password");
+    try (java.sql.Connection c = db.connect(); var st = c.createStatement();
+        var rs = st.executeQuery("SELECT count(*) FROM vault_images")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+    }
   }
 
   @Test
