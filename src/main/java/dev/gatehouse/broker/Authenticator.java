@@ -72,7 +72,9 @@ public final class Authenticator {
       // Names are unique across agents and channels, so at most one of the two knows the key id.
       principal = agents.byKeyId(sig.keyId()).map(a -> new Principal(Principal.Kind.AGENT, a))
           .or(() -> lookup(channels, sig.keyId()).map(c -> new Principal(Principal.Kind.CHANNEL, c)));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new Refused(Problem.Kind.STORAGE_UNAVAILABLE, null); // the vault's storage (a file, or the database) failed
+    } catch (RuntimeException e) {
       throw new Refused(Problem.Kind.SEALED, null);
     }
     Optional<byte[]> key = principal.flatMap(p -> p.agent().keyFor(sig.keyId(), now));

@@ -446,7 +446,9 @@ public final class Broker {
         }
         secrets.put(name, c.value());
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new Refused(Problem.Kind.STORAGE_UNAVAILABLE, null); // the vault's storage (a file, or the database) failed
+    } catch (RuntimeException e) {
       throw new Refused(Problem.Kind.SEALED, null);
     }
     return secrets;

@@ -32,6 +32,7 @@ public record Problem(Kind kind, String detail) {
     UPSTREAM_TIMEOUT(504, "upstream-timeout", "The upstream service did not answer in time"),
     AUDIT_UNAVAILABLE(503, "audit-unavailable", "The decision could not be recorded, so nothing was done"),
     SEALED(503, "sealed", "The gateway's vault is sealed"),
+    STORAGE_UNAVAILABLE(503, "storage-unavailable", "The gateway's storage cannot be read, so nothing was done"),
     OWNER_UNAUTHENTICATED(401, "owner-unauthenticated", "A current owner access token is needed (Authorization: Bearer)"),
     LOGIN_REFUSED(401, "login-refused", "The user, password or code was not accepted"),
     ROLE_INSUFFICIENT(403, "role-insufficient", "The signed-in user's role does not allow this"),
