@@ -48,6 +48,7 @@ public final class TestPostgres {
   private final boolean asPostgres;
   private final AtomicInteger databases = new AtomicInteger();
   private int port;
+  private Path serverCertificate;
 
   /** A database of its own, owned by {@link #USER}. */
   public record Database(String name, int port, String user, String password) {
@@ -128,6 +129,23 @@ public final class TestPostgres {
     } finally {
       Files.deleteIfExists(pwfile);
     }
+    // TLS offered beside plain connections: a self-signed certificate for 127.0.0.1 and localhost.
+    Path certs = Files.createDirectories(dir.resolve("certs"));
+    TestCertificates.Made made = TestCertificates.make(certs, "server", "EC", 30);
+    serverCertificate = made.certificate();
+    Files.copy(made.certificate(), data.resolve("server.crt"));
+    Files.copy(made.key(), data.resolve("server.key"));
+    Files.setPosixFilePermissions(data.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+    if (asPostgres) {
+      UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
+      Files.setOwner(data.resolve("server.crt"), users.lookupPrincipalByName("postgres"));
+      Files.setOwner(data.resolve("server.key"), users.lookupPrincipalByName("postgres"));
+    }
+  }
+
+  /** The server's certificate (self-signed, for 127.0.0.1 and localhost): the root a TLS client trusts. */
+  public Path serverCertificate() {
+    return serverCertificate;
   }
 
   private void startOnFreePort() throws Exception {
@@ -148,7 +166,7 @@ public final class TestPostgres {
 
   private static String serverOptions(int port) {
     return "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off"
-        + " -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB";
+        + " -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB -c ssl=on";
   }
 
   private void pgCtl(String... args) throws Exception {
