@@ -54,9 +54,18 @@ import java.util.concurrent.locks.LockSupport;
  * figures from the targets it knows by name ({@code direct}, {@code proxy}, {@code gatehouse},
  * {@code helidon}, {@code vertx}, {@code jetty}, and {@code vertx-vt} when it ran).
  *
+ * <p>Several replicas behind one name ({@code bench/replicas.sh}): {@code --target NAME=URL|URL|...}
+ * spreads the target's connections over the URLs, worker w on URL {@code w mod n}, each request
+ * signed for the URL it goes to (the signature covers the authority). A pid written {@code PID+}
+ * counts the process with all its descendants, living and reaped (a PostgreSQL server: the
+ * postmaster and the backends it forks and reaps during a phase). {@code --pids NAME.PART=PIDS}
+ * names a part of NAME's processes: NAME's CPU is the sum of its parts, and each part's CPU per
+ * call is reported beside it.
+ *
  * <pre>
- * LoadGenerator --key-file K --target direct=http://127.0.0.1:1/data.json --target ... \
- *   [--pids direct=123,124 ...] [--clk-tck 100] [--meta key=value ...] (--meta cpu_of.NAME=TEXT: what NAME's CPU is)
+ * LoadGenerator --key-file K --target direct=http://127.0.0.1:1/data.json --target pg2=URL1|URL2 ... \
+ *   [--pids direct=123,124 ...] [--pids pg2.daemons=125,126 --pids pg2.postgres=127+]
+ *   [--clk-tck 100] [--meta key=value ...] (--meta cpu_of.NAME=TEXT: what NAME's CPU is)
  *   [--rounds 3] [--warmup-s 8] [--saturate-s 8] [--rate-s 10] [--rate 1000] [--concurrency 32]
  *   [--rate-workers 32] [--out target/broker-bench.json] [--only-saturate]
  * </pre>
@@ -65,12 +74,48 @@ public final class LoadGenerator {
   private static final byte[] BODY = "{}".getBytes(StandardCharsets.US_ASCII);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A target and the processes serving it (none: its CPU is not measured). */
-  record Target(String name, URI uri, List<Long> pids) {}
+  /**
+   * A target: its URLs (the connections are spread over them) and the processes serving it, by
+   * part (none: its CPU is not measured; a target named without parts has the one part "").
+   */
+  record Target(String name, List<URI> uris, Map<String, List<String>> parts) {
+    Target {
+      if (uris.isEmpty()) {
+        throw new IllegalArgumentException(name + ": a target needs a URL");
+      }
+      uris = List.copyOf(uris);
+      parts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parts));
+    }
+
+    /** The URL of worker connection {@code w}: round robin over the target's URLs. */
+    URI uriFor(int w) {
+      return uris.get(Math.floorMod(w, uris.size()));
+    }
+
+    /** Every part's pids, as given. */
+    List<String> pids() {
+      return parts.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** {@code URL|URL|...}: the URLs of one target. */
+    static List<URI> parseUris(String value) {
+      return Arrays.stream(value.split("\\|", -1)).map(String::trim).map(u -> {
+        if (u.isEmpty()) {
+          throw new IllegalArgumentException("--target: an empty URL in " + value);
+        }
+        return URI.create(u);
+      }).toList();
+    }
+  }
 
   /** One phase on one target; {@code cpuTicks} is -1 where the target's CPU is not measured. */
   record Result(String target, String mode, int round, double seconds, long ok, long errors, long[] latencies,
-      long[] service, long cpuTicks) {
+      long[] service, long cpuTicks, Map<String, Long> partTicks, String load) {
+    Result(String target, String mode, int round, double seconds, long ok, long errors, long[] latencies,
+        long[] service, long cpuTicks) {
+      this(target, mode, round, seconds, ok, errors, latencies, service, cpuTicks, Map.of(), loadAverage());
+    }
+
     double rps() {
       return ok / seconds;
     }
@@ -79,28 +124,73 @@ public final class LoadGenerator {
     double cpuMicrosPerCall(int clkTck) {
       return cpuTicks < 0 || ok == 0 ? Double.NaN : cpuTicks * 1e6 / clkTck / ok;
     }
+
+    /** Microseconds of one part's CPU per counted call, or NaN. */
+    double partMicrosPerCall(String part, int clkTck) {
+      long t = partTicks.getOrDefault(part, -1L);
+      return t < 0 || ok == 0 ? Double.NaN : t * 1e6 / clkTck / ok;
+    }
   }
 
   /** utime + stime of all the processes, in clock ticks; -1 if any of them is gone. */
   static long cpuTicks(List<Long> pids) {
+    return treeTicks(pids.stream().map(String::valueOf).toList());
+  }
+
+  /**
+   * The CPU ticks of the pids: {@code PID} counts utime + stime of that process; {@code PID+}
+   * counts that process and every living descendant with the ticks of their reaped children
+   * (cutime + cstime), so a child that exits during a phase moves its ticks into its parent's
+   * count instead of taking them away. -1 if a named pid is gone.
+   */
+  static long treeTicks(List<String> pids) {
     long sum = 0;
-    for (long pid : pids) {
-      String stat;
-      try {
-        stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      } catch (IOException e) {
+    for (String p : pids) {
+      boolean tree = p.endsWith("+");
+      long pid = Long.parseLong(tree ? p.substring(0, p.length() - 1) : p);
+      long own = ticksOf(pid, tree);
+      if (own < 0) {
         return -1;
       }
-      sum += ticksOf(stat);
+      sum += own;
+      if (tree) {
+        var root = ProcessHandle.of(pid);
+        if (root.isEmpty()) {
+          return -1;
+        }
+        for (ProcessHandle d : root.get().descendants().toList()) {
+          sum += Math.max(0, ticksOf(d.pid(), true)); // one that exited meanwhile is in its parent's
+        }
+      }
     }
     return sum;
   }
 
+  private static long ticksOf(long pid, boolean withReaped) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return withReaped ? ticksWithReapedOf(stat) : ticksOf(stat);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** utime + stime (fields 14 and 15) of one {@code /proc/PID/stat} line. */
   static long ticksOf(String stat) {
-    // the command name (field 2) may hold spaces and parentheses: fields resume after the last ')'
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] f = statFields(stat);
     return Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
+  }
+
+  /** utime + stime + cutime + cstime (fields 14-17): the process and its reaped children. */
+  static long ticksWithReapedOf(String stat) {
+    String[] f = statFields(stat);
+    return Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]) + Long.parseLong(f[16 - 3])
+        + Long.parseLong(f[17 - 3]);
+  }
+
+  private static String[] statFields(String stat) {
+    // the command name (field 2) may hold spaces and parentheses: fields resume after the last ')'
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
   static String loadAverage() {
@@ -122,8 +212,8 @@ public final class LoadGenerator {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opt = new LinkedHashMap<>();
-    Map<String, URI> uris = new LinkedHashMap<>();
-    Map<String, List<Long>> pids = new LinkedHashMap<>();
+    Map<String, List<URI>> uris = new LinkedHashMap<>();
+    Map<String, List<String>> pids = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -138,9 +228,8 @@ public final class LoadGenerator {
         String name = t.substring(0, eq);
         String value = t.substring(eq + 1);
         switch (a) {
-          case "--target" -> uris.put(name, URI.create(value));
-          case "--pids" -> pids.put(name, Arrays.stream(value.split(",")).map(String::trim).filter(x -> !x.isEmpty())
-              .map(Long::valueOf).toList());
+          case "--target" -> uris.put(name, Target.parseUris(value));
+          case "--pids" -> pids.put(name, parsePids(value));
           default -> meta.put(name, value);
         }
       } else if (a.startsWith("--")) {
@@ -149,13 +238,7 @@ public final class LoadGenerator {
         throw new IllegalArgumentException("unknown argument " + a);
       }
     }
-    for (String name : pids.keySet()) {
-      if (!uris.containsKey(name)) {
-        throw new IllegalArgumentException("--pids names " + name + ", which is no --target");
-      }
-    }
-    List<Target> targets = new ArrayList<>();
-    uris.forEach((name, uri) -> targets.add(new Target(name, uri, pids.getOrDefault(name, List.of()))));
+    List<Target> targets = targets(uris, pids);
     int clkTck = Integer.parseInt(opt.getOrDefault("clk-tck", "100"));
     String loadBefore = loadAverage();
     JsonNode keyFile = JSON.readTree(Files.readAllBytes(Path.of(opt.get("key-file"))));
@@ -171,13 +254,15 @@ public final class LoadGenerator {
     boolean onlySaturate = opt.containsKey("only-saturate");
 
     for (Target t : targets) {
-      if (!t.pids().isEmpty() && cpuTicks(t.pids()) < 0) {
+      if (!t.pids().isEmpty() && treeTicks(t.pids()) < 0) {
         throw new IllegalStateException(t.name() + ": cannot read /proc/PID/stat of " + t.pids());
       }
-      String answer = g.probe(t);
-      System.err.printf(Locale.ROOT, "probe %-9s %s%n", t.name(), answer);
-      if (!answer.startsWith("200 ")) {
-        throw new IllegalStateException(t.name() + " does not answer 200: " + answer);
+      for (URI uri : t.uris()) {
+        String answer = g.probe(uri);
+        System.err.printf(Locale.ROOT, "probe %-9s %s %s%n", t.name(), uri.getAuthority(), answer);
+        if (!answer.startsWith("200 ")) {
+          throw new IllegalStateException(t.name() + " (" + uri + ") does not answer 200: " + answer);
+        }
       }
     }
     for (Target t : targets) {
@@ -190,9 +275,14 @@ public final class LoadGenerator {
         Result res = g.saturate(t, concurrency, satSeconds, r);
         results.add(res);
         double cpu = res.cpuMicrosPerCall(clkTck);
-        System.err.printf(Locale.ROOT, "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s%n",
+        StringBuilder parts = new StringBuilder();
+        res.partTicks().keySet().stream().filter(p -> !p.isEmpty()).forEach(p -> parts.append(
+            String.format(Locale.ROOT, " %s %.1f", p, res.partMicrosPerCall(p, clkTck))));
+        System.err.printf(Locale.ROOT,
+            "round %d %-9s saturate  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  errors %d%s  load %s%n",
             r, t.name(), res.rps(), ms(pct(res.latencies(), 50)), ms(pct(res.latencies(), 99)), res.errors(),
-            Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  CPU %.1f µs/call", cpu));
+            Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  CPU %.1f µs/call%s", cpu,
+                parts.isEmpty() ? "" : " (" + parts.toString().strip() + ")"), res.load());
       }
       if (onlySaturate) {
         continue;
@@ -211,6 +301,53 @@ public final class LoadGenerator {
     report(targets, results, run, opt.get("out"));
   }
 
+  /** {@code 123,124,125+}: pids, a trailing {@code +} counting the process's descendants too. */
+  static List<String> parsePids(String value) {
+    List<String> out = Arrays.stream(value.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    for (String x : out) {
+      if (!x.matches("[0-9]{1,10}\\+?")) {
+        throw new IllegalArgumentException("--pids takes PID or PID+ separated by commas, not " + x);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The targets in the order named, each with its processes: {@code --pids NAME=...} is the whole
+   * of NAME's, {@code --pids NAME.PART=...} one part of them (not both for one NAME).
+   */
+  static List<Target> targets(Map<String, List<URI>> uris, Map<String, List<String>> pids) {
+    Map<String, Map<String, List<String>>> parts = new LinkedHashMap<>();
+    pids.forEach((key, list) -> {
+      String name = uris.containsKey(key) ? key : key.contains(".") ? key.substring(0, key.lastIndexOf('.')) : key;
+      if (!uris.containsKey(name)) {
+        throw new IllegalArgumentException("--pids names " + key + ", which is no --target");
+      }
+      String part = name.equals(key) ? "" : key.substring(name.length() + 1);
+      Map<String, List<String>> of = parts.computeIfAbsent(name, k -> new LinkedHashMap<>());
+      if (part.isEmpty() ? !of.isEmpty() : of.containsKey("")) {
+        throw new IllegalArgumentException("--pids gives " + name + " both as a whole and in parts");
+      }
+      of.put(part, list);
+    });
+    List<Target> targets = new ArrayList<>();
+    uris.forEach((name, u) -> targets.add(new Target(name, u, parts.getOrDefault(name, Map.of()))));
+    return targets;
+  }
+
+  /** Each part's ticks now; null if a process of the target is gone (its CPU is then unknown). */
+  private static Map<String, Long> partTicks(Target t) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (var e : t.parts().entrySet()) {
+      long ticks = treeTicks(e.getValue());
+      if (ticks < 0) {
+        return null;
+      }
+      out.put(e.getKey(), ticks);
+    }
+    return out;
+  }
+
   // ---- the two modes ---------------------------------------------------------------------
 
   Result saturate(Target t, int concurrency, double seconds, int round) throws InterruptedException {
@@ -218,20 +355,21 @@ public final class LoadGenerator {
     long[] ok = new long[concurrency];
     long[] err = new long[concurrency];
     Thread[] threads = new Thread[concurrency];
-    long cpu0 = t.pids().isEmpty() ? -1 : cpuTicks(t.pids());
+    Map<String, Long> cpu0 = partTicks(t);
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     for (int w = 0; w < concurrency; w++) {
       int id = w;
       threads[w] = Thread.ofPlatform().name("sat-" + w).start(() -> {
         LongList l = new LongList();
-        try (Conn c = new Conn(t.uri())) {
+        URI uri = t.uriFor(id);
+        try (Conn c = new Conn(uri)) {
           while (true) {
             long s = System.nanoTime();
             if (s >= end) {
               break;
             }
-            if (c.call(sign(t.uri()))) {
+            if (c.call(sign(uri))) {
               ok[id]++;
             } else {
               err[id]++;
@@ -248,10 +386,18 @@ public final class LoadGenerator {
       th.join();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
-    long cpu1 = cpu0 < 0 ? -1 : cpuTicks(t.pids());
+    Map<String, Long> cpu1 = cpu0 == null ? null : partTicks(t);
     long[] all = concat(lat);
+    Map<String, Long> used = new LinkedHashMap<>();
+    long cpu = t.parts().isEmpty() || cpu0 == null || cpu1 == null ? -1 : 0;
+    if (cpu >= 0) {
+      for (String part : t.parts().keySet()) {
+        used.put(part, cpu1.get(part) - cpu0.get(part));
+        cpu += cpu1.get(part) - cpu0.get(part);
+      }
+    }
     return new Result(t.name(), "saturate", round, elapsed, Arrays.stream(ok).sum(), Arrays.stream(err).sum(), all,
-        all, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+        all, cpu, used, loadAverage());
   }
 
   Result fixedRate(Target t, int rate, int workers, double seconds, int round) throws InterruptedException {
@@ -264,8 +410,9 @@ public final class LoadGenerator {
     Thread[] threads = new Thread[workers];
     long start = System.nanoTime() + 50_000_000L; // every worker connected before the first is due
     for (int w = 0; w < workers; w++) {
+      URI uri = t.uriFor(w);
       threads[w] = Thread.ofPlatform().name("rate-" + w).start(() -> {
-        try (Conn c = new Conn(t.uri())) {
+        try (Conn c = new Conn(uri)) {
           while (true) {
             long i = next.getAndIncrement();
             if (i >= total) {
@@ -277,7 +424,7 @@ public final class LoadGenerator {
               LockSupport.parkNanos(wait);
             }
             long sent = System.nanoTime();
-            good[(int) i] = c.call(sign(t.uri()));
+            good[(int) i] = c.call(sign(uri));
             long done = System.nanoTime();
             lat[(int) i] = done - due;
             svc[(int) i] = done - sent;
@@ -322,9 +469,9 @@ public final class LoadGenerator {
     return req;
   }
 
-  String probe(Target t) throws IOException {
-    try (Conn c = new Conn(t.uri())) {
-      boolean ok = c.call(sign(t.uri()));
+  String probe(URI uri) throws IOException {
+    try (Conn c = new Conn(uri)) {
+      boolean ok = c.call(sign(uri));
       return c.lastStatus + " " + (ok ? "" : "(not ok) ") + new String(c.lastBody, StandardCharsets.UTF_8).strip();
     }
   }
@@ -526,10 +673,10 @@ public final class LoadGenerator {
             + " phase, divided by the calls counted in that phase; clock ticks of " + run.clkTck() + " per second");
     ObjectNode cpuPids = root.putObject("cpu_pids");
     for (Target t : targets) {
-      if (!t.pids().isEmpty()) {
-        ArrayNode a = cpuPids.putArray(t.name());
-        t.pids().forEach(a::add);
-      }
+      t.parts().forEach((part, list) -> {
+        ArrayNode a = cpuPids.putArray(part.isEmpty() ? t.name() : t.name() + "." + part);
+        list.forEach(a::add);
+      });
     }
     ArrayNode runs = root.putArray("runs");
     // target -> metric -> values over rounds
@@ -550,6 +697,14 @@ public final class LoadGenerator {
         if (!Double.isNaN(cpu)) {
           n.put("cpu_ticks", r.cpuTicks()).put("cpu_us_per_call", cpu);
           tm.computeIfAbsent("cpu_us_per_call", k -> new ArrayList<>()).add(cpu);
+          for (String part : r.partTicks().keySet()) {
+            if (!part.isEmpty()) {
+              double pc = r.partMicrosPerCall(part, run.clkTck());
+              n.put("cpu_us_per_call." + part, pc);
+              tm.computeIfAbsent("cpu_us_per_call." + part, k -> new ArrayList<>()).add(pc);
+            }
+          }
+          n.put("load_average", r.load());
         }
       } else {
         n.put("service_p50_ms", ms(pct(r.service(), 50))).put("service_p99_ms", ms(pct(r.service(), 99)));
@@ -574,16 +729,24 @@ public final class LoadGenerator {
     }
     java.util.function.BiFunction<String, String, Double> med = (t, k) -> medians.path(t).path(k).asDouble(Double.NaN);
     StringBuilder table = new StringBuilder();
+    boolean oneRef = proxy.equals(ref); // no proxy target: one "vs" column
     table.append(String.format(Locale.ROOT, "%nSaturation (%d connections), median of %d rounds; CPU per call: the"
         + " target's processes' /proc ticks over the calls counted in the phase:%n%n"
-        + "| target | req/s | vs %s | vs %s | CPU per call | errors |%n|---|---|---|---|---|---|%n",
-        run.concurrency(), rounds, ref, proxy));
+        + "| target | req/s | vs %s |%s CPU per call | errors |%n|---|---|---|%s---|---|%n",
+        run.concurrency(), rounds, ref, oneRef ? "" : " vs " + proxy + " |", oneRef ? "" : "---|"));
     for (Target t : targets) {
       double v = med.apply(t.name(), "rps");
       double cpu = med.apply(t.name(), "cpu_us_per_call");
       String of = run.meta().get("cpu_of." + t.name());
-      table.append(String.format(Locale.ROOT, "| %s | %,.0f | %.2f× | %.2f× | %s | %d |%n", t.name(), v,
-          v / med.apply(ref, "rps"), v / med.apply(proxy, "rps"),
+      String split = t.parts().keySet().stream().filter(p -> !p.isEmpty())
+          .map(p -> String.format(Locale.ROOT, "%s %.1f", p, med.apply(t.name(), "cpu_us_per_call." + p)))
+          .collect(java.util.stream.Collectors.joining(" + "));
+      if (!split.isEmpty()) {
+        of = of == null ? split : split + "; " + of;
+      }
+      table.append(String.format(Locale.ROOT, "| %s | %,.0f | %.2f× |%s %s | %d |%n", t.name(), v,
+          v / med.apply(ref, "rps"),
+          oneRef ? "" : String.format(Locale.ROOT, " %.2f× |", v / med.apply(proxy, "rps")),
           Double.isNaN(cpu) ? "—" : String.format(Locale.ROOT, "%.1f µs%s", cpu, of == null ? "" : " (" + of + ")"),
           errors.get(t.name())));
       medians.with(t.name()).put("rps_vs_" + ref, v / med.apply(ref, "rps")).put("rps_vs_" + proxy,
@@ -612,7 +775,11 @@ public final class LoadGenerator {
       }
     }
     System.out.print(table);
-    System.out.print(figures(root.putObject("figures"), m.keySet(), med, perRoundRatios(results, run.clkTck()), run));
+    if (m.keySet().stream().anyMatch(ISSUE_19_TARGETS::contains)) {
+      System.out.print(figures(root.putObject("figures"), m.keySet(), med, perRoundRatios(results, run.clkTck()), run));
+    } else { // bench/replicas.sh: none of the figures applies
+      System.out.printf(Locale.ROOT, "%nload average %s at the start, %s at the end%n", run.loadBefore(), run.loadAfter());
+    }
     if (out != null) {
       Path p = Path.of(out);
       Files.createDirectories(p.toAbsolutePath().getParent());
@@ -620,6 +787,10 @@ public final class LoadGenerator {
       System.out.println("\nresults: " + p);
     }
   }
+
+  /** The targets issue 19's figures are made of. */
+  private static final java.util.Set<String> ISSUE_19_TARGETS =
+      java.util.Set.of("direct", "proxy", "gatehouse", "helidon", "vertx", "vertx-vt", "jetty");
 
   /** Per round, each target's CPU per call over helidon's in the same round: the spread behind the median ratio. */
   private static Map<String, List<Double>> perRoundRatios(List<Result> results, int clkTck) {

@@ -2,11 +2,25 @@ package dev.gatehouse.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.identity.MessageSignatures;
+import dev.gatehouse.identity.SignatureException;
+import dev.gatehouse.identity.SignedRequest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +35,121 @@ class LoadGeneratorTest {
   }
 
   @Test
-  void cpuTicks_ofThisProcess_isReadFromProc_andAMissingProcessIsUnknown() {
+  void ticksWithReapedOf_addsTheReapedChildrensTicks() {
+    String stat = "4242 (postgres) S 1 4242 4242 0 -1 4194560 900 0 3 0 1234 567 8 9 20 0 31 0 100 0 0";
+
+    assertThat(LoadGenerator.ticksWithReapedOf(stat)).isEqualTo(1234 + 567 + 8 + 9);
+  }
+
+  @Test
+  void treeTicks_ofThisProcessWithItsDescendants_countsAtLeastItsOwn_andAGoneRootIsUnknown() {
+    String self = Long.toString(ProcessHandle.current().pid());
+    long own = LoadGenerator.treeTicks(List.of(self));
+
+    assertThat(LoadGenerator.treeTicks(List.of(self + "+"))).isGreaterThanOrEqualTo(own);
+    assertThat(LoadGenerator.treeTicks(List.of(self, "999999999+"))).isEqualTo(-1);
+  }
+
+  @Test
+  void targets_spreadOverTheirUrlsRoundRobin_andTakeTheirProcessesWholeOrInParts() {
+    var uris = new LinkedHashMap<String, List<URI>>();
+    uris.put("embedded", LoadGenerator.Target.parseUris("http://127.0.0.1:1/a"));
+    uris.put("pg3", LoadGenerator.Target.parseUris("http://127.0.0.1:1/a|http://127.0.0.1:2/a|http://127.0.0.1:3/a"));
+    var pids = new LinkedHashMap<String, List<String>>();
+    pids.put("embedded", LoadGenerator.parsePids("10"));
+    pids.put("pg3.daemons", LoadGenerator.parsePids("11,12,13"));
+    pids.put("pg3.postgres", LoadGenerator.parsePids("14+"));
+
+    List<LoadGenerator.Target> targets = LoadGenerator.targets(uris, pids);
+
+    LoadGenerator.Target pg3 = targets.get(1);
+    assertThat(List.of(0, 1, 2, 3, 4, 5).stream().map(w -> pg3.uriFor(w).getPort()).toList())
+        .containsExactly(1, 2, 3, 1, 2, 3);
+    assertThat(targets.get(0).uriFor(7).getPort()).isEqualTo(1);
+    assertThat(pg3.parts()).containsOnlyKeys("daemons", "postgres");
+    assertThat(pg3.pids()).containsExactly("11", "12", "13", "14+");
+    assertThat(targets.get(0).parts()).containsOnlyKeys("");
+  }
+
+  @Test
+  void targets_refuseAnEmptyUrl_aBadPid_anUnknownTarget_andAWholeBesideParts() {
+    assertThatThrownBy(() -> LoadGenerator.Target.parseUris("http://127.0.0.1:1/a|")).hasMessageContaining("empty URL");
+    assertThatThrownBy(() -> LoadGenerator.parsePids("12,x")).hasMessageContaining("not x");
+    var uris = Map.of("pg2", List.of(URI.create("http://127.0.0.1:1/a")));
+    assertThatThrownBy(() -> LoadGenerator.targets(uris, Map.of("pg3.daemons", List.of("1"))))
+        .hasMessageContaining("pg3.daemons, which is no --target");
+    var both = new LinkedHashMap<String, List<String>>();
+    both.put("pg2", List.of("1"));
+    both.put("pg2.postgres", List.of("2+"));
+    assertThatThrownBy(() -> LoadGenerator.targets(uris, both)).hasMessageContaining("both as a whole and in parts");
+  }
+
+  @Test
+  void saturate_overSeveralUrls_signsEachRequestForTheAuthorityItIsSentTo() throws Exception {
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) 7);
+    AtomicLong rejected = new AtomicLong();
+    try (VerifyingServer a = new VerifyingServer(key, rejected); VerifyingServer b = new VerifyingServer(key, rejected)) {
+      var target = new LoadGenerator.Target("pg2", List.of(a.uri(), b.uri()), Map.of());
+
+      LoadGenerator.Result r = new LoadGenerator("bench-bot", key).saturate(target, 4, 1.0, 1);
+
+      assertThat(rejected).hasValue(0);
+      assertThat(r.errors()).isZero();
+      assertThat(a.accepted).hasPositiveValue();
+      assertThat(b.accepted).hasPositiveValue();
+      assertThat(a.accepted.get() + b.accepted.get()).isEqualTo(r.ok());
+    }
+  }
+
+  /**
+   * A loopback server that verifies each request's signature against its OWN authority (not the
+   * Host header the client sent), as the daemon does: 200 when it holds, 401 otherwise.
+   */
+  private static final class VerifyingServer implements AutoCloseable {
+    final AtomicLong accepted = new AtomicLong();
+    private final HttpServer server;
+
+    VerifyingServer(byte[] key, AtomicLong rejected) throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+      String authority = "127.0.0.1:" + server.getAddress().getPort();
+      server.createContext("/v1/actions/bench.get", ex -> {
+        ex.getRequestBody().readAllBytes();
+        Map<String, String> headers = new LinkedHashMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
+        int status;
+        try {
+          MessageSignatures.verify(MessageSignatures.parse(headers.get("signature-input"), headers.get("signature")),
+              new SignedRequest(ex.getRequestMethod(), authority, ex.getRequestURI().getRawPath(),
+                  ex.getRequestURI().getRawQuery(), headers), key);
+          accepted.incrementAndGet();
+          status = 200;
+        } catch (SignatureException | RuntimeException e) {
+          rejected.incrementAndGet();
+          status = 401;
+        }
+        byte[] body = "{}".getBytes(StandardCharsets.US_ASCII);
+        ex.sendResponseHeaders(status, body.length);
+        ex.getResponseBody().write(body);
+        ex.close();
+      });
+      server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+      server.start();
+    }
+
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/actions/bench.get");
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+  }
+
+  @Test
+  void cpuTicks_ofThisProcess_andAMissingProcessIsUnknown() {
     assertThat(LoadGenerator.cpuTicks(List.of(ProcessHandle.current().pid()))).isGreaterThanOrEqualTo(0);
     assertThat(LoadGenerator.cpuTicks(List.of(ProcessHandle.current().pid(), Long.MAX_VALUE))).isEqualTo(-1);
   }
