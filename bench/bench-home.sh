@@ -6,9 +6,9 @@
 #                              # agent bench-bot whose key is $work/agent.key. Needs gh (the
 #                              # gatehouse command on that home), $work (holding the password
 #                              # file) and $up_port (the upstream).
-#   bench_serve HOME PORT      # starts `gatehouse serve` ($jdk, $jar) on HOME, its output in
-#                              # $work/serve.{out,err}; sets gh_pid (added to pids) and returns
-#                              # once /v1/health answers, else exits 4 with the daemon's errors
+#   bench_serve HOME PORT [LOG] # starts `gatehouse serve` ($jdk, $jar) on HOME, its output in
+#                              # $work/LOG.{out,err} (LOG: serve); sets gh_pid (added to pids) and
+#                              # returns once /v1/health answers, else exits 4 with its errors
 bench_install() {
   local p="$1"
   echo "bench: $p is missing; installing Debian's $p (apt-get install -y $p) ..." >&2
@@ -22,21 +22,21 @@ bench_install() {
 }
 
 bench_serve() {
-  local home="$1" port="$2" _
+  local home="$1" port="$2" log="${3:-serve}" _
   "$jdk/bin/java" -jar "$jar" --home "$home" --password-file "$work/password" serve --port "$port" \
-    >"$work/serve.out" 2>"$work/serve.err" &
+    >"$work/$log.out" 2>"$work/$log.err" &
   gh_pid=$!
   pids+=("$gh_pid")
   for _ in $(seq 150); do
     curl -fsS "http://127.0.0.1:$port/v1/health" >/dev/null 2>&1 && return 0
     if ! kill -0 "$gh_pid" 2>/dev/null; then
-      cat "$work/serve.err" >&2
+      cat "$work/$log.err" >&2
       echo "bench: gatehouse serve exited" >&2
       exit 4
     fi
     sleep 0.2
   done
-  cat "$work/serve.err" >&2
+  cat "$work/$log.err" >&2
   echo "bench: gatehouse serve is not healthy" >&2
   exit 4
 }
