@@ -14,11 +14,13 @@
 # for the replica it goes to and spreads a target's connections round robin over its replicas;
 # it measures calls/s at saturation across them together, in interleaved rounds, and CPU per
 # call: the /proc ticks of the serving daemons' JVMs and of the PostgreSQL server (postmaster,
-# backends, background workers, reaped ones included) over the calls counted. Then, if the
-# audit log can be on PostgreSQL (bench/audit-replicas probe, see bench/README.md), durable
-# appends/s with 1, 2 and 3 appending processes on the same database.
+# backends, background workers, reaped ones included) over the calls counted. Then, the
+# daemons stopped, if this build has PgAuditLog: durable audit appends/s with 1, 2 and 3
+# PgAuditLog replicas on the same cluster beside FileAuditLog, interleaved
+# (src/test/java/dev/gatehouse/bench/PgAuditProbe.java), the same load spread over the
+# replicas ("total") and the load growing with them ("each"); target/replicas-appends.txt.
 #
-#   bench/replicas.sh                                   # about 5 minutes; target/replicas-bench.json
+#   bench/replicas.sh                                   # about 7 minutes; target/replicas-bench.json
 #   BENCH_ROUNDS=5 BENCH_SATURATE_S=10 bench/replicas.sh
 #   BENCH_PORT_BASE=18300 bench/replicas.sh             # ports BASE+1 .. BASE+10
 set -euo pipefail
@@ -28,8 +30,10 @@ cd "$root"
 
 rounds="${BENCH_ROUNDS:-3}"
 concurrency="${BENCH_CONCURRENCY:-32}"
-warmup_s="${BENCH_WARMUP_S:-8}"
+warmup_s="${BENCH_WARMUP_S:-15}"
 saturate_s="${BENCH_SATURATE_S:-8}"
+probe_callers="${BENCH_PROBE_CALLERS:-8}"  # audit appenders: in all ("total") or per replica ("each")
+probe_s="${BENCH_PROBE_S:-4}"
 port_base="${BENCH_PORT_BASE:-18180}"
 up_port=$((port_base + 1)) emb_port=$((port_base + 3)) pg_port=$((port_base + 10))
 replica_ports=("$((port_base + 4))" "$((port_base + 5))" "$((port_base + 6))")
@@ -115,6 +119,9 @@ pg_settings="$(echo "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name
   WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'shared_buffers',
                  'commit_delay', 'server_version')" | psql_admin)"
 postmaster="$(as_pg head -1 "$pgdir/data/postmaster.pid")"
+# The audit probe's role creates a database per set-up; the daemons' role cannot.
+probe_password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+printf "CREATE ROLE probe LOGIN CREATEDB PASSWORD '%s';\n" "$probe_password" | psql_admin >/dev/null
 say "PostgreSQL on 127.0.0.1:$pg_port ($pg_bin), durable as in production (a benchmark, not a test): $pg_settings"
 
 # ---- homes ----------------------------------------------------------------------------------
@@ -172,3 +179,46 @@ for h in embedded replica1 replica2 replica3; do
   say "$h: audit lines in its home's audit/: $(cat "$work/$h"/audit/*.jsonl 2>/dev/null | wc -l)," \
     "vault file: $(find "$work/$h" -maxdepth 1 -name 'vault*' -printf '%f ' 2>/dev/null)"
 done
+
+# ---- appends/s ------------------------------------------------------------------------------
+for p in "$emb_pid" "${replica_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+: >target/replicas-appends.txt
+if [ -f target/classes/dev/gatehouse/audit/PgAuditLog.class ] \
+   && [ -f target/test-classes/dev/gatehouse/bench/PgAuditProbe.class ]; then
+  printf '%s' "$probe_password" >"$work/probe-password"
+  for mode in each total; do
+    say "audit appends/s: $probe_callers appenders ${mode/each/per replica}, ${probe_s} s per set-up, $rounds rounds," \
+      "on this cluster (fsync on), the daemons stopped ..."
+    "$jdk/bin/java" -cp "$cp" -Dprobe.pg.port="$pg_port" -Dprobe.pg.user=probe \
+      -Dprobe.pg.password-file="$work/probe-password" dev.gatehouse.bench.PgAuditProbe \
+      "$probe_callers" "$probe_s" "$rounds" "$mode" | sed 's/postgres x/postgres×/' | tee -a target/replicas-appends.txt >&2
+  done
+  # Medians over the rounds, per mode and set-up: appends/s, JVM and server CPU per append.
+  median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+  echo
+  echo "| appenders | set-up | appends/s | JVM CPU / append | server CPU / append |"
+  echo "|---|---|---|---|---|"
+  mode=
+  while read -r line; do
+    case "$line" in
+      callers*"per replica"*) mode="$probe_callers per replica"; continue ;;
+      callers*) mode="$probe_callers in all"; continue ;;
+      round*) ;;
+      *) continue ;;
+    esac
+    echo "$mode|$line"
+  done <target/replicas-appends.txt >"$work/appends.rows"
+  for m in "$probe_callers per replica" "$probe_callers in all"; do
+    for setup in file postgres×1 postgres×2 postgres×3; do
+      rows="$(grep -F "$m|" "$work/appends.rows" | cut -d"|" -f2 | awk -v s="$setup" '$3 == s')"
+      [ -n "$rows" ] || continue
+      printf '| %s | %s | %.0f | %.1f µs | %s |\n' "$m" "$setup" \
+        "$(awk '{print $4}' <<<"$rows" | median)" "$(awk '{print $7}' <<<"$rows" | median)" \
+        "$([ "$setup" = file ] && echo — || printf '%.1f µs' "$(awk '{print $10}' <<<"$rows" | median)")"
+    done
+  done
+  say "load average after the appends: $(cut -d' ' -f1-3 /proc/loadavg)"
+else
+  say "audit appends/s: NOT MEASURED: this build has no PgAuditLog (dev.gatehouse.audit) and PgAuditProbe;" \
+    "each replica appended to its own file log in its home (above)"
+fi
