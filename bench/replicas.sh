@@ -163,6 +163,12 @@ for n in 1 2 3; do
 done
 
 say "machine: $(nproc) cores, $(uname -r); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Replicas 2 and 3 see only a share of pg2's and pg3's warm-up: warm their JIT up alone first.
+say "warm-up of replicas 2 and 3 alone, ${warmup_s} s ..."
+"$jdk/bin/java" -Xms512m -Xmx512m -XX:+UseParallelGC -cp "$cp" dev.gatehouse.bench.LoadGenerator \
+  --key-file "$work/agent.key" --target "replicas23=$(url "${replica_ports[1]}")|$(url "${replica_ports[2]}")" \
+  --only-saturate --rounds 1 --concurrency "$concurrency" --warmup-s "$warmup_s" --saturate-s 1 >/dev/null 2>&1 \
+  || die "the warm-up of replicas 2 and 3 failed"
 "$jdk/bin/java" -Xms512m -Xmx512m -XX:+UseParallelGC -cp "$cp" dev.gatehouse.bench.LoadGenerator \
   --key-file "$work/agent.key" "${args[@]}" --clk-tck "$(getconf CLK_TCK)" --only-saturate \
   --meta "postgres=$pg_settings" --meta "gatehouse_jar_sha256=$(sha256sum "$jar" | cut -c1-16)" \
