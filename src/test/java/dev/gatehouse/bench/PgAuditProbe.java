@@ -32,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>java -cp ... dev.gatehouse.bench.PgAuditProbe [CALLERS] [SECONDS] [ROUNDS] [total|each]</pre>
  *
+ * With {@code -Dprobe.pg.port=PORT -Dprobe.pg.user=ROLE -Dprobe.pg.password-file=FILE} it runs on
+ * that cluster instead, on 127.0.0.1 (bench/replicas.sh's, fsync on), creating a database per
+ * set-up as ROLE, which needs CREATEDB.
+ *
  * CALLERS threads call {@code record} in a loop: {@code total} spreads them over the replicas
  * (the same load, more replicas), {@code each} gives every replica that many (the load grows
  * with the replicas, as when each serves its own agents).
@@ -47,9 +51,10 @@ public final class PgAuditProbe {
     KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     Checkpoint.Verifier verifier = Checkpoint.Verifier.of("probe", Checkpoint.rawPublicKey(keys.getPublic()));
     Redactor redactor = new Redactor(new byte[32], List.of("sk-some-secret-value"));
-    TestPostgres pg = TestPostgres.shared();
-    System.out.printf("callers %d %s, %d s per run, load average %s%n", callers, each ? "per replica" : "in all",
-        seconds, loadavg());
+    java.util.concurrent.Callable<TestPostgres.Database> databases = databases();
+    System.out.printf("callers %d %s, %d s per run, load average %s, database: %s%n", callers,
+        each ? "per replica" : "in all", seconds, loadavg(), System.getProperty("probe.pg.port") == null
+            ? "TestPostgres (fsync off)" : "127.0.0.1:" + System.getProperty("probe.pg.port"));
     for (int round = 1; round <= rounds; round++) {
       for (int replicas = 0; replicas <= 3; replicas++) {
         List<AutoCloseable> open = new ArrayList<>();
@@ -62,7 +67,7 @@ public final class PgAuditProbe {
           open.add(f);
           logs.add(f);
         } else {
-          TestPostgres.Database d = pg.newDatabase();
+          TestPostgres.Database d = databases.call();
           for (int r = 0; r < replicas; r++) {
             PgAuditLog l = PgAuditLog.open(d.jdbcUrl(), d.properties(), Clock.systemUTC(), redactor, verifier,
                 keys.getPrivate(), FileAuditLog.Settings.DEFAULT, Metrics.NONE);
@@ -111,6 +116,26 @@ public final class PgAuditProbe {
       }
     }
     System.exit(0); // the shared cluster stops with the JVM
+  }
+
+  /** A new, empty database per call: on the cluster the system properties name, else on TestPostgres's. */
+  private static java.util.concurrent.Callable<TestPostgres.Database> databases() throws Exception {
+    String port = System.getProperty("probe.pg.port");
+    if (port == null) {
+      TestPostgres pg = TestPostgres.shared();
+      return pg::newDatabase;
+    }
+    String user = System.getProperty("probe.pg.user", "gatehouse");
+    String password = Files.readString(Path.of(System.getProperty("probe.pg.password-file"))).strip();
+    var admin = new TestPostgres.Database("postgres", Integer.parseInt(port), user, password);
+    AtomicLong made = new AtomicLong();
+    return () -> {
+      String name = "probe_" + ProcessHandle.current().pid() + "_" + made.incrementAndGet();
+      try (Connection c = admin.connect(); Statement s = c.createStatement()) {
+        s.execute("CREATE DATABASE " + name);
+      }
+      return new TestPostgres.Database(name, admin.port(), user, password);
+    };
   }
 
   private static AuditEvent event(int i) {
