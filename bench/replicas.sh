@@ -178,9 +178,21 @@ say "warm-up of replicas 2 and 3 alone, ${warmup_s} s ..."
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- what was shared ------------------------------------------------------------------------
-say "what the replicas shared: the database's tables, rows now (pg_stat_user_tables, approximate):"
-echo "SELECT relname || ' ' || n_live_tup FROM pg_stat_user_tables ORDER BY relname" | psql_admin gatehouse \
-  | sed 's/^/bench:   /' >&2
+# Every call on a replica inserts one nonce: the database's work per call is its counters over that.
+sleep 1 # the backends report their counters when idle, at most a second late
+say "what the replicas shared: the database's tables; per call on a replica (over its agent_nonces inserts, warm-ups included):"
+say "  table: rows now; inserts, updates, deletes, scans per call"
+cat <<'SQL' | psql_admin gatehouse | sed 's/^/bench:   /' >&2
+WITH calls AS (SELECT greatest(n_tup_ins, 1)::float8 AS n FROM pg_stat_user_tables WHERE relname = 'agent_nonces')
+SELECT relname || ': ' || n_live_tup || '; ' || round((n_tup_ins / n)::numeric, 3) || ', '
+       || round((n_tup_upd / n)::numeric, 3) || ', ' || round((n_tup_del / n)::numeric, 3) || ', '
+       || round(((seq_scan + coalesce(idx_scan, 0)) / n)::numeric, 3)
+FROM pg_stat_user_tables, calls ORDER BY relname;
+WITH calls AS (SELECT greatest(n_tup_ins, 1)::float8 AS n FROM pg_stat_user_tables WHERE relname = 'agent_nonces')
+SELECT 'calls on the replicas: ' || n::bigint || '; transactions per call: ' || round((xact_commit / n)::numeric, 2)
+       || ' committed, ' || round((xact_rollback / n)::numeric, 2) || ' rolled back'
+FROM pg_stat_database, calls WHERE datname = current_database();
+SQL
 for h in embedded replica1 replica2 replica3; do
   say "$h: audit lines in its home's audit/: $(cat "$work/$h"/audit/*.jsonl 2>/dev/null | wc -l)," \
     "vault file: $(find "$work/$h" -maxdepth 1 -name 'vault*' -printf '%f ' 2>/dev/null)"
