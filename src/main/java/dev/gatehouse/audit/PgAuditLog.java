@@ -475,14 +475,9 @@ public final class PgAuditLog implements HeldAuditLog {
     }
   }
 
-  /** Whether the failure means the connection is no longer usable (SQL state class 08, a shutdown 57P0x). */
+  /** Whether the failure means the connection is no longer usable: {@link dev.gatehouse.store.PgPool#broken}. */
   private static boolean broken(Connection c, SQLException e) {
-    String state = e.getSQLState();
-    try {
-      return c.isClosed() || state == null || state.startsWith("08") || state.startsWith("57P");
-    } catch (SQLException closedCheck) {
-      return true;
-    }
+    return dev.gatehouse.store.PgPool.broken(c, e);
   }
 
   private Connection connection() throws SQLException {

@@ -183,8 +183,12 @@ public final class PgPool implements AutoCloseable {
     }
   }
 
-  /** Whether {@code e} on {@code c} means the connection is no longer usable. */
-  static boolean broken(Connection c, SQLException e) {
+  /**
+   * Whether {@code e} on {@code c} means the connection is no longer usable (SQL state class
+   * 08, a shutdown 57P0x, no state at all, anywhere in the chain, or a closed connection): the
+   * one rule every PostgreSQL user here applies before replacing a connection.
+   */
+  public static boolean broken(Connection c, SQLException e) {
     for (SQLException s = e; s != null; s = s.getNextException()) {
       String state = s.getSQLState();
       if (state == null || state.startsWith("08") || state.startsWith("57P")) {
