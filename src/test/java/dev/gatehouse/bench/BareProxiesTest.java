@@ -118,14 +118,28 @@ class BareProxiesTest {
   void bodyOverTheLimit_isRefused_andNotForwarded(Stack stack) throws Exception {
     byte[] big = new byte[BareProxy.MAX_BODY + 1];
     try (BareProxy.Running proxy = stack.starter().start(options("/data.json"))) {
-      assertThat(post(proxy, HttpRequest.BodyPublishers.ofByteArray(big)).statusCode())
-          .as("declared length").isEqualTo(413);
-      assertThat(post(proxy, HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).statusCode())
-          .as("chunked").isEqualTo(413);
+      assertThat(refusal(proxy, HttpRequest.BodyPublishers.ofByteArray(big))).as("declared length")
+          .isIn("413", "closed");
+      assertThat(refusal(proxy, HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))))
+          .as("chunked").isIn("413", "closed");
       assertThat(post(proxy, HttpRequest.BodyPublishers.ofByteArray(new byte[BareProxy.MAX_BODY])).statusCode())
           .as("at the limit").isEqualTo(200);
     }
     assertThat(seen).hasSize(1);
+  }
+
+  /**
+   * How an oversized request is refused: "413", or "closed" when the server answered 413 and
+   * closed while the client was still sending, so the client saw the connection reset before
+   * the answer (a race of every HTTP stack that stops reading a body it refuses). Either way
+   * nothing may reach the upstream, which the caller checks.
+   */
+  private String refusal(BareProxy.Running proxy, HttpRequest.BodyPublisher body) throws Exception {
+    try {
+      return Integer.toString(post(proxy, body).statusCode());
+    } catch (java.io.IOException e) {
+      return "closed";
+    }
   }
 
   @ParameterizedTest
