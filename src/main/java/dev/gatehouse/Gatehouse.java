@@ -85,8 +85,7 @@ public final class Gatehouse implements AutoCloseable {
     this.clock = clock;
     this.random = random;
     this.localVault = new Vault(home.file(VAULT_FILE), random, clock);
-    this.vault = config.storage().postgres().map(db -> new Vault(new dev.gatehouse.vault.PgVaultStorage(db.jdbcUrl(),
-        () -> connectionProperties(db)), random, clock)).orElse(localVault);
+    this.vault = config.storage().postgres().map(this::sharedVault).orElse(localVault);
     this.limiter = new RateLimiter(clock, 100_000);
     this.totp = new TotpService(new VaultEnrollmentStore(vault, home.file(LEGACY_TOTP_FILE)), totpAttempts(),
         config.totp(), clock, random, audit);
@@ -275,14 +274,9 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The audit log every replica appends to, in the shared database (docs/storage.md). */
   private dev.gatehouse.audit.PgAuditLog openPostgresAudit(AuditKeys keys) throws IOException {
-    Config.Storage.Postgres db = config.storage().postgres().orElseThrow();
-    java.util.Properties properties = connectionProperties(db);
-    try {
-      return dev.gatehouse.audit.PgAuditLog.open(db.jdbcUrl(), properties, clock, redactor, keys.verifier(),
-          keys.signingKey(), config.audit(), metrics);
-    } finally {
-      properties.remove("password");
-    }
+    return database(config.storage().postgres().orElseThrow()).connect((url, p) ->
+        dev.gatehouse.audit.PgAuditLog.open(url, p, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(),
+            metrics));
   }
 
   /** A webhook witness's client: the upstream client's POST, through the egress guard. */
@@ -349,12 +343,7 @@ public final class Gatehouse implements AutoCloseable {
    * password read from this home's vault: the home's own shared state, or a target to move it to.
    */
   public dev.gatehouse.store.PgStateDb openPostgres(Config.Storage.Postgres db) throws IOException {
-    java.util.Properties properties = connectionProperties(db);
-    try {
-      return dev.gatehouse.store.PgStateDb.open(db.jdbcUrl(), properties);
-    } finally {
-      properties.remove("password");
-    }
+    return database(db).connect(dev.gatehouse.store.PgStateDb::open);
   }
 
   /**
@@ -364,45 +353,25 @@ public final class Gatehouse implements AutoCloseable {
   public dev.gatehouse.audit.AuditMigration.Moved copyAuditTo(Config.Storage.Postgres db) throws IOException {
     dev.gatehouse.audit.HeldAuditLog log = auditLog();
     log.checkpoint();
-    java.util.Properties properties = connectionProperties(db);
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), properties)) {
-      return dev.gatehouse.audit.AuditMigration.copy(home.file(AUDIT_DIR),
-          dev.gatehouse.audit.AuditVerifier.verifierKey(home.file(AUDIT_DIR)), c);
-    } catch (java.sql.SQLException e) {
-      throw new IOException("cannot move the audit log into " + db.jdbcUrl() + ": " + e.getMessage(), e);
-    } finally {
-      properties.remove("password");
-    }
-  }
-
-  /** The shared vault {@code db} would hold (sealed; for {@code migrate}'s checks and copy). */
-  public Vault sharedVault(Config.Storage.Postgres db) {
-    return new Vault(new dev.gatehouse.vault.PgVaultStorage(db.jdbcUrl(), () -> connectionProperties(db)), random,
-        clock);
-  }
-
-  /** What the PostgreSQL driver needs to connect to {@code db}, the password read from the vault. */
-  private java.util.Properties connectionProperties(Config.Storage.Postgres db) throws IOException {
-    if (localVault.sealed()) {
-      throw new RefusedException("the vault is sealed, and it holds the database password (" + db.passwordSecret()
-          + "): unseal it first");
-    }
-    try (var value = localVault.reveal(db.passwordSecret(), dev.gatehouse.vault.SecretAccess.get()).orElseThrow(
-        () -> new dev.gatehouse.error.NotConfiguredException("storage.password_secret names the vault entry "
-            + db.passwordSecret() + ", which does not exist: add it with `gatehouse vault add " + db.passwordSecret()
-            + "`"))) {
-      byte[] bytes = value.bytes(dev.gatehouse.vault.SecretAccess.get());
-      java.nio.CharBuffer chars = java.nio.charset.StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes));
-      char[] password = new char[chars.remaining()];
-      chars.get(password);
-      java.util.Arrays.fill(chars.array(), '\0');
-      java.util.Arrays.fill(bytes, (byte) 0);
-      try {
-        return db.connectionProperties(password);
-      } finally {
-        java.util.Arrays.fill(password, '\0');
+    return database(db).connect((url, p) -> {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, p)) {
+        return dev.gatehouse.audit.AuditMigration.copy(home.file(AUDIT_DIR),
+            dev.gatehouse.audit.AuditVerifier.verifierKey(home.file(AUDIT_DIR)), c);
+      } catch (java.sql.SQLException e) {
+        throw new IOException("cannot move the audit log into " + url + ": " + e.getMessage(), e);
       }
-    }
+    });
+  }
+
+  /** The shared vault {@code db} holds (sealed; the home's own with postgres, and {@code migrate}'s target). */
+  public Vault sharedVault(Config.Storage.Postgres db) {
+    SharedDatabase shared = database(db);
+    return new Vault(new dev.gatehouse.vault.PgVaultStorage(shared.url(), shared::properties), random, clock);
+  }
+
+  /** The database {@code db} as this home reaches it: its password read from vault.gh. */
+  private SharedDatabase database(Config.Storage.Postgres db) {
+    return new SharedDatabase(db, localVault);
   }
 
   /** Agents and their keys (in the vault), changes audited. */
@@ -466,10 +435,8 @@ public final class Gatehouse implements AutoCloseable {
   /** The pool of connections for state many request threads write at once (replay nonces), made on first use. */
   private synchronized dev.gatehouse.store.PgPool pgPool() throws IOException {
     if (pgPool == null) {
-      Config.Storage.Postgres db = config.storage().postgres().orElseThrow();
-      java.util.Properties properties = connectionProperties(db);
-      pgPool = new dev.gatehouse.store.PgPool(db.jdbcUrl(), properties, PG_POOL_SIZE, PG_BORROW_TIMEOUT);
-      properties.remove("password");
+      pgPool = database(config.storage().postgres().orElseThrow()).connect((url, p) ->
+          new dev.gatehouse.store.PgPool(url, p, PG_POOL_SIZE, PG_BORROW_TIMEOUT));
     }
     return pgPool;
   }
@@ -592,29 +559,27 @@ public final class Gatehouse implements AutoCloseable {
     }
     // Several replicas: only the one holding the chat lock polls (Telegram allows one poller per bot).
     dev.gatehouse.chat.telegram.TelegramBridge.check(telegram.get(), vault); // a bad setting is told now, not when elected
-    Config.Storage.Postgres db = config.storage().postgres().orElseThrow();
-    java.util.Properties properties = connectionProperties(db);
     AtomicReference<dev.gatehouse.chat.telegram.TelegramBridge> running = new AtomicReference<>();
-    dev.gatehouse.store.PgLeader leader = dev.gatehouse.store.PgLeader.start(db.jdbcUrl(), properties, CHAT_LOCK,
-        LEADER_CHECK, new dev.gatehouse.store.PgLeader.Role() {
-          @Override
-          public void elected() {
-            try {
-              running.set(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault, home.dir()));
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
+    dev.gatehouse.store.PgLeader.Role role = new dev.gatehouse.store.PgLeader.Role() {
+      @Override
+      public void elected() {
+        try {
+          running.set(dev.gatehouse.chat.telegram.TelegramBridge.start(telegram.get(), gate, vault, home.dir()));
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
 
-          @Override
-          public void deposed() {
-            var bridge = running.getAndSet(null);
-            if (bridge != null) {
-              bridge.close();
-            }
-          }
-        }, "telegram");
-    properties.remove("password");
+      @Override
+      public void deposed() {
+        var bridge = running.getAndSet(null);
+        if (bridge != null) {
+          bridge.close();
+        }
+      }
+    };
+    dev.gatehouse.store.PgLeader leader = database(config.storage().postgres().orElseThrow()).connect((url, p) ->
+        dev.gatehouse.store.PgLeader.start(url, p, CHAT_LOCK, LEADER_CHECK, role, "telegram"));
     return java.util.Optional.of(leader::close);
   }
 
