@@ -51,7 +51,6 @@ public final class AuditMigration {
           throw new IOException("the database already holds an audit log; migrate moves a home into an empty one");
         }
       }
-      LogHead head = LogHead.EMPTY;
       CompactRange range = new CompactRange();
       String prev = AuditRecord.GENESIS;
       VaultWrites vault = VaultWrites.NONE;
@@ -63,9 +62,9 @@ public final class AuditMigration {
           range.append(Rfc6962.leafHash(line));
           prev = AuditRecord.hashOf(line);
         }
-        PgAuditLog.insert(c, new LogHead.Appended(from, batch, head));
+        PgAuditLog.insert(c, new LogHead.Appended(from, batch, new LogHead(range, prev, vault)));
       }
-      head = new LogHead(range, prev, vault);
+      LogHead head = new LogHead(range, prev, vault); // what the verified lines give: the head replicas append after
       if (!Arrays.equals(head.root(), checked.root()) || head.size() != checked.entries()) {
         throw new IOException("the moved log's tree differs from the verified one; nothing was moved");
       }
