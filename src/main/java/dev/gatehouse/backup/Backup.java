@@ -49,7 +49,7 @@ import java.util.stream.Stream;
  */
 public final class Backup {
   /** Files of a home that are not state: locks, the pid, SQLite's side files, a crash's temporary files. */
-  private static final Set<String> NOT_STATE = Set.of(".lock", ".vault.gh.lock", Names.PID, "state.db-wal",
+  private static final Set<String> NOT_STATE = Set.of(".lock", ".vault.gh.lock", ".state.db.lock", Names.PID, "state.db-wal",
       "state.db-shm", "state.db-journal", "audit/.lock");
   private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.tmp-.*");
 

@@ -10,9 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReentrantLock;
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
-import org.flywaydb.core.api.MigrationInfo;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -34,7 +32,7 @@ public final class PgStateDb implements StateDb {
   /** The advisory lock key every state writer takes: "gh-state" in ASCII. */
   static final long STATE_LOCK = 0x67682d7374617465L;
   /** Where Flyway keeps its record of applied migrations in the database. */
-  public static final String HISTORY_TABLE = "gatehouse_schema_history";
+  public static final String HISTORY_TABLE = Schema.HISTORY_TABLE;
   static final String LOCATION = "classpath:db/postgresql";
   /** Idle connections kept for {@link #rowLocked}; more are opened while more callers wait on row locks. */
   private static final int ROW_LOCKED_IDLE = 4;
@@ -76,42 +74,11 @@ public final class PgStateDb implements StateDb {
       for (String name : properties.stringPropertyNames()) {
         source.setProperty(name, properties.getProperty(name));
       }
-      Flyway flyway = Flyway.configure(PgStateDb.class.getClassLoader()).dataSource(source).locations(LOCATION)
-          .table(HISTORY_TABLE).cleanDisabled(true).load();
-      int known = 0;
-      for (MigrationInfo m : flyway.info().all()) {
-        if (m.getState().name().startsWith("FUTURE")) {
-          throw new IOException("the database's schema is at version " + m.getVersion() + ", newer than this "
-              + "Gatehouse knows (" + latestKnown(flyway) + "): another replica runs a newer Gatehouse; upgrade this "
-              + "one before it uses that database");
-        }
-        known++;
-      }
-      if (known == 0) {
-        throw new IOException("no schema migrations found in " + LOCATION + " (a broken build)");
-      }
-      flyway.migrate();
+      Schema.migrate(Schema.flyway(source, LOCATION), "the database", "another replica runs a newer Gatehouse; "
+          + "upgrade this one before it uses that database");
     } catch (SQLException | FlywayException e) {
-      throw new IOException("cannot prepare the schema at " + url + ": " + rootMessage(e), e);
+      throw new IOException("cannot prepare the schema at " + url + ": " + Schema.rootMessage(e), e);
     }
-  }
-
-  private static String latestKnown(Flyway flyway) {
-    String latest = "none";
-    for (MigrationInfo m : flyway.info().all()) {
-      if (!m.getState().name().startsWith("FUTURE") && m.getVersion() != null) {
-        latest = m.getVersion().toString();
-      }
-    }
-    return latest;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
   }
 
   @Override

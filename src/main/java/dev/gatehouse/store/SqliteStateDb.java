@@ -15,90 +15,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationVersion;
 
 /**
  * {@code state.db}: the SQLite database for state that changes (agent usage, pairing, trust, approvals, owner-plane accounts and sessions). Created 0600 before SQLite touches it (its journal files copy that mode);
  * WAL journal, so a killed process loses nothing it committed. Several processes may open
  * it; SQLite serializes their writes (each waits up to 5 s for a lock).
  *
- * <p>The schema is versioned with {@code PRAGMA user_version}; {@link #MIGRATIONS} are
- * applied in order, each in one transaction, and never edited once released.
+ * <p>The schema is versioned with Flyway ({@link Schema}, the files in {@code db/sqlite}), and
+ * {@code PRAGMA user_version} follows its version: a file already at {@link #VERSION} opens
+ * without starting Flyway, and a Gatehouse from before Flyway, which reads only
+ * {@code user_version}, refuses a newer file.
  */
 public final class SqliteStateDb implements StateDb {
 
-  /** Migration i brings the schema from version i to i + 1. */
-  static final List<String[]> MIGRATIONS = List.<String[]>of(
-      new String[] {
-          "CREATE TABLE nonces (keyid TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
-              + " PRIMARY KEY (keyid, nonce)) WITHOUT ROWID",
-          "CREATE INDEX nonces_seen_at ON nonces (seen_at)",
-          "CREATE TABLE agent_usage (name TEXT PRIMARY KEY, last_used INTEGER NOT NULL)"},
-      new String[] {
-          "CREATE TABLE approvals (id TEXT PRIMARY KEY, argv TEXT NOT NULL, argv_sha256 TEXT NOT NULL,"
-              + " requester TEXT NOT NULL, requested_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
-              + " approved_at INTEGER, approved_by TEXT, used_at INTEGER)"},
-      new String[] {
-          // Nonces become an append-only log (rows in time order, an index that only grows at
-          // its end): the daemon checks them in memory and only appends here, where random
-          // inserts into a key-ordered table cost a page write and often a page read per call.
-          "CREATE TABLE nonce_log (seen_at INTEGER NOT NULL, keyid TEXT NOT NULL, nonce TEXT NOT NULL)",
-          "CREATE INDEX nonce_log_seen_at ON nonce_log (seen_at)",
-          "INSERT INTO nonce_log (seen_at, keyid, nonce) SELECT seen_at, keyid, nonce FROM nonces ORDER BY seen_at",
-          "DROP TABLE nonces"},
-      new String[] {
-          // Chat pairing (chat.PairingStore). At most one pending code per (channel, sender): the
-          // unique key makes a second one impossible even if two writers raced past the check.
-          "CREATE TABLE pairing_pending (code TEXT PRIMARY KEY, channel TEXT NOT NULL, sender TEXT NOT NULL,"
-              + " sender_name TEXT, ref TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
-              + " UNIQUE (channel, sender))",
-          "CREATE INDEX pairing_pending_channel ON pairing_pending (channel, expires_at)",
-          "CREATE INDEX pairing_pending_expires ON pairing_pending (expires_at)",
-          "CREATE TABLE pairing_allowed (channel TEXT NOT NULL, sender TEXT NOT NULL, sender_name TEXT,"
-              + " approved_at INTEGER NOT NULL, approved_by TEXT NOT NULL, PRIMARY KEY (channel, sender)) WITHOUT ROWID",
-          // When codes were issued, for the per-sender rate limit; rows older than its window are deleted.
-          "CREATE TABLE pairing_issued (channel TEXT NOT NULL, sender TEXT NOT NULL, issued_at INTEGER NOT NULL)",
-          "CREATE INDEX pairing_issued_sender ON pairing_issued (channel, sender, issued_at)",
-          "CREATE INDEX pairing_issued_at ON pairing_issued (issued_at)"},
-      new String[] {
-          // Trust levels (trust.TrustStore): the level of each domain, and every change with who
-          // and why. No row for a domain means trust was never set up in this home (see TrustStore).
-          "CREATE TABLE trust_levels (domain TEXT PRIMARY KEY, level INTEGER NOT NULL, changed_at INTEGER NOT NULL)"
-              + " WITHOUT ROWID",
-          "CREATE TABLE trust_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, domain TEXT NOT NULL,"
-              + " from_level INTEGER NOT NULL, to_level INTEGER NOT NULL, who TEXT NOT NULL, reason TEXT NOT NULL,"
-              + " rollback_of INTEGER)",
-          // Evidence against agents (policy refusals, owner denials), for demotion; rows older than
-          // the demotion window may be deleted.
-          "CREATE TABLE trust_evidence (at INTEGER NOT NULL, domain TEXT NOT NULL, agent TEXT NOT NULL,"
-              + " kind TEXT NOT NULL)",
-          "CREATE INDEX trust_evidence_domain ON trust_evidence (domain, at)",
-          // Approvals of single broker requests (trust.ActionApprovalsStore): status is pending,
-          // approved, denied or used; expiry is read from expires_at, never stored as a status.
-          "CREATE TABLE action_approvals (id TEXT PRIMARY KEY, agent TEXT NOT NULL, action TEXT NOT NULL,"
-              + " domain TEXT NOT NULL, request_sha256 TEXT NOT NULL, summary TEXT NOT NULL,"
-              + " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, status TEXT NOT NULL,"
-              + " decided_at INTEGER, decided_by TEXT, reason TEXT, used_at INTEGER) WITHOUT ROWID",
-          "CREATE INDEX action_approvals_request ON action_approvals (agent, request_sha256, status)",
-          "CREATE INDEX action_approvals_status ON action_approvals (status, expires_at)"},
-      new String[] {
-          // Owner-plane accounts (owner.OwnerAccounts). password_hash is a self-describing Argon2id
-          // string (PHC format: parameters, salt, hash); never the password.
-          "CREATE TABLE owner_users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,"
-              + " created_at INTEGER NOT NULL, password_changed_at INTEGER NOT NULL) WITHOUT ROWID",
-          // One row per login; ended_at set when it ends (logout, refresh reuse, expiry, password
-          // change, removal), after which none of its tokens is accepted.
-          "CREATE TABLE owner_sessions (id TEXT PRIMARY KEY, user TEXT NOT NULL, started_at INTEGER NOT NULL,"
-              + " last_seen_at INTEGER NOT NULL, reauth_at INTEGER NOT NULL, csrf_token TEXT NOT NULL,"
-              + " ended_at INTEGER, end_reason TEXT) WITHOUT ROWID",
-          "CREATE INDEX owner_sessions_user ON owner_sessions (user, ended_at)",
-          // Tokens by the SHA-256 of their text only; the session is the refresh family.
-          "CREATE TABLE owner_tokens (token_sha256 TEXT PRIMARY KEY, kind TEXT NOT NULL, session TEXT NOT NULL,"
-              + " issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, spent_at INTEGER) WITHOUT ROWID",
-          "CREATE INDEX owner_tokens_session ON owner_tokens (session)",
-          "CREATE INDEX owner_tokens_expires ON owner_tokens (expires_at)",
-          // Each user's TOTP replay and lockout state (otp.AttemptState); no row: nothing yet.
-          "CREATE TABLE owner_totp_attempts (user TEXT PRIMARY KEY, last_step INTEGER, failures INTEGER NOT NULL,"
-              + " locked_until INTEGER) WITHOUT ROWID"});
+  static final String LOCATION = "classpath:db/sqlite";
+  /**
+   * The version {@code db/sqlite}'s newest migration brings state.db to, which {@code PRAGMA
+   * user_version} also says once it is applied: an up-to-date file opens without starting
+   * Flyway (a test holds this equal to the files).
+   */
+  static final int VERSION = 6;
+  private static final String BEFORE_FLYWAY = "state.db before Flyway (PRAGMA user_version)";
 
   private final Connection connection;
   private final String url;
@@ -121,48 +60,117 @@ public final class SqliteStateDb implements StateDb {
         // another process made it first
       }
     }
+    String url = "jdbc:sqlite:" + file.toAbsolutePath();
+    Connection c = null;
     try {
-      String url = "jdbc:sqlite:" + file.toAbsolutePath();
-      Connection c = DriverManager.getConnection(url, connectionProperties());
+      c = DriverManager.getConnection(url, connectionProperties());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 5000");
         s.execute("PRAGMA journal_mode = WAL");
         s.execute("PRAGMA synchronous = NORMAL");
       }
-      SqliteStateDb db = new SqliteStateDb(c, url);
-      db.migrate();
-      return db;
-    } catch (SQLException e) {
-      throw new IOException(file + " cannot be opened as a SQLite database: " + e.getMessage(), e);
+      if (!upToDate(c, file)) {
+        try (HomeLock.Held migrating = migrationLock(file).acquire()) {
+          if (!upToDate(c, file)) { // another process may have migrated it meanwhile
+            migrate(c, file, url);
+          }
+        }
+      }
+      return new SqliteStateDb(c, url);
+    } catch (SQLException | FlywayException | IOException e) {
+      closeQuietly(c);
+      if (e instanceof Schema.Newer newer) {
+        throw newer;
+      }
+      throw new IOException(file + " cannot be opened as a SQLite database: " + Schema.rootMessage(e), e);
     }
   }
 
-  private void migrate() throws SQLException {
-    transaction(c -> {
-      int version;
-      try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
-        version = rs.getInt(1);
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already failing
       }
-      if (version > MIGRATIONS.size()) {
-        throw new SQLException("its schema version " + version + " is newer than this Gatehouse knows ("
-            + MIGRATIONS.size() + "); use a newer Gatehouse");
-      }
-      for (int v = version; v < MIGRATIONS.size(); v++) {
-        try (Statement s = c.createStatement()) {
-          for (String sql : MIGRATIONS.get(v)) {
-            s.execute(sql);
-          }
-          s.execute("PRAGMA user_version = " + (v + 1));
-        }
-      }
-      return null;
-    });
+    }
   }
 
   /**
-   * The driver's settings: no generated-keys query after every insert (nothing here reads
-   * them, and the driver would run a second statement per row to fetch them).
+   * Serializes migrating {@code file} across the processes and threads that open it at once
+   * (Flyway takes no lock of its own on SQLite). Only the first opening of a new or older file
+   * takes it; an up-to-date file is opened without it.
    */
+  private static HomeLock migrationLock(Path file) {
+    return new HomeLock(file.resolveSibling("." + file.getFileName() + ".lock"));
+  }
+
+  /**
+   * True when {@code file} is at this version: its {@code user_version} and the newest entry
+   * of Flyway's history both say {@link #VERSION}. Refuses a newer {@code user_version}
+   * outright; a newer history entry sends the opening to Flyway, which refuses it by name.
+   * Nothing this Gatehouse writes may go into a schema it does not know.
+   */
+  private static boolean upToDate(Connection c, Path file) throws SQLException, Schema.Newer {
+    int version = userVersion(c);
+    if (version > VERSION) {
+      throw new Schema.Newer(file + "'s schema is at version " + version + ", newer than this Gatehouse knows ("
+          + VERSION + "): use a newer Gatehouse");
+    }
+    return version == VERSION && Integer.toString(VERSION).equals(historyVersion(c));
+  }
+
+  private static int userVersion(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
+      return rs.getInt(1);
+    }
+  }
+
+  /** The version of the newest entry of Flyway's history; null when there is no history. */
+  private static String historyVersion(Connection c) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+      s.setString(1, Schema.HISTORY_TABLE);
+      try (var rs = s.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+      }
+    }
+    try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT version FROM " + Schema.HISTORY_TABLE
+        + " WHERE success AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")) {
+      return rs.next() ? rs.getString(1) : "";
+    }
+  }
+
+  /**
+   * Brings {@code file} to this version with Flyway, under {@link #migrationLock}. A file from
+   * before Flyway first gets its history: a baseline at its {@code user_version}, since the
+   * migrations up to there are the ones it already ran, statement for statement. Then
+   * {@code user_version} is set to the version reached, for the fast path and for the older
+   * Gatehouse versions that read only it.
+   */
+  private static void migrate(Connection c, Path file, String url) throws SQLException, IOException {
+    org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource(sqliteConfig());
+    source.setUrl(url);
+    int before = userVersion(c);
+    var configuration = Schema.configure(source, LOCATION);
+    if (before > 0 && historyVersion(c) == null) {
+      Schema.configure(source, LOCATION).baselineVersion(Integer.toString(before)).baselineDescription(BEFORE_FLYWAY)
+          .load().baseline();
+    }
+    MigrationVersion reached = Schema.migrate(configuration.load(), file.toString(), "use a newer Gatehouse");
+    int version;
+    try {
+      version = Integer.parseInt(reached.getVersion());
+    } catch (NumberFormatException e) {
+      throw new IOException("a schema migration in " + LOCATION + " has version " + reached + ", not a whole number "
+          + "(a broken build)");
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA user_version = " + version);
+    }
+  }
+
   /**
    * Copies the database {@code file} to {@code dest} (a new file) with SQLite's online backup,
    * on a connection of its own, while other connections and processes keep writing. All pages
@@ -185,10 +193,18 @@ public final class SqliteStateDb implements StateDb {
     }
   }
 
-  private static Properties connectionProperties() {
+  /**
+   * The driver's settings: no generated-keys query after every insert (nothing here reads
+   * them, and the driver would run a second statement per row to fetch them).
+   */
+  private static org.sqlite.SQLiteConfig sqliteConfig() {
     org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
     config.setGetGeneratedKeys(false);
-    return config.toProperties();
+    return config;
+  }
+
+  private static Properties connectionProperties() {
+    return sqliteConfig().toProperties();
   }
 
   /** Runs {@code work} in one immediate transaction (the write lock taken up front). */
