@@ -23,6 +23,7 @@ import dev.gatehouse.guard.RateLimiter;
 import dev.gatehouse.store.StateDb;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.vault.VaultService;
 import dev.gatehouse.config.Config;
@@ -78,6 +79,8 @@ public final class Gatehouse implements AutoCloseable {
   private final dev.gatehouse.guard.InjectionScanner scanner = new dev.gatehouse.guard.InjectionScanner();
   private Authenticator authenticator; // guarded by this
   private dev.gatehouse.owner.OwnerAccounts ownerAccounts; // guarded by this
+  /** Set only inside {@link #replaceDatabasePassword}: the checked password vault.gh is about to hold. */
+  private volatile char[] replacingDatabasePassword;
 
   private Gatehouse(Home home, Config config, Clock clock, SecureRandom random) {
     this.home = home;
@@ -177,13 +180,18 @@ public final class Gatehouse implements AutoCloseable {
       return;
     }
     localVault.unseal(credential);
+    unsealShared(credential);
+  }
+
+  /** With vault.gh unsealed: unseals the shared vault, or seals vault.gh again (both open, or neither). */
+  private void unsealShared(Credential credential) throws IOException {
     try {
       if (!vault.exists()) {
         vault.createFrom(localVault);
       }
       vault.unseal(credential);
     } catch (IOException | RuntimeException e) {
-      localVault.seal(); // both open, or neither
+      localVault.seal();
       throw e;
     }
   }
@@ -227,12 +235,6 @@ public final class Gatehouse implements AutoCloseable {
     attachLedger();
   }
 
-  /**
-   * The audit log keeps the ledger of {@code vault.gh}. With the shared vault, this replica's
-   * log is its own (until the audit log is shared too), so it is the ledger of this replica's
-   * vault.gh, and its keys are there; the shared vault's rollback check is then this process's
-   * memory of the newest generation it read (docs/storage.md, "The vault on PostgreSQL").
-   */
   /**
    * The audit log is the ledger of the vault every store uses: vault.gh on one host; on
    * PostgreSQL the shared vault, whose generations the shared log records (each replica's own
@@ -371,7 +373,52 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The database {@code db} as this home reaches it: its password read from vault.gh. */
   private SharedDatabase database(Config.Storage.Postgres db) {
-    return new SharedDatabase(db, localVault);
+    return new SharedDatabase(db, localVault, () -> replacingDatabasePassword,
+        config.storage().backend() == Config.Storage.Backend.POSTGRES ? "`gatehouse storage password`"
+            : "`gatehouse vault add " + db.passwordSecret() + "`");
+  }
+
+  /**
+   * For {@code gatehouse storage password}: makes {@code password} the database role's password
+   * this replica connects with, the entry {@code storage.password_secret} of its {@code vault.gh}
+   * (added or replaced). Refused, with nothing changed, unless it logs in to the configured
+   * database (its role, TLS as configured). The change is then recorded in the shared audit
+   * log (reached with the new password) before {@code vault.gh} is written; the value reaches
+   * no entry and no message. Only {@code vault.gh} must open with {@code credential} before the
+   * check, since the password it holds may no longer be the role's. Leaves the home unsealed.
+   *
+   * @return whether an entry was replaced (false: added)
+   */
+  public boolean replaceDatabasePassword(Credential credential, char[] password, String actor) throws IOException {
+    Config.Storage.Postgres db = config.storage().postgres().orElseThrow(() -> new NotConfiguredException(
+        "this home's storage is embedded: no database password to change; a secret in vault.gh is changed "
+            + "with `gatehouse vault add --replace NAME`"));
+    if (password.length == 0) {
+      throw new BadInputException("the new password is empty");
+    }
+    localVault.unseal(credential);
+    database(db).check(password);
+    replacingDatabasePassword = password.clone();
+    try {
+      unsealShared(credential);
+      openAudit(actor);
+      attachLedger();
+      boolean replaced = localVault.contains(db.passwordSecret());
+      String value = new String(password);
+      redactor.addSecret(value);
+      audit.record(new AuditEvent("storage.password", actor, db.passwordSecret(), replaced ? "replaced" : "added",
+          Map.of("vault", VAULT_FILE, "url", db.jdbcUrl(), "user", db.user())));
+      byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      try {
+        localVault.put(db.passwordSecret(), bytes, true);
+      } finally {
+        java.util.Arrays.fill(bytes, (byte) 0);
+      }
+      return replaced;
+    } finally {
+      java.util.Arrays.fill(replacingDatabasePassword, '\0');
+      replacingDatabasePassword = null;
+    }
   }
 
   /** Agents and their keys (in the vault), changes audited. */

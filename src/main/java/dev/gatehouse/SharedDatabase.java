@@ -10,8 +10,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * The PostgreSQL database of {@code storage:} as this home reaches it (docs/storage.md): its
@@ -26,12 +30,25 @@ final class SharedDatabase {
     T open(String url, Properties properties) throws IOException;
   }
 
+  /** A Java exception's name where pgjdbc quotes one in its message ("...: java.security.cert.XException: ..."). */
+  private static final java.util.regex.Pattern JAVA_EXCEPTION =
+      java.util.regex.Pattern.compile("(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_]*(?:Exception|Error): ");
+
   private final Config.Storage.Postgres db;
   private final Vault passwordVault;
+  private final Supplier<char[]> replacing;
+  private final String addHint;
 
-  SharedDatabase(Config.Storage.Postgres db, Vault passwordVault) {
+  /**
+   * @param replacing the password {@code vault.gh} is about to hold, while {@code gatehouse storage password}
+   *     replaces it (then it is used instead of the entry); null otherwise
+   * @param addHint the command that adds a missing password entry to {@code passwordVault}
+   */
+  SharedDatabase(Config.Storage.Postgres db, Vault passwordVault, Supplier<char[]> replacing, String addHint) {
     this.db = db;
     this.passwordVault = passwordVault;
+    this.replacing = replacing;
+    this.addHint = addHint;
   }
 
   String url() {
@@ -48,15 +65,41 @@ final class SharedDatabase {
     }
   }
 
+  /**
+   * Refuses, saying why and that nothing changed, unless {@code password} logs in to the
+   * database as its role, over the configured TLS. Neither the password nor the driver's
+   * exception (which is not ours to vouch for) reaches the refusal.
+   */
+  void check(char[] password) {
+    Properties properties = db.connectionProperties(password);
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), properties)) {
+      // logged in: the server accepted the role's password, over TLS as storage.tls asks
+    } catch (SQLException e) {
+      String why = e.getMessage() == null ? e.getClass().getSimpleName()
+          : JAVA_EXCEPTION.matcher(e.getMessage()).replaceAll(""); // the TLS errors nest the JDK's text
+      if (password.length > 0) {
+        why = why.replace(new String(password), "(the new password)");
+      }
+      throw new RefusedException("the new password does not connect to " + db.jdbcUrl() + " as " + db.user() + " ("
+          + db.tls().sslmode() + "): " + why + "; nothing was changed");
+    } finally {
+      properties.remove("password");
+    }
+  }
+
   /** What the PostgreSQL driver needs to connect, the password read from the vault. */
   Properties properties() throws IOException {
+    char[] next = replacing.get();
+    if (next != null) {
+      return db.connectionProperties(next);
+    }
     if (passwordVault.sealed()) {
       throw new RefusedException("the vault is sealed, and it holds the database password (" + db.passwordSecret()
           + "): unseal it first");
     }
     try (SecretValue value = passwordVault.reveal(db.passwordSecret(), SecretAccess.get()).orElseThrow(
         () -> new NotConfiguredException("storage.password_secret names the vault entry " + db.passwordSecret()
-            + ", which does not exist: add it with `gatehouse vault add " + db.passwordSecret() + "`"))) {
+            + ", which does not exist in vault.gh: add it with " + addHint))) {
       byte[] bytes = value.bytes(SecretAccess.get());
       CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes));
       char[] password = new char[chars.remaining()];

@@ -92,7 +92,7 @@ class GatehousePostgresTest {
   void stateDb_onPostgres_withoutThePasswordEntry_saysWhichEntryToAdd() throws Exception {
     Path a = replica("a", TestPostgres.shared().newDatabase(), false);
     assertThatThrownBy(() -> TestHome.open(a, clock)).as("unsealing opens the shared audit log")
-        .isInstanceOf(NotConfiguredException.class).hasMessageContaining("gatehouse vault add postgres.password");
+        .isInstanceOf(NotConfiguredException.class).hasMessageContaining("gatehouse storage password");
   }
 
   @Test

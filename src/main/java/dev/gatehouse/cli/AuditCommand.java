@@ -65,15 +65,17 @@ final class AuditCommand implements Runnable {
   }
 
   /**
-   * A connection to the home's PostgreSQL database, with the password from the vault entry
-   * {@code storage.password_secret} (so the vault is unsealed first).
+   * A connection to the home's PostgreSQL database, with the password from the entry
+   * {@code storage.password_secret} of this replica's vault.gh (so the vault is unsealed first),
+   * as the daemon reads it: the shared vault may hold a stale copy of it (migrate copies vault.gh).
    */
   static Connection database(HomeCommand c, Gatehouse g) throws IOException {
     Config.Storage.Postgres db = g.config().storage().postgres().orElseThrow();
     c.unseal(g);
     char[] password;
-    try (SecretValue v = g.vault().reveal(db.passwordSecret(), SecretAccess.get()).orElseThrow(() ->
-        new NotConfiguredException("the vault has no entry " + db.passwordSecret() + " (storage.password_secret)"))) {
+    try (SecretValue v = g.localVault().reveal(db.passwordSecret(), SecretAccess.get()).orElseThrow(() ->
+        new NotConfiguredException("vault.gh has no entry " + db.passwordSecret() + " (storage.password_secret): add "
+            + "it with `gatehouse storage password`"))) {
       byte[] bytes = v.bytes(SecretAccess.get());
       java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes));
       Arrays.fill(bytes, (byte) 0);

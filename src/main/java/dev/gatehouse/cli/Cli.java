@@ -27,7 +27,8 @@ public final class Cli {
       Map.entry("approvals", ApprovalsCommand.class), Map.entry("user", UserCommand.class),
       Map.entry("backup", BackupCommand.class), Map.entry("restore", RestoreCommand.class),
       Map.entry("demo", DemoCommand.class), Map.entry("doctor", DoctorCommand.class),
-      Map.entry("mcp", McpCommand.class), Map.entry("migrate", MigrateCommand.class));
+      Map.entry("mcp", McpCommand.class), Map.entry("migrate", MigrateCommand.class),
+      Map.entry("storage", StorageCommand.class));
 
   /** The root's options that take a value (picocli's own -h, -V take none). */
   private static final Set<String> ROOT_OPTIONS_WITH_VALUE = Set.of("--home", "--password-file");

@@ -125,7 +125,8 @@ final class StateChecks {
     } catch (java.io.IOException | java.sql.SQLException | dev.gatehouse.error.GatehouseException e) {
       return List.of(Finding.critical("storage.unreachable", "the PostgreSQL database of storage: cannot be used: "
           + e.getMessage(), "check storage.url and storage.user, the password in the vault entry storage.password_secret "
-          + "names, TLS (docs/storage.md), and that PostgreSQL runs"));
+          + "names (a password changed in PostgreSQL: `gatehouse storage password`), TLS (docs/storage.md), and "
+          + "that PostgreSQL runs"));
     }
   }
 

@@ -100,6 +100,28 @@ public final class TestPostgres {
     return new Database(name, port, USER, password);
   }
 
+  /**
+   * A new, empty database owned by a role of its own, whose password a test may change
+   * ({@link #changePassword}) without touching the other tests' role.
+   */
+  public Database newDatabaseWithOwnRole() throws SQLException {
+    int n = databases.incrementAndGet();
+    String role = "r" + n;
+    String pw = randomHex();
+    admin("CREATE ROLE " + role + " LOGIN PASSWORD '" + pw + "'");
+    admin("CREATE DATABASE t" + n + " OWNER " + role);
+    return new Database("t" + n, port, role, pw);
+  }
+
+  /** {@code ALTER ROLE ... PASSWORD}, as a database's administrator changes it; {@code d} with the new one. */
+  public Database changePassword(Database d, String newPassword) throws SQLException {
+    if (d.user().equals(USER) || newPassword.contains("'")) {
+      throw new IllegalArgumentException("only a role of its own (newDatabaseWithOwnRole), to a password without quotes");
+    }
+    admin("ALTER ROLE " + d.user() + " PASSWORD '" + newPassword + "'");
+    return new Database(d.name(), d.port(), d.user(), newPassword);
+  }
+
   public int port() {
     return port;
   }
