@@ -29,7 +29,8 @@ final class StorageCommand implements Runnable {
           "The password comes from a no-echo prompt or --password-stdin. It must log in to the configured database "
               + "(storage.url, storage.user, TLS as storage.tls says), or nothing changes. It is then stored in this "
               + "replica's vault.gh, under the entry storage.password_secret names (replacing it), and the change is "
-              + "recorded in the audit log; the value is never shown or recorded. Run it on every replica."})
+              + "recorded in the audit log; the value is never shown or recorded. Run it on every replica, then restart "
+              + "its daemon (whose connections keep the password they were opened with)."})
   static final class Password extends HomeCommand {
     @Option(names = "--password-stdin", description = "Read the role's new password from standard input.")
     boolean passwordStdin;
