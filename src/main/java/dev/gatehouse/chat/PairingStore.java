@@ -125,7 +125,7 @@ public final class PairingStore implements Pairing {
         }
       });
     } catch (SQLException e) {
-      throw new RefusedException("the pairing allowlist in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the pairing allowlist in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 
@@ -177,7 +177,7 @@ public final class PairingStore implements Pairing {
         return issue(c, channel, sender, name, now, windowStart);
       });
     } catch (SQLException e) {
-      throw new RefusedException("the pairing state in state.db cannot be written (" + e.getMessage() + ")", e);
+      throw new RefusedException("the pairing state in " + db.name() + " cannot be written (" + e.getMessage() + ")", e);
     }
   }
 
@@ -345,7 +345,7 @@ public final class PairingStore implements Pairing {
         return new Found(p);
       });
     } catch (SQLException e) {
-      throw new RefusedException("the pairing state in state.db cannot be written (" + e.getMessage() + ")", e);
+      throw new RefusedException("the pairing state in " + db.name() + " cannot be written (" + e.getMessage() + ")", e);
     }
     return switch (taken) {
       case Found f -> f.pending();
@@ -388,7 +388,7 @@ public final class PairingStore implements Pairing {
         return true;
       });
     } catch (SQLException e) {
-      throw new RefusedException("the pairing state in state.db cannot be written (" + e.getMessage() + ")", e);
+      throw new RefusedException("the pairing state in " + db.name() + " cannot be written (" + e.getMessage() + ")", e);
     }
     if (!revoked) {
       throw new RefusedException("that sender is not on channel " + channel
@@ -415,7 +415,7 @@ public final class PairingStore implements Pairing {
         return out;
       });
     } catch (SQLException e) {
-      throw new RefusedException("the pairing state in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the pairing state in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 
@@ -436,7 +436,7 @@ public final class PairingStore implements Pairing {
         return out;
       });
     } catch (SQLException e) {
-      throw new RefusedException("the pairing allowlist in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the pairing allowlist in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 

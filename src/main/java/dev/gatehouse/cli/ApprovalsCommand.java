@@ -42,7 +42,8 @@ final class ApprovalsCommand implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = {"Pending approvals (oldest first), then the 50 most recent others (newest first): id, agent, "
           + "action, domain, status, created, expires, and what the request would do.",
-          "Reads state.db only: no vault password is needed."})
+          "Reads state.db only: no vault password is needed (with storage: backend: postgres the vault opens "
+              + "first, since it holds the database password)."})
   static final class ListApprovals extends HomeCommand {
     @Option(names = "--json", description = "A JSON array: id, agent, action, domain, status, created, expires, "
         + "summary.")

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /** Chat sender pairing (DESIGN §9): the owner's side of the codes unknown senders receive. */
 @Command(name = "pair", mixinStandardHelpOptions = true,
     description = {"Chat sender pairing: an unknown sender's first message gets a code (8 characters, valid 1 hour, "
-        + "at most 3 pending per channel); you approve or deny it here. The allowlist is in state.db; every change "
+        + "at most 3 pending per channel); you approve or deny it here. The allowlist is in state.db (or the shared database, "
+        + "docs/storage.md); every change "
         + "is audited.",
         "Sender ids and names are the chat platform's: control and invisible characters are shown as escapes."},
     subcommands = {PairCommand.ListPending.class, PairCommand.Approve.class, PairCommand.Deny.class,

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         + "waits for your approval (`gatehouse approvals`); 3 act-and-report: it runs and you are notified; "
         + "4 full: it runs.",
         "Domains: messaging, files, web, shell, finance, calendar, email, integrations, system. "
-            + "Levels live in state.db: a change counts at the next call, no reload needed. Gatehouse lowers a "
+            + "Levels live in state.db (or the shared database): a change counts at the next call, no reload needed. Gatehouse lowers a "
             + "domain one level by itself after repeated refusals or denials (trust.demote_after); it never raises one. "
             + "Every change is audited and can be rolled back."},
     subcommands = {TrustCommand.Show.class, TrustCommand.Set.class, TrustCommand.History.class,

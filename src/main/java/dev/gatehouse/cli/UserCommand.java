@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     description = {"Accounts for the dashboard and the owner API. Each logs in with a password and the code of "
         + "their own authenticator app, and has a role: viewer (status, audit, trust), operator (+ pairing, "
         + "approving suggestions), admin (+ exec approvals, trust changes, agents, channels), owner (+ users, config).",
-        "Accounts live in state.db (passwords as Argon2id hashes), each user's TOTP key in the vault. "
+        "Accounts live in state.db or the shared database (passwords as Argon2id hashes), each user's TOTP key in the vault. "
             + "Every change is audited."},
     subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Passwd.class,
         UserCommand.Remove.class, UserCommand.Totp.class})

@@ -532,7 +532,7 @@ public final class OwnerAccounts implements OwnerAuth {
   }
 
   static Role role(String id) {
-    return Role.parse(id).orElseThrow(() -> new RefusedException("state.db holds a user role that is not one: "
+    return Role.parse(id).orElseThrow(() -> new RefusedException("the state holds a user role that is not one: "
         + id));
   }
 
@@ -570,7 +570,7 @@ public final class OwnerAccounts implements OwnerAuth {
     try {
       return db.read(work);
     } catch (SQLException e) {
-      throw new RefusedException("the owner accounts in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the owner accounts in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 
@@ -578,7 +578,7 @@ public final class OwnerAccounts implements OwnerAuth {
     try {
       return db.transaction(work);
     } catch (SQLException e) {
-      throw new RefusedException("the owner accounts in state.db cannot be changed (" + e.getMessage()
+      throw new RefusedException("the owner accounts in " + db.name() + " cannot be changed (" + e.getMessage()
           + "); nothing was changed", e);
     }
   }

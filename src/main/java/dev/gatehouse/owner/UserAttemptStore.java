@@ -64,7 +64,7 @@ final class UserAttemptStore implements AttemptStore.Held {
         }
       });
     } catch (SQLException e) {
-      throw new IOException("state.db: " + e.getMessage(), e);
+      throw new IOException(db.name() + ": " + e.getMessage(), e);
     }
   }
 
@@ -90,7 +90,7 @@ final class UserAttemptStore implements AttemptStore.Held {
         return s.executeUpdate();
       });
     } catch (SQLException e) {
-      throw new IOException("state.db: " + e.getMessage(), e);
+      throw new IOException(db.name() + ": " + e.getMessage(), e);
     }
   }
 
@@ -103,7 +103,7 @@ final class UserAttemptStore implements AttemptStore.Held {
         return s.executeUpdate();
       });
     } catch (SQLException e) {
-      throw new IOException("state.db: " + e.getMessage(), e);
+      throw new IOException(db.name() + ": " + e.getMessage(), e);
     }
   }
 }

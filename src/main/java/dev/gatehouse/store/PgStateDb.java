@@ -82,6 +82,11 @@ public final class PgStateDb implements StateDb {
   }
 
   @Override
+  public String name() {
+    return "the shared database " + url;
+  }
+
+  @Override
   public <T> T transaction(Work<T> work) throws SQLException {
     return run(false, work);
   }

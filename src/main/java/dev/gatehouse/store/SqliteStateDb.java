@@ -207,6 +207,11 @@ public final class SqliteStateDb implements StateDb {
     return sqliteConfig().toProperties();
   }
 
+  @Override
+  public String name() {
+    return FILE;
+  }
+
   /** Runs {@code work} in one immediate transaction (the write lock taken up front). */
   @Override
   public <T> T transaction(Work<T> work) throws SQLException {

@@ -34,6 +34,9 @@ public interface StateDb extends AutoCloseable {
     SqliteStateDb.snapshot(file, dest);
   }
 
+  /** What errors call this state: {@code state.db}, or the shared database by its URL (no credentials). */
+  String name();
+
   /** Runs {@code work} as the only writer, in one transaction. */
   <T> T transaction(Work<T> work) throws SQLException;
 

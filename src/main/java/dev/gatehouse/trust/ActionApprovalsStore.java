@@ -155,7 +155,7 @@ public final class ActionApprovalsStore implements ActionApprovals {
         return new Opened(a, true);
       });
     } catch (SQLException e) {
-      throw new RefusedException("the approval cannot be recorded in state.db (" + e.getMessage() + ")", e);
+      throw new RefusedException("the approval cannot be recorded in " + db.name() + " (" + e.getMessage() + ")", e);
     }
     if (opened.isNew()) {
       tellOwner(opened.approval());
@@ -186,7 +186,7 @@ public final class ActionApprovalsStore implements ActionApprovals {
     try {
       return db.read(c -> row(c, id, now));
     } catch (SQLException e) {
-      throw new RefusedException("the approvals in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the approvals in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 
@@ -231,7 +231,7 @@ public final class ActionApprovalsStore implements ActionApprovals {
         return new Granted(with(a, Status.USED));
       });
     } catch (SQLException e) {
-      throw new RefusedException("the approval cannot be spent in state.db (" + e.getMessage() + ")", e);
+      throw new RefusedException("the approval cannot be spent in " + db.name() + " (" + e.getMessage() + ")", e);
     }
   }
 
@@ -381,7 +381,7 @@ public final class ActionApprovalsStore implements ActionApprovals {
         return new Result(with(a, approve ? Status.APPROVED : Status.DENIED), null);
       });
     } catch (SQLException e) {
-      throw new RefusedException("the decision cannot be recorded in state.db (" + e.getMessage() + ")", e);
+      throw new RefusedException("the decision cannot be recorded in " + db.name() + " (" + e.getMessage() + ")", e);
     }
     if (result.refused() != null) {
       throw result.refused();
@@ -420,7 +420,7 @@ public final class ActionApprovalsStore implements ActionApprovals {
         return out;
       });
     } catch (SQLException e) {
-      throw new RefusedException("the approvals in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the approvals in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 

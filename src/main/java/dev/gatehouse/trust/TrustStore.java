@@ -139,7 +139,7 @@ public final class TrustStore implements Trust {
         }
       });
     } catch (SQLException e) {
-      throw new RefusedException("the trust levels in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the trust levels in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 
@@ -599,7 +599,7 @@ public final class TrustStore implements Trust {
     try {
       return db.read(work);
     } catch (SQLException e) {
-      throw new RefusedException("the trust levels in state.db cannot be read (" + e.getMessage() + ")", e);
+      throw new RefusedException("the trust levels in " + db.name() + " cannot be read (" + e.getMessage() + ")", e);
     }
   }
 
@@ -607,7 +607,7 @@ public final class TrustStore implements Trust {
     try {
       return db.transaction(work);
     } catch (SQLException e) {
-      throw new RefusedException("the trust levels in state.db cannot be written (" + e.getMessage() + ")", e);
+      throw new RefusedException("the trust levels in " + db.name() + " cannot be written (" + e.getMessage() + ")", e);
     }
   }
 }

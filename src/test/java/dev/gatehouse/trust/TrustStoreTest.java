@@ -76,6 +76,21 @@ class TrustStoreTest {
     opened.forEach(StateDb::close);
   }
 
+  /** An error says where the state is: state.db, or on PostgreSQL the shared database, never a file it is not. */
+  @Test
+  void level_stateUnreadable_isRefused_namingWhereTheStateIs() throws Exception {
+    StateDb gone = openDb(StateDb.FILE);
+    TrustStore s = new TrustStore(gone, AuditLog.discarding(), Notifier.NONE, clock, SETTINGS);
+    gone.close();
+    assertThatThrownBy(() -> s.level(Domain.SHELL)).isInstanceOf(RefusedException.class)
+        .hasMessageStartingWith("the trust levels in " + gone.name() + " cannot be read");
+    if (this instanceof TrustStorePgTest) {
+      assertThat(gone.name()).startsWith("the shared database jdbc:postgresql://").doesNotContain("state.db");
+    } else {
+      assertThat(gone.name()).isEqualTo("state.db");
+    }
+  }
+
   List<AuditEvent> changes() {
     return events.stream().filter(e -> e.type().equals("trust.change")).toList();
   }
