@@ -349,20 +349,42 @@ public final class Gatehouse implements AutoCloseable {
   }
 
   /**
-   * For {@code gatehouse migrate}: copies this home's audit log (a checkpoint signed first, so
-   * it covers every entry) into the empty database log of {@code db}, byte for byte, verified there.
+   * For {@code gatehouse migrate}: one transaction on the database {@code db} (its schema
+   * brought up to date first), holding the vault's, the state's and the audit log's locks until
+   * it ends, so that every replica's writer of them waits for its outcome. All are taken before
+   * any work, in that order, the order in which a replica nests them (a vault change is recorded
+   * in the audit log under the vault's lock), so that waiting for them deadlocks with no replica.
    */
-  public dev.gatehouse.audit.AuditMigration.Moved copyAuditTo(Config.Storage.Postgres db) throws IOException {
+  public dev.gatehouse.store.PgTransaction beginMigration(Config.Storage.Postgres db) throws IOException {
+    return database(db).connect((url, p) -> dev.gatehouse.store.PgTransaction.begin(url, p,
+        dev.gatehouse.vault.PgVaultStorage.LOCK, dev.gatehouse.store.PgStateDb.STATE_LOCK,
+        dev.gatehouse.audit.PgAuditLog.AUDIT_LOCK));
+  }
+
+  /**
+   * For {@code gatehouse migrate}: copies this home's audit log (a checkpoint signed first, so
+   * it covers every entry) into the empty database log inside the transaction {@code t}, byte
+   * for byte, verified there. Nothing is committed.
+   */
+  public dev.gatehouse.audit.AuditMigration.Moved copyAuditTo(dev.gatehouse.store.PgTransaction t)
+      throws IOException, java.sql.SQLException {
     dev.gatehouse.audit.HeldAuditLog log = auditLog();
     log.checkpoint();
-    return database(db).connect((url, p) -> {
-      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, p)) {
-        return dev.gatehouse.audit.AuditMigration.copy(home.file(AUDIT_DIR),
-            dev.gatehouse.audit.AuditVerifier.verifierKey(home.file(AUDIT_DIR)), c);
-      } catch (java.sql.SQLException e) {
-        throw new IOException("cannot move the audit log into " + url + ": " + e.getMessage(), e);
-      }
-    });
+    return dev.gatehouse.audit.AuditMigration.copy(home.file(AUDIT_DIR),
+        dev.gatehouse.audit.AuditVerifier.verifierKey(home.file(AUDIT_DIR)), t.connection());
+  }
+
+  /**
+   * For {@code gatehouse migrate}: copies this home's vault (unsealed) into the empty shared
+   * vault of {@code db} inside the transaction {@code t}, read back there byte for byte.
+   * Nothing is committed; refused if the database holds a vault.
+   */
+  public void copyVaultTo(Config.Storage.Postgres db, dev.gatehouse.store.PgTransaction t)
+      throws IOException, java.sql.SQLException {
+    Vault target = new Vault(dev.gatehouse.vault.PgVaultStorage.joining(db.jdbcUrl(), t.connection()), random, clock);
+    if (!target.createFrom(vault)) {
+      throw new RefusedException("the database already holds a vault; migrate moves a home into an empty one");
+    }
   }
 
   /** The shared vault {@code db} holds (sealed; the home's own with postgres, and {@code migrate}'s target). */

@@ -2,6 +2,7 @@ package dev.gatehouse.cli;
 
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditMigration;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.error.BadInputException;
@@ -9,11 +10,14 @@ import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.store.AtomicFiles;
 import dev.gatehouse.store.Home;
-import dev.gatehouse.store.PgStateDb;
+import dev.gatehouse.store.PgPool;
+import dev.gatehouse.store.PgTransaction;
 import dev.gatehouse.store.StateMigration;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -21,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-    description = {"Move this home's state, audit log and vault into an empty PostgreSQL database, prove each copy, "
+    description = {"Move this home's state, audit log and vault into an empty PostgreSQL database in one transaction, "
+        + "committed only once each copy is proven there (all or nothing: a failure leaves the database as it was), "
         + "then point gatehouse.yaml at it (storage: backend: postgres).",
         "Stop the daemon first. The database password is read from the vault entry --password-secret names. "
             + "See docs/storage.md."})
@@ -70,30 +75,36 @@ final class MigrateCommand extends HomeCommand {
     }
     refuseWhileServing(g);
     Map<String, Long> moved;
-    dev.gatehouse.audit.AuditMigration.Moved log;
-    try (PgStateDb db = g.openPostgres(target)) {
-      String occupied = db.read(c -> {
-        try (var s = c.createStatement(); var rs = s.executeQuery("SELECT (SELECT size FROM audit_head WHERE id = 1),"
-            + " (SELECT count(*) FROM vault_images)")) {
-          rs.next();
-          return rs.getLong(1) > 0 ? "an audit log of " + rs.getLong(1) + " entries"
-              : rs.getLong(2) > 0 ? "a vault" : null;
+    AuditMigration.Moved log;
+    long rows;
+    String step = "checking that the target is empty";
+    // One transaction for all three copies and their checks: until its commit nobody sees any of
+    // it, and a failure or a kill anywhere before leaves the database as it found it.
+    try (PgTransaction t = g.beginMigration(target)) {
+      try {
+        String occupied = occupied(t);
+        if (occupied != null) {
+          throw new RefusedException("the target already holds " + occupied + "; migrate moves a home into an "
+              + "empty database only, and changed nothing");
         }
-      });
-      if (occupied != null) {
-        throw new RefusedException("the target already holds " + occupied + "; migrate moves a home into an empty "
-            + "database only, and changed nothing");
+        step = "copying the state";
+        moved = StateMigration.copy(g.stateDb(), t.connection());
+        rows = moved.values().stream().mapToLong(Long::longValue).sum();
+        // Recorded before the log moves, so the moved log holds it; and a failure after it is recorded too.
+        g.audit().record(new AuditEvent("storage.migrate", env().actor(), target.jdbcUrl(), "moving",
+            Map.of("rows", Long.toString(rows), "tables", Integer.toString(moved.size()))));
+        step = "copying the audit log";
+        log = g.copyAuditTo(t);
+        step = "copying the vault";
+        g.copyVaultTo(target, t);
+        step = "committing";
+        t.commit();
+      } catch (IOException | SQLException | RuntimeException e) {
+        throw failed(g, target, step, t, e);
       }
-      moved = StateMigration.copy(g.stateDb(), db);
     } catch (StateMigration.NotEmpty e) {
       throw new RefusedException(e.getMessage());
     }
-    long rows = moved.values().stream().mapToLong(Long::longValue).sum();
-    // Recorded before the log moves, so the moved log holds it.
-    g.audit().record(new AuditEvent("storage.migrate", env().actor(), target.jdbcUrl(), "moved",
-        Map.of("rows", Long.toString(rows), "tables", Integer.toString(moved.size()))));
-    log = g.copyAuditTo(target);
-    g.sharedVault(target).createFrom(g.vault());
     AtomicFiles.write(config, (text + (text.endsWith("\n") ? "" : "\n") + "\n" + section)
         .getBytes(StandardCharsets.UTF_8));
     out().println("moved " + rows + " rows in " + moved.size() + " tables to " + target.jdbcUrl()
@@ -103,6 +114,46 @@ final class MigrateCommand extends HomeCommand {
     out().println(config + " now says storage: backend: postgres; state.db, audit/ and vault.gh stay in the home "
         + "(vault.gh opens the database: it holds its password); the other two are the copies they were, unused");
     return ExitCodes.OK;
+  }
+
+  /** What the target holds besides state (which {@link StateMigration#copy} checks), or null. */
+  private static String occupied(PgTransaction t) throws SQLException {
+    try (var s = t.connection().createStatement(); var rs = s.executeQuery("SELECT (SELECT size FROM audit_head"
+        + " WHERE id = 1), (SELECT count(*) FROM audit_checkpoints), (SELECT count(*) FROM vault_images)")) {
+      rs.next();
+      return rs.getLong(1) > 0 || rs.getLong(2) > 0 ? "an audit log of " + rs.getLong(1) + " entries"
+          : rs.getLong(3) > 0 ? "a vault" : null;
+    }
+  }
+
+  /**
+   * The error for a move that stopped at {@code step}: the transaction is rolled back (by the
+   * caller's close), so the database holds none of the home, unless the connection broke while
+   * committing, when the server may have committed or not. Recorded in the home's log, which
+   * holds the {@code moving} entry by then.
+   */
+  private Exception failed(Gatehouse g, Config.Storage.Postgres target, String step, PgTransaction t, Exception e) {
+    if (!step.startsWith("checking")) {
+      try {
+        g.audit().record(new AuditEvent("storage.migrate", env().actor(), target.jdbcUrl(), "failed",
+            Map.of("step", step)));
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+    }
+    if (e instanceof RefusedException || e instanceof NotConfiguredException || e instanceof BadInputException) {
+      return e; // says itself what is wrong; the database is left as it was all the same
+    }
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (step.equals("committing") && e instanceof SQLException q && PgPool.broken(t.connection(), q)) {
+      return new IOException("the connection to the database broke while committing the move, so whether the "
+          + "database committed it is unknown (" + why + "): it holds either all of this home or none of it. "
+          + "gatehouse.yaml was not changed; run migrate again: if it refuses the target as holding an audit log, "
+          + "the move was committed, and gatehouse.yaml needs the storage: section by hand (docs/storage.md)", e);
+    }
+    return new IOException("migrate failed while " + step + " (" + why + "); it was rolled back: the database "
+        + "holds none of this home, and the home still uses its own storage (gatehouse.yaml was not changed). "
+        + "Run migrate again once the cause is fixed", e);
   }
 
   /** What gatehouse.yaml gets: the same text the options were checked as. */

@@ -30,7 +30,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class PgStateDb implements StateDb {
   /** The advisory lock key every state writer takes: "gh-state" in ASCII. */
-  static final long STATE_LOCK = 0x67682d7374617465L;
+  public static final long STATE_LOCK = 0x67682d7374617465L;
   /** Where Flyway keeps its record of applied migrations in the database. */
   public static final String HISTORY_TABLE = Schema.HISTORY_TABLE;
   static final String LOCATION = "classpath:db/postgresql";

@@ -17,9 +17,9 @@ import java.util.Map;
 
 /**
  * Moves the relational state from one {@link StateDb} to another ({@code gatehouse migrate}):
- * every row of every table the two schemas share, in one transaction on the target, then
- * proven equal table by table (row count and an order-free digest of the rows' values).
- * The target must hold no state at all.
+ * every row of every table the two schemas share, inside the caller's transaction on the
+ * target, then proven equal table by table there (row count and an order-free digest of the
+ * rows' values), before anything is committed. The target must hold no state at all.
  */
 public final class StateMigration {
   /** The state's tables (the embedded schema's, but for its legacy replay log, which the target keeps elsewhere). */
@@ -51,13 +51,24 @@ public final class StateMigration {
   }
 
   /**
-   * Copies every row from {@code from} to {@code to} and checks the copy; returns the rows
-   * per table. Refuses (NotEmpty) a target with any row in any state table.
+   * Copies every row from {@code from} into the caller's open transaction on {@code to} (which
+   * must hold the state's lock, {@link PgStateDb#STATE_LOCK} on PostgreSQL) and checks the copy
+   * there; returns the rows per table. Refuses (NotEmpty) a target with any row in any state
+   * table; any failure leaves the transaction for the caller to roll back. Nothing is committed.
    */
-  public static Map<String, Long> copy(StateDb from, StateDb to) throws SQLException, NotEmpty {
+  public static Map<String, Long> copy(StateDb from, Connection to) throws SQLException, NotEmpty {
+    if (to.getAutoCommit()) {
+      throw new IllegalStateException("the state is copied inside the caller's transaction");
+    }
+    for (Map.Entry<String, Long> e : countsIn(to).entrySet()) {
+      if (e.getValue() > 0) {
+        throw new NotEmpty("the target already holds state (" + e.getKey() + " has " + e.getValue() + " rows); "
+            + "migrate moves a home into an empty database only, and changed nothing");
+      }
+    }
     Map<String, List<List<Object>>> rows = new LinkedHashMap<>();
     Map<String, List<String>> columns = new LinkedHashMap<>();
-    from.read(c -> {
+    Map<String, String> before = from.read(c -> {
       for (String t : TABLES) {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + t)) {
           ResultSetMetaData m = rs.getMetaData();
@@ -77,50 +88,36 @@ public final class StateMigration {
           rows.put(t, all);
         }
       }
-      return null;
+      return digestsIn(c); // the same snapshot as the rows
     });
-    String occupied = to.transaction(c -> {
-      for (Map.Entry<String, Long> e : countsIn(c).entrySet()) {
-        if (e.getValue() > 0) {
-          return e.getKey() + " has " + e.getValue() + " rows";
-        }
-      }
-      for (String t : TABLES) {
-        List<String> names = columns.get(t);
-        String quoted = String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList());
-        String marks = String.join(", ", names.stream().map(n -> "?").toList());
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + t + " (" + quoted + ") VALUES (" + marks + ")")) {
-          for (List<Object> row : rows.get(t)) {
-            for (int i = 0; i < row.size(); i++) {
-              Object v = row.get(i);
-              if (v instanceof Number n) {
-                s.setLong(i + 1, n.longValue()); // SQLite's INTEGER into BIGINT or INTEGER
-              } else {
-                s.setObject(i + 1, v);
-              }
+    for (String t : TABLES) {
+      List<String> names = columns.get(t);
+      String quoted = String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList());
+      String marks = String.join(", ", names.stream().map(n -> "?").toList());
+      try (PreparedStatement s = to.prepareStatement("INSERT INTO " + t + " (" + quoted + ") VALUES (" + marks + ")")) {
+        for (List<Object> row : rows.get(t)) {
+          for (int i = 0; i < row.size(); i++) {
+            Object v = row.get(i);
+            if (v instanceof Number n) {
+              s.setLong(i + 1, n.longValue()); // SQLite's INTEGER into BIGINT or INTEGER
+            } else {
+              s.setObject(i + 1, v);
             }
-            s.addBatch();
           }
-          s.executeBatch();
+          s.addBatch();
         }
+        s.executeBatch();
       }
-      if (c.getMetaData().getDatabaseProductName().equals("PostgreSQL")) {
-        try (Statement s = c.createStatement()) { // the next trust change gets the next id
-          s.execute("SELECT setval(pg_get_serial_sequence('trust_changes', 'id'),"
-              + " coalesce((SELECT max(id) FROM trust_changes), 0) + 1, false)");
-        }
-      }
-      return null;
-    });
-    if (occupied != null) {
-      throw new NotEmpty("the target already holds state (" + occupied + "); migrate moves a home into an empty"
-          + " database only, and changed nothing");
     }
-    Map<String, String> before = digests(from);
-    Map<String, String> after = digests(to);
+    if (to.getMetaData().getDatabaseProductName().equals("PostgreSQL")) {
+      try (Statement s = to.createStatement()) { // the next trust change gets the next id
+        s.execute("SELECT setval(pg_get_serial_sequence('trust_changes', 'id'),"
+            + " coalesce((SELECT max(id) FROM trust_changes), 0) + 1, false)");
+      }
+    }
+    Map<String, String> after = digestsIn(to);
     if (!before.equals(after)) {
-      throw new SQLException("the copy differs from the original in " + differing(before, after)
-          + "; the home still uses its own state (its gatehouse.yaml was not changed)");
+      throw new SQLException("the copy differs from the original in " + differing(before, after));
     }
     Map<String, Long> counts = new LinkedHashMap<>();
     rows.forEach((t, r) -> counts.put(t, (long) r.size()));
@@ -152,30 +149,28 @@ public final class StateMigration {
    * Per table: the row count and the sum (mod 2^256) of each row's SHA-256 over its values,
    * which is the same whatever order either engine returns the rows in.
    */
-  static Map<String, String> digests(StateDb db) throws SQLException {
-    return db.read(c -> {
-      Map<String, String> out = new LinkedHashMap<>();
-      for (String t : TABLES) {
-        BigInteger sum = BigInteger.ZERO;
-        long n = 0;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + t)) {
-          int width = rs.getMetaData().getColumnCount();
-          while (rs.next()) {
-            MessageDigest d = sha256();
-            for (int i = 1; i <= width; i++) {
-              Object v = rs.getObject(i);
-              String text = v == null ? "null" : v instanceof Number num ? "n:" + num.longValue() : "s:" + v;
-              d.update(text.getBytes(StandardCharsets.UTF_8));
-              d.update((byte) 0);
-            }
-            sum = sum.add(new BigInteger(1, d.digest()));
-            n++;
+  private static Map<String, String> digestsIn(Connection c) throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String t : TABLES) {
+      BigInteger sum = BigInteger.ZERO;
+      long n = 0;
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + t)) {
+        int width = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+          MessageDigest d = sha256();
+          for (int i = 1; i <= width; i++) {
+            Object v = rs.getObject(i);
+            String text = v == null ? "null" : v instanceof Number num ? "n:" + num.longValue() : "s:" + v;
+            d.update(text.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
           }
+          sum = sum.add(new BigInteger(1, d.digest()));
+          n++;
         }
-        out.put(t, n + ":" + sum.mod(BigInteger.TWO.pow(256)).toString(16));
       }
-      return out;
-    });
+      out.put(t, n + ":" + sum.mod(BigInteger.TWO.pow(256)).toString(16));
+    }
+    return out;
   }
 
   private static MessageDigest sha256() {

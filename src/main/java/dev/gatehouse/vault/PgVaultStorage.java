@@ -35,11 +35,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One connection, opened on first use with properties asked for each time (the password
  * is read from this replica's own vault then, and not kept); a connection that breaks is
  * discarded and the next call connects afresh. The schema is migrated on the first connection.
+ *
+ * <p>{@link #joining} is the same vault inside a caller's open transaction instead (how
+ * {@code gatehouse migrate} moves a vault with the rest of a home, all or nothing): its lock is
+ * transaction-scoped, held until the caller's transaction ends, and its write neither commits
+ * nor rolls back: the row is visible to others once, and only if, the caller commits.
  */
 public final class PgVaultStorage implements VaultStorage {
   static final String LOCK_NAME = "gh-vault";
   /** The advisory lock key of the vault's writers: "gh-vault" in ASCII. */
-  static final long LOCK = 0x67682d7661756c74L;
+  public static final long LOCK = 0x67682d7661756c74L;
 
   /** The connection's properties (user, password, TLS), asked for at each connection. */
   public interface Connect {
@@ -48,13 +53,33 @@ public final class PgVaultStorage implements VaultStorage {
 
   private final String url;
   private final Connect connect;
+  private final Connection joined; // the caller's connection in its open transaction, or null
   private final ReentrantLock threads = new ReentrantLock();
   private Connection connection; // guarded by threads
   private boolean migrated; // guarded by threads
 
   public PgVaultStorage(String url, Connect connect) {
+    this(url, connect, null);
+  }
+
+  private PgVaultStorage(String url, Connect connect, Connection joined) {
     this.url = url;
     this.connect = connect;
+    this.joined = joined;
+    this.connection = joined;
+  }
+
+  /**
+   * The vault of the database at {@code url} inside the caller's open transaction on {@code c}
+   * (auto-commit off; its schema migrated): the caller commits or rolls back, and closes {@code c}.
+   */
+  public static PgVaultStorage joining(String url, Connection c) throws SQLException {
+    if (c.getAutoCommit()) {
+      throw new IllegalStateException("the vault joins a transaction the caller has begun");
+    }
+    return new PgVaultStorage(url, () -> {
+      throw new IllegalStateException("a joined vault uses the caller's connection only");
+    }, c);
   }
 
   @Override
@@ -133,7 +158,8 @@ public final class PgVaultStorage implements VaultStorage {
     threads.lock();
     try {
       call(c -> {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+        try (PreparedStatement s = c.prepareStatement(joined == null ? "SELECT pg_advisory_lock(?)"
+            : "SELECT pg_advisory_xact_lock(?)")) { // joined: held until the caller's transaction ends
           s.setLong(1, LOCK);
           s.execute();
         }
@@ -173,8 +199,11 @@ public final class PgVaultStorage implements VaultStorage {
           throw new IllegalArgumentException("the image's header states another generation");
         }
         stillLocked();
+        boolean own = joined == null; // else the caller's transaction, which it commits or rolls back
         call(c -> {
-          c.setAutoCommit(false);
+          if (own) {
+            c.setAutoCommit(false);
+          }
           try {
             try (PreparedStatement s = c.prepareStatement("SELECT max(generation) FROM vault_images");
                 ResultSet r = s.executeQuery()) {
@@ -193,20 +222,24 @@ public final class PgVaultStorage implements VaultStorage {
               s.setLong(1, generation);
               s.executeUpdate();
             }
-            c.commit();
+            if (own) {
+              c.commit();
+            }
             return null;
           } catch (SQLException | RuntimeException e) {
-            try {
-              c.rollback();
-            } catch (SQLException suppressed) {
-              e.addSuppressed(suppressed);
+            if (own) {
+              try {
+                c.rollback();
+              } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+              }
             }
             if (e instanceof SQLException q && "23505".equals(q.getSQLState())) {
               throw lostRace(generation, from); // that generation exists already
             }
             throw e;
           } finally {
-            if (!c.isClosed()) {
+            if (own && !c.isClosed()) {
               c.setAutoCommit(true);
             }
           }
@@ -220,8 +253,8 @@ public final class PgVaultStorage implements VaultStorage {
         }
         open = false;
         try {
-          if (connection != session) {
-            return; // the session that held the lock is gone, and the lock with it
+          if (connection != session || joined != null) {
+            return; // the session that held the lock is gone, and the lock with it; or it ends with the transaction
           }
           call(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
@@ -291,6 +324,9 @@ public final class PgVaultStorage implements VaultStorage {
   }
 
   private void discard() {
+    if (joined != null) {
+      return; // the caller's connection: it closes it
+    }
     threads.lock();
     try {
       if (connection != null) {
@@ -306,7 +342,7 @@ public final class PgVaultStorage implements VaultStorage {
     }
   }
 
-  /** Closes the connection (and so releases any lock it held). */
+  /** Closes the connection (and so releases any lock it held); a joined storage's is the caller's to close. */
   public void close() {
     discard();
   }

@@ -148,10 +148,11 @@ public final class Vault {
   /**
    * Makes this vault, which must not exist yet, a copy of {@code source} (unsealed) as it is
    * now: the same bytes, verified with {@code source}'s master key first, so the same master
-   * key, slots, entries and generation (a version 1 file becomes generation 1, MAC'd anew). Does
-   * nothing if this vault exists by then (another replica made it). This vault stays sealed.
+   * key, slots, entries and generation (a version 1 file becomes generation 1, MAC'd anew), read
+   * back under the lock and compared byte for byte. Does nothing and returns false if this vault
+   * exists by then (another replica made it). This vault stays sealed.
    */
-  public void createFrom(Vault source) throws IOException {
+  public boolean createFrom(Vault source) throws IOException {
     byte[] bytes;
     long gen;
     synchronized (source) {
@@ -169,9 +170,14 @@ public final class Vault {
     }
     synchronized (this) {
       try (VaultStorage.Locked held = storage.lock()) {
-        if (!held.exists()) {
-          held.write(-1, gen, bytes);
+        if (held.exists()) {
+          return false;
         }
+        held.write(-1, gen, bytes);
+        if (!Arrays.equals(held.read(), bytes)) {
+          throw new IOException(storage.name() + " does not read back, byte for byte, the image just written to it");
+        }
+        return true;
       }
     }
   }

@@ -3,13 +3,16 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.audit.PgAuditLog;
 import dev.gatehouse.store.PgStateDb;
 import dev.gatehouse.store.StateDb;
 import dev.gatehouse.store.StateMigration;
+import dev.gatehouse.testing.PgDatabases;
 import dev.gatehouse.testing.TestHome;
 import dev.gatehouse.testing.TestPostgres;
 import dev.gatehouse.trust.Domain;
 import dev.gatehouse.trust.Level;
+import dev.gatehouse.vault.PgVaultStorage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -66,7 +69,7 @@ class MigrateCliTest extends CliTestBase {
     assertThat(run("pair", "list")).as(err).isZero();
     assertThat(out).contains("1001");
     assertThat(run("audit", "tail", "--type", "storage.migrate")).as(err).isZero();
-    assertThat(out).as("the moved log holds the move").contains("moved").doesNotContain(db.password());
+    assertThat(out).as("the moved log holds the move").contains("moving").doesNotContain(db.password());
     assertThat(run("audit", "tail", "--type", "home.init")).as(err).isZero();
     assertThat(out).as("and everything before it").contains("created");
     assertThat(run("audit", "verify")).as(err).isZero();
@@ -95,6 +98,184 @@ class MigrateCliTest extends CliTestBase {
     try (StateDb other = PgStateDb.open(db.jdbcUrl(), db.properties())) {
       assertThat(StateMigration.counts(other).get("trust_levels")).isZero();
     }
+  }
+
+  /** Runs SQL as the test's role (the tables' owner) on the target. */
+  private void sql(String... statements) throws Exception {
+    try (java.sql.Connection c = db.connect(); var st = c.createStatement()) {
+      for (String statement : statements) {
+        st.execute(statement);
+      }
+    }
+  }
+
+  /** The target's schema as migrate leaves it whatever happens (Flyway commits on its own), and a trigger on it. */
+  private void schemaWithTrigger(String table, String body) throws Exception {
+    PgStateDb.migrate(db.jdbcUrl(), db.properties());
+    sql("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " + body + " END $$",
+        "CREATE TRIGGER injected BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION injected()");
+  }
+
+  /** Every table of the target but Flyway's history holds no row, the audit head its initial one. */
+  private void assertEmpty() throws Exception {
+    try (java.sql.Connection c = db.connect(); var st = c.createStatement();
+        var tables = st.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            + " AND tablename NOT IN ('gatehouse_schema_history', 'audit_head')")) {
+      java.util.List<String> names = new java.util.ArrayList<>();
+      while (tables.next()) {
+        names.add(tables.getString(1));
+      }
+      assertThat(names).contains("trust_levels", "audit_entries", "audit_checkpoints", "vault_images");
+      for (String t : names) {
+        try (var q = c.createStatement(); var rs = q.executeQuery("SELECT count(*) FROM " + t)) {
+          rs.next();
+          assertThat(rs.getLong(1)).as(t).isZero();
+        }
+      }
+      try (var q = c.createStatement(); var rs = q.executeQuery("SELECT size, verifier FROM audit_head")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isZero();
+        assertThat(rs.getString(2)).isNull();
+        assertThat(rs.next()).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void migrate_failingAtTheLastStep_leavesTheDatabaseAsItWas_andARerunMovesEverything() throws Exception {
+    schemaWithTrigger("vault_images", "RAISE EXCEPTION 'injected: no space left on device';");
+    String empty = PgDatabases.databaseText(db);
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    byte[] vault = Files.readAllBytes(home.resolve("vault.gh"));
+    Map<String, Long> state;
+    try (Gatehouse g = TestHome.open(home, clock)) {
+      state = StateMigration.counts(g.stateDb());
+    }
+
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
+    assertThat(err).contains("failed while copying the vault").contains("injected: no space left on device")
+        .contains("rolled back").contains("holds none of this home").contains("gatehouse.yaml was not changed")
+        .doesNotContain(db.password());
+    assertEmpty();
+    assertThat(PgDatabases.databaseText(db)).as("the state and the audit log, copied and verified before the vault"
+        + " failed, went with it").isEqualTo(empty);
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
+    assertThat(Files.readAllBytes(home.resolve("vault.gh"))).isEqualTo(vault);
+    try (Gatehouse g = TestHome.open(home, clock)) {
+      assertThat(g.stateDb()).isNotInstanceOf(PgStateDb.class);
+      assertThat(StateMigration.counts(g.stateDb())).isEqualTo(state);
+    }
+    assertThat(run("audit", "tail", "--type", "storage.migrate")).as(err).isZero();
+    assertThat(out).as("the home's log says what was tried, and that it failed").contains("moving").contains("failed")
+        .contains("copying the vault");
+
+    sql("DROP TRIGGER injected ON vault_images");
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).as(err).isZero();
+    assertThat(out).contains("checked equal").contains("verified in the database").contains("byte for byte");
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).contains("backend: postgres");
+    assertThat(run("audit", "verify")).as(err).isZero();
+    assertThat(out).contains("intact");
+    assertThat(run("audit", "tail", "--type", "storage.migrate")).as(err).isZero();
+    assertThat(out).as("the moved log holds the failed attempt too").contains("failed");
+    assertThat(run("vault", "list")).as(err).isZero();
+    assertThat(out).contains("postgres.password");
+    assertThat(run("trust", "show")).as(err).isZero();
+    assertThat(out).contains("web").contains("full");
+  }
+
+  @Test
+  void migrate_failingAtTheAuditLog_keepsNoStateRows() throws Exception {
+    schemaWithTrigger("audit_checkpoints", "RAISE EXCEPTION 'injected: a constraint';");
+    String empty = PgDatabases.databaseText(db);
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
+    assertThat(err).contains("failed while copying the audit log").contains("injected: a constraint");
+    assertEmpty();
+    assertThat(PgDatabases.databaseText(db)).isEqualTo(empty);
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
+  }
+
+  /**
+   * A real process killed (SIGKILL) while its transaction is open: the vault's insert sleeps in
+   * a trigger, so the state and the audit log are written by then but not committed. Another
+   * session sees nothing meanwhile; once the server has noticed its client is gone (it checks
+   * every 100 ms here) the transaction is rolled back, and migrate runs again from the start.
+   */
+  @Test
+  void migrate_killedMidTransaction_leavesTheDatabaseAsItWas_andARerunMovesEverything() throws Exception {
+    schemaWithTrigger("vault_images", "PERFORM pg_sleep(300); RETURN NEW;");
+    sql("ALTER DATABASE " + db.name() + " SET client_connection_check_interval = '100ms'");
+    String empty = PgDatabases.databaseText(db);
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    String jvm = ProcessHandle.current().info().command().orElseThrow();
+    Process child = new ProcessBuilder(jvm, "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main",
+        "--home", home.toString(), "--password-file", passwordFile.toString(),
+        "migrate", "--to", "postgres", url(), "--user", db.user())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectErrorStream(true).redirectOutput(temp.resolve("child.out").toFile()).start();
+    long sleeping = -1;
+    try {
+      sleeping = awaitBackend("wait_event = 'PgSleep'", child);
+      assertThat(PgDatabases.databaseText(db)).as("mid-transaction, another session sees nothing of it")
+          .isEqualTo(empty);
+      for (long lock : new long[] {PgVaultStorage.LOCK, PgStateDb.STATE_LOCK, PgAuditLog.AUDIT_LOCK}) {
+        try (java.sql.Connection c = db.connect(); var st = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+          st.setLong(1, lock);
+          try (var rs = st.executeQuery()) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).as("a replica's writer waits for the move: lock %x is held", lock).isFalse();
+          }
+        }
+      }
+    } finally {
+      child.toHandle().destroyForcibly(); // SIGKILL
+      assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    awaitBackendGone(sleeping);
+    assertEmpty();
+    assertThat(PgDatabases.databaseText(db)).isEqualTo(empty);
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
+
+    sql("DROP TRIGGER injected ON vault_images", "ALTER DATABASE " + db.name() + " RESET client_connection_check_interval");
+    clock.set(java.time.Instant.now().plus(Duration.ofMinutes(1))); // after the child's entries, at the real time
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).as(err).isZero();
+    assertThat(out).contains("verified in the database");
+    assertThat(run("audit", "verify")).as(err).isZero();
+    assertThat(out).contains("intact");
+    assertThat(run("vault", "list")).as(err).isZero();
+    assertThat(out).contains("postgres.password");
+  }
+
+  /** The pid of the target's session matching {@code where}, once there is one (the child must stay alive). */
+  private long awaitBackend(String where, Process child) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (java.sql.Connection c = db.connect(); var st = c.createStatement(); var rs = st.executeQuery(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND " + where)) {
+        if (rs.next()) {
+          return rs.getLong(1);
+        }
+      }
+      assertThat(child.isAlive()).as("migrate ended before reaching the vault: "
+          + (child.isAlive() ? "" : Files.readString(temp.resolve("child.out")))).isTrue();
+      Thread.sleep(100); // polls for the child's progress; the deadline fails the test
+    }
+    throw new AssertionError("migrate did not reach the vault's insert within 90 s: "
+        + Files.readString(temp.resolve("child.out")));
+  }
+
+  private void awaitBackendGone(long pid) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (java.sql.Connection c = db.connect(); var st = c.createStatement(); var rs = st.executeQuery(
+          "SELECT 1 FROM pg_stat_activity WHERE pid = " + pid)) {
+        if (!rs.next()) {
+          return;
+        }
+      }
+      Thread.sleep(100); // polls for the server's cleanup; the deadline fails the test
+    }
+    throw new AssertionError("the killed migrate's session " + pid + " was still there after 60 s");
   }
 
   @Test

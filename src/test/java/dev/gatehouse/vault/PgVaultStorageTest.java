@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.PgStateDb;
 import dev.gatehouse.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,6 +25,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The shared vault on a real PostgreSQL: two {@link Vault}s on one database are two replicas. */
 class PgVaultStorageTest {
@@ -78,6 +81,50 @@ class PgVaultStorageTest {
         ResultSet r = s.executeQuery("SELECT count(*) FROM vault_images")) {
       r.next();
       return r.getLong(1);
+    }
+  }
+
+  /** Whether another session can take the vault's lock now (it releases it at once). */
+  private boolean otherMayLock() throws Exception {
+    try (Connection c = d.connect(); PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+      s.setLong(1, PgVaultStorage.LOCK);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getBoolean(1); // released with the session
+      }
+    }
+  }
+
+  @Test
+  void joining_writesInTheCallersTransaction_lockedUntilItEnds_andARollbackLeavesNothing(@TempDir Path dir)
+      throws Exception {
+    Vault source = new Vault(dir.resolve("vault.gh"), RANDOM, Clock.systemUTC());
+    source.create(VaultTest.password(PASSWORD), VaultTest.FAST);
+    source.put("x", "1".getBytes(StandardCharsets.UTF_8), false);
+    PgStateDb.migrate(d.jdbcUrl(), d.properties()); // a joined storage migrates nothing: its caller did
+    for (boolean commit : List.of(false, true)) {
+      try (Connection c = d.connect()) {
+        c.setAutoCommit(false);
+        Vault target = new Vault(PgVaultStorage.joining(d.jdbcUrl(), c), RANDOM, Clock.systemUTC());
+        assertThat(target.createFrom(source)).isTrue();
+        assertThat(rows()).as("not committed: no other session sees it").isZero();
+        assertThat(replica().exists()).isFalse();
+        assertThat(otherMayLock()).as("its lock is held until the transaction ends").isFalse();
+        if (commit) {
+          c.commit();
+        } else {
+          c.rollback();
+        }
+        assertThat(otherMayLock()).isTrue();
+        assertThat(rows()).isEqualTo(commit ? 1 : 0);
+        assertThat(c.isClosed()).as("the caller's connection stays the caller's").isFalse();
+      }
+    }
+    assertThat(value(unsealed(), "x")).isEqualTo("1");
+    try (Connection c = d.connect()) {
+      c.setAutoCommit(false);
+      assertThat(new Vault(PgVaultStorage.joining(d.jdbcUrl(), c), RANDOM, Clock.systemUTC()).createFrom(source))
+          .as("a vault there already is left as it is").isFalse();
     }
   }
 
