@@ -144,7 +144,8 @@ final class MigrateCommand extends HomeCommand {
     if (e instanceof RefusedException || e instanceof NotConfiguredException || e instanceof BadInputException) {
       return e; // says itself what is wrong; the database is left as it was all the same
     }
-    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String why = e.getMessage() == null ? e.getClass().getSimpleName()
+        : e.getMessage().strip().replaceAll("\\s*\\R\\s*", "; "); // the server's "Where:" lines: one line
     if (step.equals("committing") && e instanceof SQLException q && PgPool.broken(t.connection(), q)) {
       return new IOException("the connection to the database broke while committing the move, so whether the "
           + "database committed it is unknown (" + why + "): it holds either all of this home or none of it. "

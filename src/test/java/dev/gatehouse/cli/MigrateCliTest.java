@@ -156,6 +156,7 @@ class MigrateCliTest extends CliTestBase {
     assertThat(err).contains("failed while copying the vault").contains("injected: no space left on device")
         .contains("rolled back").contains("holds none of this home").contains("gatehouse.yaml was not changed")
         .doesNotContain(db.password());
+    assertThat(err.strip()).as("one line").doesNotContain("\n");
     assertEmpty();
     assertThat(PgDatabases.databaseText(db)).as("the state and the audit log, copied and verified before the vault"
         + " failed, went with it").isEqualTo(empty);
@@ -190,6 +191,23 @@ class MigrateCliTest extends CliTestBase {
     String config = Files.readString(home.resolve("gatehouse.yaml"));
     assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
     assertThat(err).contains("failed while copying the audit log").contains("injected: a constraint");
+    assertEmpty();
+    assertThat(PgDatabases.databaseText(db)).isEqualTo(empty);
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
+  }
+
+  @Test
+  void migrate_failingAtTheCommit_isRolledBackToo() throws Exception {
+    PgStateDb.migrate(db.jdbcUrl(), db.properties());
+    sql("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " RAISE EXCEPTION 'injected: a deferred check'; END $$",
+        "CREATE CONSTRAINT TRIGGER injected AFTER INSERT ON trust_levels DEFERRABLE INITIALLY DEFERRED"
+            + " FOR EACH ROW EXECUTE FUNCTION injected()"); // runs at the commit, after every copy was verified
+    String empty = PgDatabases.databaseText(db);
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
+    assertThat(err).contains("failed while committing").contains("injected: a deferred check")
+        .contains("rolled back");
     assertEmpty();
     assertThat(PgDatabases.databaseText(db)).isEqualTo(empty);
     assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
