@@ -196,6 +196,31 @@ class MigrateCliTest extends CliTestBase {
     assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
   }
 
+  /** A copy the database alters as it stores it must fail that step's own check, inside the transaction. */
+  private void alteredCopyFailsItsCheck(String table, String body, String step, String check) throws Exception {
+    schemaWithTrigger(table, body);
+    String empty = PgDatabases.databaseText(db);
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
+    assertThat(err).contains("failed while " + step).contains(check).contains("rolled back");
+    assertEmpty();
+    assertThat(PgDatabases.databaseText(db)).isEqualTo(empty);
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
+  }
+
+  @Test
+  void migrate_aStateRowAlteredOnItsWayIn_failsTheTableCheck_andIsRolledBack() throws Exception {
+    alteredCopyFailsItsCheck("trust_changes", "NEW.reason := 'altered'; RETURN NEW;", "copying the state",
+        "the copy differs from the original in trust_changes");
+  }
+
+  @Test
+  void migrate_anAuditLineAlteredOnItsWayIn_failsTheChainCheckInTheDatabase_andIsRolledBack() throws Exception {
+    alteredCopyFailsItsCheck("audit_entries",
+        "IF NEW.seq = 1 THEN NEW.line := overlay(NEW.line placing '\\x21'::bytea from 30 for 1); END IF; RETURN NEW;",
+        "copying the audit log", "the moved log does not verify in the database");
+  }
+
   @Test
   void migrate_failingAtTheCommit_isRolledBackToo() throws Exception {
     PgStateDb.migrate(db.jdbcUrl(), db.properties());
