@@ -259,7 +259,13 @@ public final class Gatehouse implements AutoCloseable {
           + "is older than the log (an older copy of itself); refusing to use it. Put the newer vault.gh back");
     }
     AuditKeys keys = AuditKeys.loadOrCreate(vault, random); // on PostgreSQL the shared vault's: one key for one log
-    redactor = new Redactor(keys.redactionKey(), AuditKeys.secretValues(vault));
+    redactor = new Redactor(keys.redactionKey(), java.util.List.of());
+    // Every image this replica reads or writes, whoever wrote it, teaches redaction its values
+    // before any lookup answers from it: the current one now, newer ones as they are seen
+    // (with the shared vault, this home's vault.gh too: the database's password is there).
+    for (Vault v : vault == localVault ? java.util.List.of(vault) : java.util.List.of(vault, localVault)) {
+      v.watchValues(AuditKeys.redaction(redactor), dev.gatehouse.vault.SecretAccess.get());
+    }
     auditLog = config.storage().backend() == Config.Storage.Backend.EMBEDDED
         ? FileAuditLog.open(dir, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(), metrics)
         : openPostgresAudit(keys);
@@ -312,11 +318,7 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The owner's vault operations, audited. */
   public VaultService vaultService() {
-    return new VaultService(vault, audit, value -> {
-      if (redactor != null) {
-        redactor.addSecret(value);
-      }
-    });
+    return new VaultService(vault, audit);
   }
 
   /**

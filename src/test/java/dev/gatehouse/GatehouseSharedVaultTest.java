@@ -3,6 +3,7 @@ package dev.gatehouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.PgDatabases;
@@ -10,6 +11,8 @@ import dev.gatehouse.testing.TestHome;
 import dev.gatehouse.testing.TestPostgres;
 import dev.gatehouse.vault.Credential;
 import dev.gatehouse.vault.PgVaultStorage;
+import dev.gatehouse.vault.SecretAccess;
+import dev.gatehouse.vault.SecretValue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +87,33 @@ class GatehouseSharedVaultTest {
       assertThat(gb.agents().byKeyId(alice.keyId())).as("b's very next lookup refuses it").isEmpty();
       assertThat(gb.localVault().list()).as("b's own vault.gh never held it")
           .noneMatch(e -> e.name().contains("alice"));
+    }
+  }
+
+  @Test
+  void aSecretAddedOnOneReplica_isRedactedByTheOther_fromItsNextLookup_andAfterItsRemoval() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    Path a = replica("a", d);
+    Path b = replica("b", d);
+    String canary = "sk-CANARY-replica-a-4d7e91";
+    try (Gatehouse ga = TestHome.open(a, clock); Gatehouse gb = TestHome.open(b, clock)) {
+      assertThat(gb.vault().contains("svc.apikey")).as("b has read the vault before a's change").isFalse();
+      ga.vaultService().add("svc.apikey", canary.getBytes(StandardCharsets.UTF_8), false, "cli:test");
+      try (SecretValue v = gb.vault().reveal("svc.apikey", SecretAccess.get()).orElseThrow()) {
+        assertThat(v.bytes(SecretAccess.get())).as("b's next lookup uses a's new secret")
+            .isEqualTo(canary.getBytes(StandardCharsets.UTF_8));
+      }
+      gb.audit().record(new AuditEvent("test.echo", "agent:bot", "svc.search", "allowed",
+          Map.of("q", "the agent sent " + canary)));
+      ga.vaultService().remove("svc.apikey", "cli:test");
+      assertThat(gb.vault().contains("svc.apikey")).isFalse();
+      gb.audit().record(new AuditEvent("test.echo", "agent:bot", "svc.search", "allowed",
+          Map.of("q", "after its removal " + canary)));
+
+      String log = PgDatabases.auditText(d);
+      assertThat(log).as("the shared log never holds the value").doesNotContain(canary)
+          .contains("the agent sent " + gb.redactor().tag(canary))
+          .contains("after its removal " + gb.redactor().tag(canary));
     }
   }
 

@@ -14,11 +14,9 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -77,17 +75,16 @@ public record AuditKeys(Checkpoint.Verifier verifier, PrivateKey signingKey, byt
     }
   }
 
-  /** The vault's user secrets as text, for redaction (Gatehouse's own entries never reach an event). */
-  public static List<String> secretValues(Vault vault) throws IOException {
-    List<String> values = new ArrayList<>();
-    for (Vault.EntryInfo e : vault.list()) {
-      if (e.name().startsWith("gatehouse.")) {
-        continue;
+  /**
+   * What tells {@code redactor} the vault's user secrets, as text, from every image the vault
+   * reads or writes ({@link Vault#watchValues}); Gatehouse's own entries (its keys, agents'
+   * and channels' keys) never reach an event, and are not searched for.
+   */
+  public static Vault.ValueWatcher redaction(Redactor redactor) {
+    return (name, value) -> {
+      if (!name.startsWith("gatehouse.")) {
+        redactor.addSecret(new String(value, StandardCharsets.UTF_8));
       }
-      try (SecretValue v = vault.reveal(e.name(), SecretAccess.get()).orElseThrow()) {
-        values.add(new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
-      }
-    }
-    return values;
+    };
   }
 }

@@ -4,9 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -22,7 +24,10 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>Any vault secret value (of at least {@value #MIN_SECRET_LENGTH} characters) found
  *       anywhere in any field becomes {@code hmac-sha256:<hex>} under the log's own
  *       redaction key, so an owner who knows a value can find where it was used
- *       ({@code gatehouse audit hash}) while the log never contains it.
+ *       ({@code gatehouse audit hash}) while the log never contains it. The values are
+ *       learned from every vault image the process reads or writes, before any lookup answers
+ *       from it ({@link dev.gatehouse.vault.Vault#watchValues}); a value once learned stays
+ *       redacted for the life of the process, even after its entry is removed or replaced.
  *   <li>Except the {@value #DIGEST_DETAIL} detail when its value is exactly 32 lower-case hex
  *       digits: a digest Gatehouse computes (the replay record of a signed request), never a
  *       caller's text, which a short secret made of hex digits could otherwise alter by
@@ -43,6 +48,7 @@ public final class Redactor {
 
   private final byte[] key;
   private volatile List<String> secrets;
+  private final Set<String> known = new HashSet<>(); // what secrets holds, for addSecret; guarded by this
 
   /** @param secretValues the vault's values as text; longest first so a longer one wins */
   public Redactor(byte[] redactionKey, List<String> secretValues) {
@@ -55,11 +61,12 @@ public final class Redactor {
     }
     s.sort(Comparator.comparingInt(String::length).reversed());
     this.secrets = List.copyOf(s);
+    known.addAll(s);
   }
 
-  /** Also redacts {@code value} from now on (a secret just added to the vault). */
+  /** Also redacts {@code value} from now on (a secret the vault holds); never forgets one. */
   public synchronized void addSecret(String value) {
-    if (value.length() >= MIN_SECRET_LENGTH && !secrets.contains(value)) {
+    if (value.length() >= MIN_SECRET_LENGTH && known.add(value)) {
       List<String> s = new ArrayList<>(secrets);
       s.add(value);
       s.sort(Comparator.comparingInt(String::length).reversed());

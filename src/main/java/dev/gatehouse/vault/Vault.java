@@ -57,7 +57,11 @@ import javax.crypto.spec.SecretKeySpec;
  *       changed) is checked against it: an older copy put in place of {@code vault.gh} is
  *       refused. Without a ledger, a re-read file older than one this object already read is
  *       refused.
- *   <li>No method returns a value except {@link #reveal}, which demands a {@link SecretAccess}.
+ *   <li>No method returns a value except {@link #reveal}, which demands a {@link SecretAccess},
+ *       and the {@link ValueWatcher} registered with one.
+ *   <li>Once a {@link ValueWatcher} is registered, it has been told every value of an image
+ *       before any lookup answers from that image, whoever wrote it (this process, another
+ *       process of the home, or another replica sharing the database's vault).
  * </ul>
  */
 public final class Vault {
@@ -76,6 +80,8 @@ public final class Vault {
   private long generation;
   private VaultLedger ledger; // null until attached
   private VaultVersion version; // of the last file verified
+  private ValueWatcher watcher; // null until watchValues
+  private Map<String, byte[]> told = Map.of(); // entry name -> the ciphertext whose value the watcher was told
 
   /** The vault in the file {@code file} ({@code vault.gh}). */
   public Vault(Path file, SecureRandom random, Clock clock) {
@@ -86,6 +92,34 @@ public final class Vault {
     this.storage = storage;
     this.random = random;
     this.clock = clock;
+  }
+
+  /**
+   * Told the values of the images this vault reads and writes: what the audit log's redaction
+   * learns secrets from ({@link #watchValues}).
+   */
+  @FunctionalInterface
+  public interface ValueWatcher {
+    /** Entry {@code name} holds {@code value} (zeroed once this returns); a throw fails the lookup that read it. */
+    void learned(String name, byte[] value);
+  }
+
+  /**
+   * From now on, tells {@code watcher} each value of every image this vault verifies (a lookup
+   * that finds the image changed, here or elsewhere) or writes, before a lookup answers from
+   * that image, and before a written image can be seen. Each value is told once per ciphertext:
+   * an entry left unchanged by a newer image is not told again. Tells it the current image's
+   * values before returning. Replaces any earlier watcher.
+   */
+  public synchronized void watchValues(ValueWatcher watcher, SecretAccess access) throws IOException {
+    if (access == null || watcher == null) {
+      throw new IllegalArgumentException("watching the values needs a watcher and SecretAccess");
+    }
+    this.watcher = watcher;
+    told = Map.of();
+    cached = null; // so the next read verifies the image again, and tells it
+    cachedStamp = null;
+    readVerified();
   }
 
   /** An entry as {@code vault list} shows it: never the value. */
@@ -525,6 +559,7 @@ public final class Vault {
       image = verify(mk, bytes);
       check(image, bytes);
     }
+    tell(mk, image); // before any lookup answers from it; if it fails, nothing is cached
     cached = image;
     cachedStamp = stamp;
     generation++;
@@ -573,6 +608,7 @@ public final class Vault {
     byte[] macInput = VaultFormat.macInput(image);
     byte[] bytes = VaultFormat.write(macInput, fileMac(mk, macInput));
     VaultVersion to = VaultVersion.of(image.generation(), Sha256.of(bytes));
+    tell(mk, image); // before the image can be seen, by this process or any other
     if (ledger != null) {
       ledger.intend(from, to);
     }
@@ -581,6 +617,30 @@ public final class Vault {
     if (ledger != null) {
       ledger.committed(to);
     }
+  }
+
+  /**
+   * Tells the watcher (if any) the value of each entry of {@code image} whose ciphertext it has
+   * not been told yet. Values are only ever added: an entry removed keeps what it taught.
+   */
+  private void tell(byte[] mk, VaultImage image) {
+    if (watcher == null) {
+      return;
+    }
+    Map<String, byte[]> now = new HashMap<>();
+    for (StoredEntry e : image.entries().values()) {
+      byte[] before = told.get(e.name());
+      if (before == null || !Arrays.equals(before, e.ciphertext())) {
+        byte[] plain = openEntry(mk, image, e);
+        try {
+          watcher.learned(e.name(), plain);
+        } finally {
+          Argon2id.zero(plain);
+        }
+      }
+      now.put(e.name(), e.ciphertext());
+    }
+    told = now;
   }
 
   private byte[] requireUnsealed() {

@@ -5,7 +5,6 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.error.BadInputException;
 import java.io.IOException;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The owner's operations on the vault, each recorded in the audit log before it takes effect
@@ -14,13 +13,11 @@ import java.util.function.Consumer;
 public final class VaultService {
   private final Vault vault;
   private final AuditLog audit;
-  private final Consumer<String> newSecret;
 
-  /** @param newSecret told of each value added, so that it is redacted from events from then on */
-  public VaultService(Vault vault, AuditLog audit, Consumer<String> newSecret) {
+  /** Redaction learns each value added from the vault itself, before the new image can be seen ({@link Vault#watchValues}). */
+  public VaultService(Vault vault, AuditLog audit) {
     this.vault = vault;
     this.audit = audit;
-    this.newSecret = newSecret;
   }
 
   public void add(String name, byte[] value, boolean replace, String actor) throws IOException {
@@ -29,7 +26,6 @@ public final class VaultService {
       throw new BadInputException("'" + name + "' already exists; add --replace to overwrite it");
     }
     record("vault.add", actor, name, exists ? "replaced" : "added", Map.of("bytes", Integer.toString(value.length)));
-    newSecret.accept(new String(value, java.nio.charset.StandardCharsets.UTF_8));
     vault.put(name, value, replace);
   }
 

@@ -47,6 +47,21 @@ class VaultCliTest extends CliTestBase {
   }
 
   @Test
+  void vaultAdd_whileTheDaemonRuns_isRedactedByTheDaemon_fromItsNextLookup() throws Exception {
+    assertThat(run("init")).isZero();
+    String canary = "sk-CANARY-cli-while-serving-93b2";
+    try (Gatehouse serving = dev.gatehouse.testing.TestHome.open(home, clock)) { // what `serve` holds open
+      assertThat(serving.vault().contains("svc.apikey")).isFalse();
+      assertThat(add("svc.apikey", canary)).as(err).isZero(); // another process
+      assertThat(serving.vault().contains("svc.apikey")).as("the daemon's next lookup sees it").isTrue();
+      serving.audit().record(new dev.gatehouse.audit.AuditEvent("test.echo", "agent:bot", "svc.search", "allowed",
+          java.util.Map.of("q", "the agent sent " + canary)));
+      String log = dev.gatehouse.testing.AgentCalls.auditText(home);
+      assertThat(log).doesNotContain(canary).contains("the agent sent " + serving.redactor().tag(canary));
+    }
+  }
+
+  @Test
   void init_atATerminal_asksForThePasswordTwice() {
     String[] init = {"init", "--kdf-memory-mib", "8", "--kdf-iterations", "1"};
     assertThat(runRaw(typing("pw-one", "pw-two"), init)).isEqualTo(2);

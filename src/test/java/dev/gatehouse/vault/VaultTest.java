@@ -65,6 +65,44 @@ class VaultTest {
   }
 
   @Test
+  void watchValues_isToldEveryValue_beforeALookupAnswers_onceForEachCiphertext() throws Exception {
+    Vault writer = open();
+    writer.put("a.key", "value-a".getBytes(StandardCharsets.UTF_8), false);
+    Vault reader = open();
+    List<String> told = new ArrayList<>();
+    reader.watchValues((name, value) -> told.add(name + "=" + new String(value, StandardCharsets.UTF_8)),
+        SecretAccess.get());
+    assertThat(told).as("the current image at once").containsExactly("a.key=value-a");
+
+    told.clear();
+    writer.put("c.key", "value-c".getBytes(StandardCharsets.UTF_8), false); // another instance: another process
+    assertThat(told).isEmpty();
+    assertThat(reader.contains("c.key")).isTrue();
+    assertThat(told).as("at the lookup, only the entry the new image changed").containsExactly("c.key=value-c");
+    reader.put("d.key", "value-d".getBytes(StandardCharsets.UTF_8), false);
+    assertThat(told).as("an image this instance writes, before it is written").endsWith("d.key=value-d");
+    reader.contains("d.key");
+    assertThat(told).as("its own image, read back: nothing new").containsExactly("c.key=value-c", "d.key=value-d");
+  }
+
+  @Test
+  void watchValues_thatFails_failsTheLookup_andNothingIsAnsweredFromThatImage() throws Exception {
+    Vault writer = open();
+    Vault reader = open();
+    boolean[] failing = {false};
+    reader.watchValues((name, value) -> {
+      if (failing[0]) {
+        throw new IllegalStateException("cannot learn " + name);
+      }
+    }, SecretAccess.get());
+    failing[0] = true;
+    writer.put("e.key", "value-e".getBytes(StandardCharsets.UTF_8), false);
+    assertThatThrownBy(() -> reveal(reader, "e.key")).isInstanceOf(IllegalStateException.class);
+    failing[0] = false;
+    assertThat(reveal(reader, "e.key")).as("told at the next lookup, then answered").isEqualTo("value-e");
+  }
+
+  @Test
   void addThenReveal_acrossInstances_andTheFileIsOwnerOnly() throws Exception {
     open().put("sonarr.apikey", "s3cr3t-value".getBytes(), false);
     assertThat(reveal(open(), "sonarr.apikey")).isEqualTo("s3cr3t-value");
