@@ -548,7 +548,7 @@ public final class Gatehouse implements AutoCloseable {
   /** The broker over the given catalog holder, sending through {@code upstream}. */
   public Broker broker(AtomicReference<Catalog> catalog, Upstream upstream) throws IOException {
     Config.Limits l = config.limits();
-    return new Broker(authenticator(), catalog, vault, audit, upstream, new Broker.RateLimits(l.perAgent(),
+    return new Broker(authenticator(), catalog, audit, upstream, new Broker.RateLimits(l.perAgent(),
         l.perAction()), scanner, trustParts(), clock, metrics);
   }
 

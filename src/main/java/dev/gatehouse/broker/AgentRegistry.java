@@ -147,11 +147,24 @@ public final class AgentRegistry {
 
   /** The agent a key id belongs to (key ids are {@code NAME.HEX}), if it exists. */
   public Optional<Agent> byKeyId(String keyId) throws IOException {
+    return byKeyId(keyId, vault.view());
+  }
+
+  /** {@link #byKeyId(String)} as the vault stands in {@code view} (a view of this registry's vault). */
+  public Optional<Agent> byKeyId(String keyId, Vault.View view) throws IOException {
     int dot = keyId.lastIndexOf('.');
     if (dot <= 0 || !NAME.matcher(keyId.substring(0, dot)).matches()) {
       return Optional.empty();
     }
-    return find(keyId.substring(0, dot));
+    return find(keyId.substring(0, dot), view);
+  }
+
+  /**
+   * The vault as it is now, for one call to make all its lookups through ({@link Vault#view}):
+   * this registry's and the credentials'.
+   */
+  public Vault.View view() throws IOException {
+    return vault.view();
   }
 
   /** Agents as read at a vault generation: re-read only when the vault changed (a revocation is a change). */
@@ -160,13 +173,20 @@ public final class AgentRegistry {
   private record Cached(long generation, Optional<Agent> agent) {}
 
   public Optional<Agent> find(String name) throws IOException {
+    return find(name, vault.view());
+  }
+
+  private Optional<Agent> find(String name, Vault.View view) throws IOException {
     checkName(name);
-    long generation = vault.generation();
+    if (view.vault() != vault) {
+      throw new IllegalArgumentException("a view of another vault");
+    }
+    long generation = view.generation();
     Cached c = cache.get(name);
     if (c != null && c.generation() == generation) {
       return c.agent();
     }
-    Optional<Agent> agent = read(name);
+    Optional<Agent> agent = read(name, view);
     if (cache.size() > 10_000) {
       cache.clear();
     }
@@ -174,8 +194,8 @@ public final class AgentRegistry {
     return agent;
   }
 
-  private Optional<Agent> read(String name) throws IOException {
-    Optional<SecretValue> v = vault.reveal(prefix + name, SecretAccess.get());
+  private Optional<Agent> read(String name, Vault.View view) throws IOException {
+    Optional<SecretValue> v = view.reveal(prefix + name, SecretAccess.get());
     if (v.isEmpty()) {
       return Optional.empty();
     }

@@ -7,6 +7,7 @@ import dev.gatehouse.identity.MessageSignatures;
 import dev.gatehouse.identity.ParsedSignature;
 import dev.gatehouse.identity.SignatureException;
 import dev.gatehouse.identity.SignedRequest;
+import dev.gatehouse.vault.Vault;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,8 +26,17 @@ public final class Authenticator {
   /** How far {@code created} may be from the gateway's clock, either way. */
   public static final Duration SKEW = Duration.ofSeconds(30);
 
-  /** A request whose signature verified: who signed it, and what they signed. */
-  public record Signed(Principal principal, ParsedSignature signature, Instant checkedAt) {}
+  /**
+   * A request whose signature verified: who signed it, what they signed, and the vault as it
+   * stood when the request was authenticated ({@code vault}: the one view of it the request's
+   * later stages, its credentials included, read through, so a request sees the vault no older
+   * than when it began, for one read of the vault's generation).
+   */
+  public record Signed(Principal principal, ParsedSignature signature, Instant checkedAt, Vault.View vault) {
+    public Signed {
+      java.util.Objects.requireNonNull(vault, "vault");
+    }
+  }
 
   private final AgentRegistry agents;
   private final AgentRegistry channels;
@@ -68,10 +78,12 @@ public final class Authenticator {
     }
     Instant now = clock.instant();
     Optional<Principal> principal;
+    Vault.View vault;
     try {
+      vault = agents.view(); // the vault as this request sees it, from here to its end
       // Names are unique across agents and channels, so at most one of the two knows the key id.
-      principal = agents.byKeyId(sig.keyId()).map(a -> new Principal(Principal.Kind.AGENT, a))
-          .or(() -> lookup(channels, sig.keyId()).map(c -> new Principal(Principal.Kind.CHANNEL, c)));
+      principal = agents.byKeyId(sig.keyId(), vault).map(a -> new Principal(Principal.Kind.AGENT, a))
+          .or(() -> lookup(channels, sig.keyId(), vault).map(c -> new Principal(Principal.Kind.CHANNEL, c)));
     } catch (IOException | java.io.UncheckedIOException e) {
       throw new Refused(Problem.Kind.STORAGE_UNAVAILABLE, null); // the vault's storage (a file, or the database) failed
     } catch (RuntimeException e) {
@@ -90,7 +102,7 @@ public final class Authenticator {
     } finally {
       Arrays.fill(k, (byte) 0);
     }
-    return new Signed(principal.get(), sig, now);
+    return new Signed(principal.get(), sig, now, vault);
   }
 
   /**
@@ -145,9 +157,9 @@ public final class Authenticator {
     }
   }
 
-  private static Optional<Agent> lookup(AgentRegistry registry, String keyId) {
+  private static Optional<Agent> lookup(AgentRegistry registry, String keyId, Vault.View vault) {
     try {
-      return registry.byKeyId(keyId);
+      return registry.byKeyId(keyId, vault);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -95,7 +95,6 @@ public final class Broker {
 
   private final Authenticator authenticator;
   private final AtomicReference<Catalog> catalog;
-  private final Vault vault;
   private final AuditLog audit;
   private final Upstream upstream;
   private final Clock clock;
@@ -122,13 +121,13 @@ public final class Broker {
   /** The trust layer's parts: levels, the approvals queue, and where the owner is told. */
   public record TrustParts(Trust trust, ActionApprovals approvals, Notifier notifier) {}
 
-  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
+  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, AuditLog audit,
       Upstream upstream, RateLimits limits, InjectionScanner scanner, TrustParts trustParts, Clock clock) {
-    this(authenticator, catalog, vault, audit, upstream, limits, scanner, trustParts, clock, Metrics.NONE);
+    this(authenticator, catalog, audit, upstream, limits, scanner, trustParts, clock, Metrics.NONE);
   }
 
   /** A broker that reports each call's action, outcome and duration to {@code metrics}. */
-  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, Vault vault, AuditLog audit,
+  public Broker(Authenticator authenticator, AtomicReference<Catalog> catalog, AuditLog audit,
       Upstream upstream, RateLimits limits, InjectionScanner scanner, TrustParts trustParts, Clock clock,
       Metrics metrics) {
     this.metrics = metrics;
@@ -138,7 +137,6 @@ public final class Broker {
     this.notifier = trustParts.notifier();
     this.authenticator = authenticator;
     this.catalog = catalog;
-    this.vault = vault;
     this.audit = audit;
     this.upstream = upstream;
     this.clock = clock;
@@ -261,7 +259,7 @@ public final class Broker {
       if (!(decision instanceof TrustStage.Run)) {
         return answerUndone(decision, nonce, call, called, signed.principal().actor(), via, t);
       }
-      secrets = credentials(service);
+      secrets = credentials(service, signed.vault());
       request = build(service, called, params, secrets);
     } catch (Refused r) {
       if (called != null && EVIDENCE.contains(r.problem().kind())) {
@@ -430,15 +428,15 @@ public final class Broker {
     return params;
   }
 
-  /** The service's credentials from the vault, by entry name. */
-  private Map<String, String> credentials(Service service) throws Refused {
+  /** The service's credentials, by entry name, as the vault stands in the call's view of it. */
+  private Map<String, String> credentials(Service service, Vault.View view) throws Refused {
     Map<String, String> secrets = new LinkedHashMap<>();
     try {
-      long generation = vault.generation();
+      long generation = view.generation();
       for (String name : service.auth().secrets()) {
         CachedSecret c = credentials.get(name);
         if (c == null || c.generation() != generation) {
-          try (SecretValue v = vault.reveal(name, SecretAccess.get()).orElseThrow(
+          try (SecretValue v = view.reveal(name, SecretAccess.get()).orElseThrow(
               () -> new Refused(Problem.Kind.UPSTREAM, "the service's credential is missing from the vault"))) {
             c = new CachedSecret(generation, new String(v.bytes(SecretAccess.get()), StandardCharsets.UTF_8));
           }
@@ -446,10 +444,8 @@ public final class Broker {
         }
         secrets.put(name, c.value());
       }
-    } catch (IOException | java.io.UncheckedIOException e) {
-      throw new Refused(Problem.Kind.STORAGE_UNAVAILABLE, null); // the vault's storage (a file, or the database) failed
     } catch (RuntimeException e) {
-      throw new Refused(Problem.Kind.SEALED, null);
+      throw new Refused(Problem.Kind.SEALED, null); // sealed since the view was taken
     }
     return secrets;
   }

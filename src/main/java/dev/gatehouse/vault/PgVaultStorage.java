@@ -57,6 +57,7 @@ public final class PgVaultStorage implements VaultStorage {
   private final ReentrantLock threads = new ReentrantLock();
   private Connection connection; // guarded by threads
   private boolean migrated; // guarded by threads
+  private final java.util.concurrent.atomic.AtomicLong stampReads = new java.util.concurrent.atomic.AtomicLong();
 
   public PgVaultStorage(String url, Connect connect) {
     this(url, connect, null);
@@ -104,6 +105,7 @@ public final class PgVaultStorage implements VaultStorage {
 
   @Override
   public Object stamp() throws IOException {
+    stampReads.incrementAndGet();
     return call(c -> {
       try (PreparedStatement s = c.prepareStatement(
           "SELECT generation, xmin::text FROM vault_images ORDER BY generation DESC LIMIT 1");
@@ -111,6 +113,11 @@ public final class PgVaultStorage implements VaultStorage {
         return r.next() ? List.of(r.getLong(1), r.getString(2)) : null;
       }
     });
+  }
+
+  /** How many times {@link #stamp} has asked the database: one round trip each, what a call's lookups cost. */
+  public long stampReads() {
+    return stampReads.get();
   }
 
   @Override

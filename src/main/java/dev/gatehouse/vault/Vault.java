@@ -57,8 +57,8 @@ import javax.crypto.spec.SecretKeySpec;
  *       changed) is checked against it: an older copy put in place of {@code vault.gh} is
  *       refused. Without a ledger, a re-read file older than one this object already read is
  *       refused.
- *   <li>No method returns a value except {@link #reveal}, which demands a {@link SecretAccess},
- *       and the {@link ValueWatcher} registered with one.
+ *   <li>No method returns a value except {@link #reveal} (and {@link View#reveal}), which
+ *       demands a {@link SecretAccess}, and the {@link ValueWatcher} registered with one.
  *   <li>Once a {@link ValueWatcher} is registered, it has been told every value of an image
  *       before any lookup answers from that image, whoever wrote it (this process, another
  *       process of the home, or another replica sharing the database's vault).
@@ -349,21 +349,71 @@ public final class Vault {
   }
 
   public boolean contains(String name) throws IOException {
-    return readVerified().entries().containsKey(name);
+    return view().contains(name);
   }
 
   /** The value of {@code name}, for the one place that hands it to where it belongs. */
   public Optional<SecretValue> reveal(String name, SecretAccess access) throws IOException {
-    if (access == null) {
-      throw new IllegalArgumentException("reading a secret needs SecretAccess");
-    }
+    return view().reveal(name, access);
+  }
+
+  /**
+   * The vault as it is now: one check of the storage's stamp (one round trip on PostgreSQL), and
+   * the image re-read and verified only if it changed. Every lookup through the view answers from
+   * that image and reads the storage no further, so a call that takes one view when it begins
+   * and makes all its lookups through it sees the vault no older than when it began, whatever
+   * another process or replica changed, for one stamp read.
+   */
+  public synchronized View view() throws IOException {
     VaultImage image = readVerified();
-    StoredEntry e = image.entries().get(name);
-    if (e == null) {
-      return Optional.empty();
+    return new View(image, generation);
+  }
+
+  /**
+   * One verified image, as {@link #view} found it. Never refreshed: a change made after it was
+   * taken (an agent revoked, a credential replaced) is not seen through it, so it is made for one
+   * call and dropped with it, never kept. It holds only ciphertext; a value is decrypted at
+   * {@link #reveal}, which refuses once the vault is sealed.
+   */
+  public final class View {
+    private final VaultImage image;
+    private final long generation;
+
+    private View(VaultImage image, long generation) {
+      this.image = image;
+      this.generation = generation;
     }
-    byte[] mk = requireUnsealed();
-    return Optional.of(new SecretValue(openEntry(mk, image, e)));
+
+    /** The vault this view is of. */
+    public Vault vault() {
+      return Vault.this;
+    }
+
+    /** As {@link Vault#generation()} was when this view was taken: equal numbers, the same image. */
+    public long generation() {
+      return generation;
+    }
+
+    public boolean contains(String name) {
+      return image.entries().containsKey(name);
+    }
+
+    /** The value of {@code name} in this view's image, for the one place that hands it to where it belongs. */
+    public Optional<SecretValue> reveal(String name, SecretAccess access) {
+      if (access == null) {
+        throw new IllegalArgumentException("reading a secret needs SecretAccess");
+      }
+      StoredEntry e = image.entries().get(name);
+      if (e == null) {
+        return Optional.empty();
+      }
+      return Optional.of(new SecretValue(openEntry(requireUnsealed(), image, e)));
+    }
+
+    @Override
+    public String toString() {
+      return "Vault.View[generation " + generation + ", values not shown]";
+    }
   }
 
   /** Stores {@code value} under {@code name}; refuses to overwrite unless {@code replace}. */
@@ -544,7 +594,8 @@ public final class Vault {
   /**
    * The verified image, re-read only when the storage's stamp changed (for the file: same
    * inode, size and modification time; for the database: the newest row, one indexed query
-   * per call, so a change made by another replica is seen at the very next lookup). The cache holds only what the file holds — ciphertext — and is
+   * per lookup or {@link #view}, so a change made by another replica is seen at the very next
+   * one). The cache holds only what the file holds — ciphertext — and is
    * dropped when the vault is sealed.
    */
   private synchronized VaultImage readVerified() throws IOException {

@@ -286,12 +286,20 @@ class PgNoncesTest {
         new Limit(100, Duration.ofMinutes(1)), clock);
   }
 
+  private dev.gatehouse.vault.Vault.View view; // the vault a request was authenticated with; unused by the nonces
+
   private Authenticator.Signed signed(String nonce) throws Exception {
+    if (view == null) {
+      var vault = new dev.gatehouse.vault.Vault(temp.resolve("vault.gh"), new java.security.SecureRandom(), clock);
+      vault.create(new dev.gatehouse.vault.Credential.Password("pw".toCharArray()),
+          new dev.gatehouse.vault.KdfParams(256, 1, 1));
+      view = vault.view();
+    }
     Agent bot = new Agent("bot", "bot.k1", new byte[32], List.of("*"), T0, Optional.empty());
     Map<String, String> h = MessageSignatures.signWithoutBody("GET", URI.create("http://gw/v1/actions"), "bot.k1",
         new byte[32], clock.instant().getEpochSecond(), nonce);
     return new Authenticator.Signed(new Principal(Principal.Kind.AGENT, bot),
-        MessageSignatures.parse(h.get("Signature-Input"), h.get("Signature")), clock.instant());
+        MessageSignatures.parse(h.get("Signature-Input"), h.get("Signature")), clock.instant(), view);
   }
 
   private static Broker.Call call() {

@@ -471,7 +471,7 @@ class BrokerDaemonTest {
       throw new dev.gatehouse.error.RefusedException("disk full");
     };
     var l = dev.gatehouse.config.Config.Limits.DEFAULT;
-    Broker broker = new Broker(h.g.authenticator(), h.catalog(), h.g.vault(), broken,
+    Broker broker = new Broker(h.g.authenticator(), h.catalog(), broken,
         new GuardedUpstream(new EgressGuard(HostResolver.system())), new Broker.RateLimits(l.perAgent(), l.perAction()),
         new dev.gatehouse.guard.InjectionScanner(), h.g.trustParts(), h.clock);
     h.startDaemon(broker, () -> new Daemon.Health(false, false, true, 4, 12)); // in place of the running one
