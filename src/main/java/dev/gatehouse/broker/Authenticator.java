@@ -64,6 +64,16 @@ public final class Authenticator {
    * @throws Refused before any signature verified: the caller is unknown
    */
   public Signed authenticate(Broker.Call call) throws Refused {
+    Vault.View vault;
+    try {
+      // The vault as this request sees it, from here to its end; taken first, so the redaction
+      // knows every value of it before any of this request's entries, a refusal's too.
+      vault = agents.view();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new Refused(Problem.Kind.STORAGE_UNAVAILABLE, null); // the vault's storage (a file, or the database) failed
+    } catch (RuntimeException e) {
+      throw new Refused(Problem.Kind.SEALED, null);
+    }
     limit(List.of(new RateLimiter.Check("source", call.remote(), perSource)));
     String input = call.headers().get("signature-input");
     String signature = call.headers().get("signature");
@@ -78,9 +88,7 @@ public final class Authenticator {
     }
     Instant now = clock.instant();
     Optional<Principal> principal;
-    Vault.View vault;
     try {
-      vault = agents.view(); // the vault as this request sees it, from here to its end
       // Names are unique across agents and channels, so at most one of the two knows the key id.
       principal = agents.byKeyId(sig.keyId(), vault).map(a -> new Principal(Principal.Kind.AGENT, a))
           .or(() -> lookup(channels, sig.keyId(), vault).map(c -> new Principal(Principal.Kind.CHANNEL, c)));

@@ -120,6 +120,24 @@ class SharedVaultDaemonTest {
         .contains(gb.redactor().tag(CANARY));
   }
 
+  /** A request refused before any key is looked up (no signature at all) is redacted with what the vault holds now. */
+  @Test
+  void aSecretAddedOnA_inAnUnsignedRequestOnB_neverReachesTheSharedLog() throws Exception {
+    assertThat(search("warm").statusCode()).isEqualTo(200);
+    String other = "other-canary-added-on-a-5d2e";
+    ga.vaultService().add("svc.other", other.getBytes(StandardCharsets.UTF_8), false, "cli:test");
+
+    HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + daemon.port() + "/v1/actions/svc." + other))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(401); // signature-malformed: sign the request
+    String log = PgDatabases.auditText(d);
+    assertThat(log).as("the refusal's entry names the action by its tag").doesNotContain(other)
+        .contains(gb.redactor().tag(other));
+  }
+
   @Test
   void anAgentRevokedOnA_isRefusedAtItsVeryNextCallOnB() throws Exception {
     assertThat(search("before").statusCode()).isEqualTo(200);
