@@ -389,7 +389,12 @@ public final class Vault {
       return Vault.this;
     }
 
-    /** As {@link Vault#generation()} was when this view was taken: equal numbers, the same image. */
+    /**
+     * A number that changes whenever the vault's content may have changed (a newer image was
+     * verified); views with equal numbers show the same image, so callers may keep what they
+     * derived from entries while it stays the same. Local to this {@link Vault} object: the
+     * image's own generation is {@link Vault#version()}.
+     */
     public long generation() {
       return generation;
     }
@@ -615,16 +620,6 @@ public final class Vault {
     cachedStamp = stamp;
     generation++;
     return image;
-  }
-
-  /**
-   * A number that changes whenever the vault's content may have changed (a new file was
-   * verified); callers may keep what they derived from entries while it stays the same. Local
-   * to this object: the file's own generation is {@link #version()}.
-   */
-  public synchronized long generation() throws IOException {
-    readVerified();
-    return generation;
   }
 
   private VaultImage readUnverified() throws IOException {
