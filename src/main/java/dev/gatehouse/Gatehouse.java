@@ -183,13 +183,21 @@ public final class Gatehouse implements AutoCloseable {
     unsealShared(credential);
   }
 
-  /** With vault.gh unsealed: unseals the shared vault, or seals vault.gh again (both open, or neither). */
+  /**
+   * With vault.gh unsealed: unseals the shared vault, or seals vault.gh again (both open, or
+   * neither). By vault.gh's master key when the shared vault was copied from it (every replica
+   * made from one home): whatever opened vault.gh (its password, its machine slot, with or
+   * without a PIN) opens the shared vault too. Else by {@code credential}, through the shared
+   * vault's own slots.
+   */
   private void unsealShared(Credential credential) throws IOException {
     try {
       if (!vault.exists()) {
         vault.createFrom(localVault);
       }
-      vault.unseal(credential);
+      if (!vault.unsealWith(localVault)) {
+        vault.unseal(credential);
+      }
     } catch (IOException | RuntimeException e) {
       localVault.seal();
       throw e;

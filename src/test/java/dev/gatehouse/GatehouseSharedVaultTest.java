@@ -159,6 +159,63 @@ class GatehouseSharedVaultTest {
     }
   }
 
+  /** Replica {@code name} made as docs/storage.md says: a copy of {@code from}'s home, its vault.gh included. */
+  private Path copyOf(Path from, String name) throws Exception {
+    Path dir = Files.createDirectory(temp.resolve(name), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    for (String f : List.of(dev.gatehouse.store.Home.CONFIG_FILE, Gatehouse.VAULT_FILE)) {
+      Files.copy(from.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    return dir;
+  }
+
+  /**
+   * `vault passwd` on one replica changes its vault.gh and the shared vault; another replica's
+   * vault.gh keeps its own password, and opens the shared vault with it: one master key.
+   */
+  @Test
+  void aPasswordChangedOnOneReplica_leavesAnotherOpeningWithItsOwn() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    Path a = replica("a", d);
+    TestHome.open(a, clock).close(); // the database's vault: a copy of a's vault.gh
+    Path b = copyOf(a, "b");
+    try (Gatehouse ga = TestHome.open(a, clock);
+        Credential.Password changed = new Credential.Password("changed-on-a".toCharArray())) {
+      ga.vault().setPassword(changed, TestHome.FAST_KDF);
+      ga.localVault().setPassword(changed, TestHome.FAST_KDF);
+      ga.vault().put("added.on.a", "v".getBytes(StandardCharsets.UTF_8), false);
+    }
+    try (Gatehouse gb = TestHome.open(b, clock)) { // b's own (old) password
+      assertThat(gb.vault().contains("added.on.a")).isTrue();
+    }
+    assertThatThrownBy(() -> TestHome.open(b, clock, "changed-on-a")).as("b's vault.gh has its own password")
+        .hasMessageContaining("wrong password");
+    try (Gatehouse ga = TestHome.open(a, clock, "changed-on-a")) {
+      assertThat(ga.vault().contains("added.on.a")).isTrue();
+    }
+  }
+
+  /** A replica whose vault.gh is sealed to its machine with a PIN starts with that alone: no slot of it in the database. */
+  @Test
+  void aReplicaSealedToItsMachineWithAPin_opensTheSharedVault_withoutASlotThere() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    Path a = replica("a", d);
+    TestHome.open(a, clock).close();
+    Path b = copyOf(a, "b");
+    Credential.MachineSeal hostB = new Credential.MachineSeal("machine-id=b\nhostname=b".getBytes(StandardCharsets.UTF_8),
+        "4711".toCharArray());
+    try (Gatehouse gb = TestHome.open(b, clock)) {
+      gb.localVault().sealToMachine(hostB, TestHome.FAST_KDF); // vault.gh only
+      gb.vault().put("service.key", "v".getBytes(StandardCharsets.UTF_8), false);
+    }
+    try (Gatehouse gb = Gatehouse.open(b, clock, new SecureRandom())) {
+      gb.unseal(hostB);
+      assertThat(gb.vault().contains("service.key")).isTrue();
+      assertThat(gb.vault().status().slots()).as("the shared vault has no slot for b's machine")
+          .containsExactly("password");
+    }
+  }
+
   private static Credential.MachineSeal seal(String host) {
     return new Credential.MachineSeal(("machine-id=" + host + "\nhostname=" + host).getBytes(StandardCharsets.UTF_8),
         new char[0]);

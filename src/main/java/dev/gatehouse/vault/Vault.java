@@ -229,10 +229,44 @@ public final class Vault {
     } finally {
       Argon2id.zero(kek);
     }
+    if (!open(mk)) {
+      throw wrongOrDamaged();
+    }
+  }
+
+  /**
+   * Unseals with the master key of {@code other}, an unsealed vault this one shares it with: a
+   * replica's {@code vault.gh} and the shared vault copied from it keep one master key, whatever
+   * credential opens each (docs/storage.md). False, and still sealed, when this vault's image
+   * does not verify under that key (it was made apart from {@code other}): a credential must
+   * open it then. Refused as {@link #unseal} refuses an image it cannot use.
+   */
+  public boolean unsealWith(Vault other) throws IOException {
+    byte[] mk;
+    synchronized (other) {
+      mk = other.requireUnsealed().clone();
+    }
+    synchronized (this) {
+      return open(mk);
+    }
+  }
+
+  /**
+   * Opens with master key {@code mk}, which is kept, or zeroed if not: false if the image in
+   * place does not verify under it. Every data key must unwrap, and an attached ledger must
+   * admit the image.
+   */
+  private boolean open(byte[] mk) throws IOException {
     VaultVersion opened;
     try (VaultStorage.Locked held = storage.lock()) {
-      byte[] bytes = held.read(); // the master key never changes: the file may have, since it was read above
-      VaultImage verified = verify(mk, bytes);
+      byte[] bytes = held.read(); // the master key never changes: the file may have, since a slot was read
+      VaultImage verified;
+      try {
+        verified = verify(mk, bytes);
+      } catch (RefusedException wrongKey) {
+        Argon2id.zero(mk);
+        return false;
+      }
       for (int id : verified.wrappedKeys().keySet()) {
         Argon2id.zero(dataKey(mk, verified, id)); // every data key must unwrap
       }
@@ -247,6 +281,7 @@ public final class Vault {
     seal();
     masterKey = mk;
     version = opened;
+    return true;
   }
 
   /**

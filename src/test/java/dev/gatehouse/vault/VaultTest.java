@@ -52,6 +52,30 @@ class VaultTest {
     vaultAt(file).create(password("correct horse"), FAST);
   }
 
+  @Test
+  void unsealWith_aCopyOfThisVault_opensWhateverItsPassword_andAnotherVaultNot() throws Exception {
+    Vault source = open();
+    source.put("svc.key", "v".getBytes(StandardCharsets.UTF_8), false);
+    Path copyFile = temp.resolve("copy.gh");
+    Files.copy(file, copyFile);
+    Vault copy = vaultAt(copyFile);
+    copy.unseal(password("correct horse"));
+    copy.setPassword(password("another password"), FAST); // the master key stays
+    copy.seal();
+    Path otherFile = temp.resolve("other.gh");
+    vaultAt(otherFile).create(password("correct horse"), FAST); // the same password, another master key
+
+    Vault reopened = vaultAt(copyFile);
+    assertThat(reopened.unsealWith(source)).isTrue();
+    assertThat(reopened.contains("svc.key")).isTrue();
+    Vault other = vaultAt(otherFile);
+    assertThat(other.unsealWith(source)).isFalse();
+    assertThat(other.sealed()).isTrue();
+    source.seal();
+    assertThatThrownBy(() -> vaultAt(copyFile).unsealWith(source)).isInstanceOf(RefusedException.class)
+        .hasMessage("the vault is sealed");
+  }
+
   private Vault open() throws Exception {
     Vault v = vaultAt(file);
     v.unseal(password("correct horse"));
