@@ -186,11 +186,18 @@ public final class Inspection implements AutoCloseable {
     }
   }
 
-  /** The vault's entries, verified if the vault can be unsealed without asking, else from its header. */
+  /**
+   * The vault's entries, verified if the vault can be unsealed without asking, else from its
+   * header; not checked when the vault is sealed and is the shared database's, which only the
+   * unsealed vault.gh can reach.
+   */
   public Entries entries() throws NotChecked, IOException {
     try {
       return new Entries(unsealed().vault().list(), true);
     } catch (NotChecked sealed) {
+      if (gatehouse().vault() != gatehouse().localVault()) {
+        throw sealed; // the shared vault is in the database, and vault.gh holds its password
+      }
       Vault v = gatehouse().vault();
       if (!v.exists()) {
         throw new NotChecked("the home has no vault", "create it with `gatehouse init`");

@@ -7,12 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The vault file's header: present and readable, its key derivation, what opens it. None needs the password. */
+/**
+ * The vault file's header: present and readable, its key derivation, what opens it. None needs
+ * the password. The file is the home's {@code vault.gh}: with {@code storage: backend: postgres}
+ * too, where it is what opens this replica (and the shared vault through it: docs/storage.md),
+ * and the one copy of the vault on this machine's disk.
+ */
 final class VaultChecks {
   private VaultChecks() {}
 
   private static Vault.Status status(Inspection in) throws NotChecked, java.io.IOException {
-    Vault v = in.gatehouse().vault();
+    Vault v = in.gatehouse().localVault();
     if (!v.exists()) {
       throw new NotChecked("the home has no vault", "see vault.unreadable");
     }
@@ -25,7 +30,7 @@ final class VaultChecks {
 
   /** vault.unreadable: no vault.gh, or one whose header does not parse: no secret can be used. */
   static List<Finding> unreadable(Inspection in) throws Exception {
-    Vault v = in.gatehouse().vault();
+    Vault v = in.gatehouse().localVault();
     if (!v.exists()) {
       return List.of(Finding.critical("vault.unreadable", "the home has no vault (" + v.file() + "): nothing can be "
           + "unsealed, so nothing is served", "create it with `gatehouse init` (it keeps your settings)"));

@@ -34,6 +34,12 @@ class DoctorTest {
     var db = dev.gatehouse.testing.PgDatabases.usePostgres(home);
     assertThat(found(runUnsealed(home), "storage.unreachable")).isEmpty();
     assertThat(found(runUnsealed(home), "trust.high")).isEmpty(); // read from the database, not skipped
+    // The vault checks read vault.gh's header, which needs neither the password nor the database.
+    for (Doctor.Report r : List.of(runUnsealed(home), run(home, 5L << 30))) {
+      assertThat(found(r, "doctor.check_failed")).as("every check finishes on a home on postgres").isEmpty();
+    }
+    assertThat(found(run(home, 5L << 30), "doctor.not_checked")).as("without the password: said, not failed")
+        .singleElement().satisfies(f -> assertThat(f.message()).contains("catalog.invalid"));
     // A wrong password in vault.gh, the replica's own vault, which is where it reads the database's.
     try (var g = dev.gatehouse.Gatehouse.open(home, Clock.systemUTC(), new SecureRandom());
         var pw = new dev.gatehouse.vault.Credential.Password(TestHome.PASSWORD.toCharArray())) {
