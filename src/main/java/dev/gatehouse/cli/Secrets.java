@@ -219,8 +219,8 @@ final class Secrets {
 
   /** Refuses names that are Gatehouse's own. */
   static void checkUserName(String name) {
-    if (name.startsWith("gatehouse.")) {
-      throw new BadInputException("names starting with 'gatehouse.' are Gatehouse's own; choose another name");
+    if (name.startsWith(dev.gatehouse.vault.Vault.OWN_PREFIX)) {
+      throw new BadInputException("names starting with '" + dev.gatehouse.vault.Vault.OWN_PREFIX + "' are Gatehouse's own; choose another name");
     }
   }
 

@@ -54,6 +54,11 @@ final class StorageSection {
     String passwordSecret = s.required("password_secret", v -> Vault.NAME.matcher(v).matches(),
         "the name of the vault entry holding the database password (`gatehouse vault add NAME`; a-z 0-9 . _ -),"
             + " never the password itself");
+    if (passwordSecret.startsWith(Vault.OWN_PREFIX)) {
+      throw s.problem("password_secret", "names '" + passwordSecret + "', but names starting with '" + Vault.OWN_PREFIX
+          + "' are Gatehouse's own vault entries (`gatehouse vault add` refuses them); choose another, such as"
+          + " postgres.password");
+    }
     Section tls = s.section("tls", "mode", "root_cert");
     TlsMode defaultMode = address.loopback() ? TlsMode.DISABLE : TlsMode.VERIFY_FULL;
     TlsMode mode = TlsMode.parse(tls.string("mode", defaultMode.sslmode(), v -> TlsMode.parse(v).isPresent(),

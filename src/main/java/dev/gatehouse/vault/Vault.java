@@ -68,6 +68,8 @@ public final class Vault {
   public static final String WRONG_OR_DAMAGED = "wrong password or damaged vault file";
   /** Names users may give: lower-case, digits, '.', '_', '-'; up to 64 characters. */
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  /** The names under this prefix are Gatehouse's own entries: no user adds, replaces or names one. */
+  public static final String OWN_PREFIX = "gatehouse.";
   private static final byte ENTRY_VERSION = 1;
   private static final int SALT_BYTES = 32;
 

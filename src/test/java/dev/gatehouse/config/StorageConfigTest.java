@@ -143,6 +143,8 @@ class StorageConfigTest {
       "storage: { backend: postgres, url: 'postgresql://h/d', user: u }|g.yaml:1: storage.password_secret is required",
       "storage: { backend: postgres, url: 'postgresql://h/d', user: 'a b', password_secret: p }|storage.user must be the database user's name",
       "storage: { backend: postgres, url: 'postgresql://h/d', user: u, password_secret: 'Hunter2!' }|storage.password_secret must be the name of the vault entry",
+      "storage: { backend: postgres, url: 'postgresql://h/d', user: u, password_secret: gatehouse.db }|g.yaml:1: storage.password_secret names 'gatehouse.db', but names starting with 'gatehouse.' are Gatehouse's own vault entries (`gatehouse vault add` refuses them)",
+      "storage: { backend: postgres, url: 'postgresql://h/d', user: u, password_secret: gatehouse.audit.signing-key }|storage.password_secret names 'gatehouse.audit.signing-key', but names starting with 'gatehouse.' are Gatehouse's own",
       "storage: { backend: postgres, url: 'postgresql://h/d', user: u, password_secret: p, tls: { mode: prefer } }|storage.tls.mode must be disable, require, verify-ca or verify-full",
       "storage: { backend: postgres, url: 'postgresql://h/d', user: u, password_secret: p, tls: { root_cert: ca.pem } }|storage.tls.root_cert must be the absolute path",
       "storage: { backend: postgres, url: 'postgresql://h/d', user: u, password_secret: p, tls: { mode: require, root_cert: /ca.pem } }|storage.tls.root_cert is only used with mode: verify-ca or verify-full (the mode here is require)",
