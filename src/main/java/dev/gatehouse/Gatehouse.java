@@ -290,9 +290,8 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The audit log every replica appends to, in the shared database (docs/storage.md). */
   private dev.gatehouse.audit.PgAuditLog openPostgresAudit(AuditKeys keys) throws IOException {
-    return database(config.storage().postgres().orElseThrow()).connect((url, p) ->
-        dev.gatehouse.audit.PgAuditLog.open(url, p, clock, redactor, keys.verifier(), keys.signingKey(), config.audit(),
-            metrics));
+    return dev.gatehouse.audit.PgAuditLog.open(database(config.storage().postgres().orElseThrow()).connector(), clock,
+        redactor, keys.verifier(), keys.signingKey(), config.audit(), metrics);
   }
 
   /** A webhook witness's client: the upstream client's POST, through the egress guard. */
@@ -355,7 +354,7 @@ public final class Gatehouse implements AutoCloseable {
    * password read from this home's vault: the home's own shared state, or a target to move it to.
    */
   public dev.gatehouse.store.PgStateDb openPostgres(Config.Storage.Postgres db) throws IOException {
-    return database(db).connect(dev.gatehouse.store.PgStateDb::open);
+    return dev.gatehouse.store.PgStateDb.open(database(db).connector());
   }
 
   /**
@@ -366,9 +365,8 @@ public final class Gatehouse implements AutoCloseable {
    * in the audit log under the vault's lock), so that waiting for them deadlocks with no replica.
    */
   public dev.gatehouse.store.PgTransaction beginMigration(Config.Storage.Postgres db) throws IOException {
-    return database(db).connect((url, p) -> dev.gatehouse.store.PgTransaction.begin(url, p,
-        dev.gatehouse.vault.PgVaultStorage.LOCK, dev.gatehouse.store.PgStateDb.STATE_LOCK,
-        dev.gatehouse.audit.PgAuditLog.AUDIT_LOCK));
+    return dev.gatehouse.store.PgTransaction.begin(database(db).connector(), dev.gatehouse.vault.PgVaultStorage.LOCK,
+        dev.gatehouse.store.PgStateDb.STATE_LOCK, dev.gatehouse.audit.PgAuditLog.AUDIT_LOCK);
   }
 
   /**
@@ -399,8 +397,7 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The shared vault {@code db} holds (sealed; the home's own with postgres, and {@code migrate}'s target). */
   public Vault sharedVault(Config.Storage.Postgres db) {
-    SharedDatabase shared = database(db);
-    return new Vault(new dev.gatehouse.vault.PgVaultStorage(shared.url(), shared::properties), random, clock);
+    return new Vault(new dev.gatehouse.vault.PgVaultStorage(database(db).connector()), random, clock);
   }
 
   /** The database {@code db} as this home reaches it: its password read from vault.gh. */
@@ -514,8 +511,8 @@ public final class Gatehouse implements AutoCloseable {
   /** The pool of connections for state many request threads write at once (replay nonces), made on first use. */
   private synchronized dev.gatehouse.store.PgPool pgPool() throws IOException {
     if (pgPool == null) {
-      pgPool = database(config.storage().postgres().orElseThrow()).connect((url, p) ->
-          new dev.gatehouse.store.PgPool(url, p, PG_POOL_SIZE, PG_BORROW_TIMEOUT));
+      pgPool = new dev.gatehouse.store.PgPool(database(config.storage().postgres().orElseThrow()).connector(),
+          PG_POOL_SIZE, PG_BORROW_TIMEOUT);
     }
     return pgPool;
   }
@@ -657,8 +654,8 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
     };
-    dev.gatehouse.store.PgLeader leader = database(config.storage().postgres().orElseThrow()).connect((url, p) ->
-        dev.gatehouse.store.PgLeader.start(url, p, CHAT_LOCK, LEADER_CHECK, role, "telegram"));
+    dev.gatehouse.store.PgLeader leader = dev.gatehouse.store.PgLeader.start(
+        database(config.storage().postgres().orElseThrow()).connector(), CHAT_LOCK, LEADER_CHECK, role, "telegram");
     return java.util.Optional.of(leader::close);
   }
 

@@ -3,6 +3,7 @@ package dev.gatehouse;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.PgConnector;
 import dev.gatehouse.vault.SecretAccess;
 import dev.gatehouse.vault.SecretValue;
 import dev.gatehouse.vault.Vault;
@@ -20,16 +21,13 @@ import java.util.function.Supplier;
 /**
  * The PostgreSQL database of {@code storage:} as this home reaches it (docs/storage.md): its
  * URL, and the driver's properties with the role's password read from this replica's own
- * {@code vault.gh} (which must be unsealed) at each connect. Every user of the database
- * connects through {@link #connect}, which takes the password out of the properties again
- * once the driver or pool has them.
+ * {@code vault.gh} (which must be unsealed) at each connection. Every user of the database
+ * connects through {@link #connector}, which reads the password anew for each connection it
+ * opens, a reconnect included, and takes it out of the properties once the driver has it: a
+ * running daemon's next connection uses the password {@code gatehouse storage password} put
+ * in {@code vault.gh} meanwhile (the file vault sees another process's write at its next read).
  */
 final class SharedDatabase {
-  /** Something that connects (or keeps the properties to connect later) to {@code url}. */
-  interface Opener<T> {
-    T open(String url, Properties properties) throws IOException;
-  }
-
   /** A Java exception's name where pgjdbc quotes one in its message ("...: java.security.cert.XException: ..."). */
   private static final java.util.regex.Pattern JAVA_EXCEPTION =
       java.util.regex.Pattern.compile("(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_]*(?:Exception|Error): ");
@@ -51,18 +49,9 @@ final class SharedDatabase {
     this.addHint = addHint;
   }
 
-  String url() {
-    return db.jdbcUrl();
-  }
-
-  /** {@code opener} given the URL and the properties; the password is removed from them afterwards. */
-  <T> T connect(Opener<T> opener) throws IOException {
-    Properties properties = properties();
-    try {
-      return opener.open(db.jdbcUrl(), properties);
-    } finally {
-      properties.remove("password");
-    }
+  /** How every holder of connections to this database connects: with the password read at each connection. */
+  PgConnector connector() {
+    return new PgConnector(db.jdbcUrl(), this::properties);
   }
 
   /**
@@ -87,8 +76,11 @@ final class SharedDatabase {
     }
   }
 
-  /** What the PostgreSQL driver needs to connect, the password read from the vault. */
-  Properties properties() throws IOException {
+  /**
+   * What the PostgreSQL driver needs to connect, the password read from the vault now (or the
+   * one being put there); the caller removes it once connected.
+   */
+  private Properties properties() throws IOException {
     char[] next = replacing.get();
     if (next != null) {
       return db.connectionProperties(next);

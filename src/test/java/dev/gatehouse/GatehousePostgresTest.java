@@ -77,7 +77,7 @@ class GatehousePostgresTest {
       assertThat(g.totp().verify(code, "test")).as("a replay").isInstanceOf(VerifyOutcome.Rejected.class);
     }
     assertThat(a.resolve(Gatehouse.OTP_STATE_FILE)).doesNotExist();
-    try (StateDb db = PgStateDb.open(d.jdbcUrl(), d.properties())) {
+    try (StateDb db = PgStateDb.open(d.connector())) {
       long step = db.read(c -> {
         try (var s = c.createStatement();
             var rs = s.executeQuery("SELECT last_step FROM totp_attempts WHERE subject = 'home'")) {

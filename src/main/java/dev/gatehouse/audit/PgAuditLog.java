@@ -3,12 +3,12 @@ package dev.gatehouse.audit;
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.metrics.Metrics;
 import dev.gatehouse.store.GroupCommit;
+import dev.gatehouse.store.PgConnector;
 import dev.gatehouse.store.PgStateDb;
 import java.io.IOException;
 import java.security.PrivateKey;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -60,8 +59,7 @@ public final class PgAuditLog implements HeldAuditLog {
   /** The longest a batch waits for another replica's batch to release the lock before it fails. */
   static final Duration LOCK_TIMEOUT = Duration.ofSeconds(15);
 
-  private final String url;
-  private final Properties properties;
+  private final PgConnector connector;
   private final Clock clock;
   private final Redactor redactor;
   private final Checkpoint.Verifier verifier;
@@ -75,11 +73,10 @@ public final class PgAuditLog implements HeldAuditLog {
   private volatile boolean closed;
   private volatile Consumer<String> checkpointListener = note -> { };
 
-  private PgAuditLog(String url, Properties properties, Clock clock, Redactor redactor, Checkpoint.Verifier verifier,
+  private PgAuditLog(PgConnector connector, Clock clock, Redactor redactor, Checkpoint.Verifier verifier,
       PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics, Duration lockTimeout) {
     this.lockTimeout = lockTimeout;
-    this.url = url;
-    this.properties = (Properties) properties.clone();
+    this.connector = connector;
     this.clock = clock;
     this.redactor = redactor;
     this.verifier = verifier;
@@ -90,24 +87,24 @@ public final class PgAuditLog implements HeldAuditLog {
   }
 
   /**
-   * Connects to {@code url} with {@code properties} (user, password, TLS), brings the schema
-   * up to date, and checks that the log there is signed with {@code verifier}'s key (or
+   * Connects through {@code connector} (user, password, TLS, asked for again at every later
+   * connection), brings the schema up to date, and checks that the log there is signed with {@code verifier}'s key (or
    * claims it for that key when nothing has been appended yet).
    *
    * @throws IOException if the database cannot be reached or its log has another key
    */
-  public static PgAuditLog open(String url, Properties properties, Clock clock, Redactor redactor,
+  public static PgAuditLog open(PgConnector connector, Clock clock, Redactor redactor,
       Checkpoint.Verifier verifier, PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics)
       throws IOException {
-    return open(url, properties, clock, redactor, verifier, signingKey, settings, metrics, LOCK_TIMEOUT);
+    return open(connector, clock, redactor, verifier, signingKey, settings, metrics, LOCK_TIMEOUT);
   }
 
   /** {@link #open} with another bound on waiting for, and idling while holding, the lock (for tests). */
-  static PgAuditLog open(String url, Properties properties, Clock clock, Redactor redactor,
+  static PgAuditLog open(PgConnector connector, Clock clock, Redactor redactor,
       Checkpoint.Verifier verifier, PrivateKey signingKey, FileAuditLog.Settings settings, Metrics metrics,
       Duration lockTimeout) throws IOException {
-    PgStateDb.open(url, properties).close(); // applies the migrations (Flyway), the audit tables among them
-    PgAuditLog log = new PgAuditLog(url, properties, clock, redactor, verifier, signingKey, settings, metrics,
+    PgStateDb.open(connector).close(); // applies the migrations (Flyway), the audit tables among them
+    PgAuditLog log = new PgAuditLog(connector, clock, redactor, verifier, signingKey, settings, metrics,
         lockTimeout);
     try {
       log.locked(c -> {
@@ -124,7 +121,7 @@ public final class PgAuditLog implements HeldAuditLog {
       });
     } catch (SQLException e) {
       log.close();
-      throw new IOException("cannot open the audit log at " + url + ": " + e.getMessage(), e);
+      throw new IOException("cannot open the audit log at " + connector.url() + ": " + e.getMessage(), e);
     } catch (RefusedException e) {
       log.close();
       throw new IOException(e.getMessage(), e);
@@ -485,7 +482,7 @@ public final class PgAuditLog implements HeldAuditLog {
       throw new SQLException("the audit log is closed", "08003");
     }
     if (connection == null) {
-      Connection c = DriverManager.getConnection(url, properties);
+      Connection c = connector.connect();
       try (Statement s = c.createStatement()) {
         // A replica that stops mid-transaction (a pause, a cut network) must not hold every
         // other replica's appends for long: its transaction is ended by the server, and a

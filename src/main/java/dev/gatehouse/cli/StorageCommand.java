@@ -29,8 +29,9 @@ final class StorageCommand implements Runnable {
           "The password comes from a no-echo prompt or --password-stdin. It must log in to the configured database "
               + "(storage.url, storage.user, TLS as storage.tls says), or nothing changes. It is then stored in this "
               + "replica's vault.gh, under the entry storage.password_secret names (replacing it), and the change is "
-              + "recorded in the audit log; the value is never shown or recorded. Run it on every replica, then restart "
-              + "its daemon (whose connections keep the password they were opened with)."})
+              + "recorded in the audit log; the value is never shown or recorded. Run it on every replica. A daemon "
+              + "running there needs no restart: its open sessions go on, and each connection it opens from then on "
+              + "(a reconnect after a database restart included) logs in with the new password."})
   static final class Password extends HomeCommand {
     @Option(names = "--password-stdin", description = "Read the role's new password from standard input.")
     boolean passwordStdin;
@@ -62,7 +63,8 @@ final class StorageCommand implements Runnable {
       }
       out().println("The new password logs in to " + db.jdbcUrl() + " as " + db.user() + "; "
           + (replaced ? "it replaced " : "it is now ") + db.passwordSecret() + " in " + g.localVault().file()
-          + ". Other replicas keep theirs: run this on each.");
+          + ". A daemon running on this home logs in with it from its next database connection on; other "
+          + "replicas keep theirs: run this on each.");
       return ExitCodes.OK;
     }
   }

@@ -1,12 +1,10 @@
 package dev.gatehouse.store;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +31,7 @@ public final class PgLeader implements AutoCloseable {
     void deposed();
   }
 
-  private final String url;
-  private final Properties properties;
+  private final PgConnector connector;
   private final long key;
   private final Duration every;
   private final Role role;
@@ -43,19 +40,20 @@ public final class PgLeader implements AutoCloseable {
   private volatile boolean leading;
   private volatile Connection connection;
 
-  private PgLeader(String url, Properties properties, long key, Duration every, Role role, String name) {
-    this.url = url;
-    this.properties = (Properties) properties.clone();
+  private PgLeader(PgConnector connector, long key, Duration every, Role role, String name) {
+    this.connector = connector;
     this.key = key;
     this.every = every;
     this.role = role;
     this.thread = Thread.ofPlatform().daemon().name("leader-" + name).unstarted(this::run);
   }
 
-  /** Competes for {@code key} from now on, in a thread of its own, until {@link #close}. */
-  public static PgLeader start(String url, Properties properties, long key, Duration every, Role role,
-      String name) {
-    PgLeader l = new PgLeader(url, properties, key, every, role, name);
+  /**
+   * Competes for {@code key} from now on, in a thread of its own, until {@link #close}; each
+   * new session connects through {@code connector} as it is then.
+   */
+  public static PgLeader start(PgConnector connector, long key, Duration every, Role role, String name) {
+    PgLeader l = new PgLeader(connector, key, every, role, name);
     l.thread.start();
     return l;
   }
@@ -97,7 +95,7 @@ public final class PgLeader implements AutoCloseable {
   private Connection connect() throws SQLException {
     Connection c = connection;
     if (c == null) {
-      c = DriverManager.getConnection(url, properties);
+      c = connector.connect();
       c.setAutoCommit(true);
       connection = c;
     }

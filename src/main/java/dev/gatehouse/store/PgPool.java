@@ -1,12 +1,10 @@
 package dev.gatehouse.store;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -41,8 +39,7 @@ public final class PgPool implements AutoCloseable {
     T run(Connection c) throws SQLException;
   }
 
-  private final String url;
-  private final Properties properties;
+  private final PgConnector connector;
   private final int size;
   private final long timeoutNanos;
   private final Semaphore free;
@@ -50,20 +47,19 @@ public final class PgPool implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * A pool of {@code size} connections to {@code url} with {@code properties} (user, password,
-   * TLS), copied; nothing is connected yet.
+   * A pool of {@code size} connections made through {@code connector}, which is asked for the
+   * properties (user, password, TLS) at each connection the pool opens; nothing is connected yet.
    *
    * @param borrowTimeout how long {@link #borrow} waits for a free connection
    */
-  public PgPool(String url, Properties properties, int size, Duration borrowTimeout) {
+  public PgPool(PgConnector connector, int size, Duration borrowTimeout) {
     if (size < 1) {
       throw new IllegalArgumentException("a pool needs at least one connection, not " + size);
     }
     if (borrowTimeout.isNegative()) {
       throw new IllegalArgumentException("the borrow timeout is negative: " + borrowTimeout);
     }
-    this.url = Objects.requireNonNull(url, "url");
-    this.properties = (Properties) properties.clone();
+    this.connector = Objects.requireNonNull(connector, "connector");
     this.size = size;
     this.timeoutNanos = borrowTimeout.toNanos();
     this.free = new Semaphore(size, true);
@@ -117,7 +113,7 @@ public final class PgPool implements AutoCloseable {
         c = idle.pollFirst();
       }
       if (c == null) {
-        c = DriverManager.getConnection(url, properties);
+        c = connector.connect();
       }
       return new Lease(c);
     } catch (SQLException | RuntimeException e) {

@@ -2,7 +2,6 @@ package dev.gatehouse.store;
 
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -26,7 +25,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * <p>One connection per process, as with SQLite. A connection that breaks (the server
  * restarted, the network dropped it) is discarded, the caller gets the failure, and the next
  * transaction connects afresh: the daemon fails closed while the database is away and resumes
- * by itself when it is back.
+ * by itself when it is back. Every connection, the first and each one after, logs in with the
+ * password its {@link PgConnector} gives at that moment.
  */
 public final class PgStateDb implements StateDb {
   /** The advisory lock key every state writer takes: "gh-state" in ASCII. */
@@ -37,39 +37,41 @@ public final class PgStateDb implements StateDb {
   /** Idle connections kept for {@link #rowLocked}; more are opened while more callers wait on row locks. */
   private static final int ROW_LOCKED_IDLE = 4;
 
-  private final String url;
-  private final Properties properties;
+  private final PgConnector connector;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, PreparedStatement> prepared = new HashMap<>(); // guarded by lock
   private Connection connection; // guarded by lock; null until needed, or after it broke
   private final ConcurrentLinkedDeque<Connection> rowLockedIdle = new ConcurrentLinkedDeque<>();
   private volatile boolean closed;
 
-  private PgStateDb(String url, Properties properties) {
-    this.url = url;
-    this.properties = properties;
+  private PgStateDb(PgConnector connector) {
+    this.connector = connector;
   }
 
   /**
-   * Connects to {@code url} with {@code properties} (user, password, TLS; see
-   * {@code Config.Storage}), brings the schema up to this version's, and refuses a schema
-   * newer than this version knows. The properties are kept to reconnect.
+   * Connects through {@code connector} (user, password, TLS; see {@code Config.Storage}),
+   * brings the schema up to this version's, and refuses a schema newer than this version
+   * knows. Every later connection (a reconnect) asks {@code connector} for its properties again.
    */
-  public static PgStateDb open(String url, Properties properties) throws IOException {
-    migrate(url, properties);
-    PgStateDb db = new PgStateDb(url, (Properties) properties.clone());
+  public static PgStateDb open(PgConnector connector) throws IOException {
+    migrate(connector);
+    PgStateDb db = new PgStateDb(connector);
     try {
       db.read(c -> null); // connects now: a wrong password is reported at start, not at the first call
     } catch (SQLException e) {
-      throw new IOException("cannot connect to " + url + ": " + e.getMessage(), e);
+      throw new IOException("cannot connect to " + connector.url() + ": " + e.getMessage(), e);
     }
     return db;
   }
 
-  /** Applies the pending migrations of {@code db/postgresql}; several replicas may do so at once (Flyway locks). */
-  public static void migrate(String url, Properties properties) throws IOException {
+  /**
+   * Applies the pending migrations of {@code db/postgresql}; several replicas may do so at once
+   * (Flyway locks). The properties are read once for it; the source's failure is thrown as it is.
+   */
+  public static void migrate(PgConnector connector) throws IOException {
     PGSimpleDataSource source = new PGSimpleDataSource();
-    source.setURL(url);
+    source.setURL(connector.url());
+    Properties properties = connector.properties();
     try {
       for (String name : properties.stringPropertyNames()) {
         source.setProperty(name, properties.getProperty(name));
@@ -77,13 +79,16 @@ public final class PgStateDb implements StateDb {
       Schema.migrate(Schema.flyway(source, LOCATION), "the database", "another replica runs a newer Gatehouse; "
           + "upgrade this one before it uses that database");
     } catch (SQLException | FlywayException e) {
-      throw new IOException("cannot prepare the schema at " + url + ": " + Schema.rootMessage(e), e);
+      throw new IOException("cannot prepare the schema at " + connector.url() + ": " + Schema.rootMessage(e), e);
+    } finally {
+      properties.remove("password");
+      source.setPassword(null);
     }
   }
 
   @Override
   public String name() {
-    return "the shared database " + url;
+    return "the shared database " + connector.url();
   }
 
   @Override
@@ -149,7 +154,7 @@ public final class PgStateDb implements StateDb {
       if (closed) {
         throw new SQLException("the state database is closed", "08003");
       }
-      c = DriverManager.getConnection(url, properties);
+      c = connector.connect();
       try {
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
@@ -220,7 +225,7 @@ public final class PgStateDb implements StateDb {
       throw new SQLException("the state database is closed", "08003");
     }
     if (connection == null) {
-      connection = DriverManager.getConnection(url, properties);
+      connection = connector.connect();
     }
     return connection;
   }

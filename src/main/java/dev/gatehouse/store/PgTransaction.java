@@ -2,10 +2,8 @@ package dev.gatehouse.store;
 
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Properties;
 
 /**
  * One transaction on a PostgreSQL database, on a connection of its own, for work that must
@@ -27,12 +25,13 @@ public final class PgTransaction implements AutoCloseable {
     this.connection = connection;
   }
 
-  /** Migrates the schema at {@code url}, connects with {@code properties}, begins, and takes {@code locks}. */
-  public static PgTransaction begin(String url, Properties properties, long... locks) throws IOException {
-    PgStateDb.migrate(url, properties);
+  /** Migrates the schema, connects through {@code connector}, begins, and takes {@code locks}. */
+  public static PgTransaction begin(PgConnector connector, long... locks) throws IOException {
+    PgStateDb.migrate(connector);
+    String url = connector.url();
     Connection c;
     try {
-      c = DriverManager.getConnection(url, properties);
+      c = connector.connect();
     } catch (SQLException e) {
       throw new IOException("cannot connect to " + url + ": " + e.getMessage(), e);
     }

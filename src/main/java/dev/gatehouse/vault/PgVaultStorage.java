@@ -2,16 +2,15 @@ package dev.gatehouse.vault;
 
 import dev.gatehouse.error.NotConfiguredException;
 import dev.gatehouse.error.RefusedException;
+import dev.gatehouse.store.PgConnector;
 import dev.gatehouse.store.PgStateDb;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -32,9 +31,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * query on the primary key per call: a row written, deleted or edited in place by anyone is a
  * new stamp, so every replica sees another's change at its very next lookup.
  *
- * <p>One connection, opened on first use with properties asked for each time (the password
- * is read from this replica's own vault then, and not kept); a connection that breaks is
- * discarded and the next call connects afresh. The schema is migrated on the first connection.
+ * <p>One connection, opened on first use through a {@link PgConnector} (the password is read
+ * from this replica's own vault then, and not kept); a connection that breaks is discarded and
+ * the next call connects afresh, with the password the vault holds then. The schema is
+ * migrated on the first connection.
  *
  * <p>{@link #joining} is the same vault inside a caller's open transaction instead (how
  * {@code gatehouse migrate} moves a vault with the rest of a home, all or nothing): its lock is
@@ -46,26 +46,22 @@ public final class PgVaultStorage implements VaultStorage {
   /** The advisory lock key of the vault's writers: "gh-vault" in ASCII. */
   public static final long LOCK = 0x67682d7661756c74L;
 
-  /** The connection's properties (user, password, TLS), asked for at each connection. */
-  public interface Connect {
-    Properties properties() throws IOException;
-  }
-
   private final String url;
-  private final Connect connect;
+  private final PgConnector connector;
   private final Connection joined; // the caller's connection in its open transaction, or null
   private final ReentrantLock threads = new ReentrantLock();
   private Connection connection; // guarded by threads
   private boolean migrated; // guarded by threads
   private final java.util.concurrent.atomic.AtomicLong stampReads = new java.util.concurrent.atomic.AtomicLong();
 
-  public PgVaultStorage(String url, Connect connect) {
-    this(url, connect, null);
+  /** The vault of the database {@code connector} reaches, asked for the properties at each connection. */
+  public PgVaultStorage(PgConnector connector) {
+    this(connector, null);
   }
 
-  private PgVaultStorage(String url, Connect connect, Connection joined) {
-    this.url = url;
-    this.connect = connect;
+  private PgVaultStorage(PgConnector connector, Connection joined) {
+    this.url = connector.url();
+    this.connector = connector;
     this.joined = joined;
     this.connection = joined;
   }
@@ -78,9 +74,9 @@ public final class PgVaultStorage implements VaultStorage {
     if (c.getAutoCommit()) {
       throw new IllegalStateException("the vault joins a transaction the caller has begun");
     }
-    return new PgVaultStorage(url, () -> {
+    return new PgVaultStorage(new PgConnector(url, () -> {
       throw new IllegalStateException("a joined vault uses the caller's connection only");
-    }, c);
+    }), c);
   }
 
   @Override
@@ -309,17 +305,14 @@ public final class PgVaultStorage implements VaultStorage {
 
   private Connection connection() throws IOException {
     if (connection == null) {
-      Properties p = connect.properties();
+      if (!migrated) {
+        PgStateDb.migrate(connector);
+        migrated = true;
+      }
       try {
-        if (!migrated) {
-          PgStateDb.migrate(url, p);
-          migrated = true;
-        }
-        connection = DriverManager.getConnection(url, p);
+        connection = connector.connect();
       } catch (SQLException e) {
         throw new IOException("cannot connect to " + url + ": " + e.getMessage(), e);
-      } finally {
-        p.remove("password");
       }
     }
     return connection;

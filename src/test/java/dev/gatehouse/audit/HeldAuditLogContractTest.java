@@ -34,7 +34,7 @@ class HeldAuditLogContractTest {
       return t.open(tmp.resolve("audit"), clock, RARELY);
     }
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
-    return PgAuditLog.open(d.jdbcUrl(), d.properties(), clock, t.redactor, t.verifier, t.keys.getPrivate(), RARELY,
+    return PgAuditLog.open(d.connector(), clock, t.redactor, t.verifier, t.keys.getPrivate(), RARELY,
         Metrics.NONE);
   }
 

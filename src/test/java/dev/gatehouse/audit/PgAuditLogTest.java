@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.error.RefusedException;
 import dev.gatehouse.metrics.Metrics;
+import dev.gatehouse.testing.ChangingPassword;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestPostgres;
 import java.io.IOException;
@@ -45,7 +46,12 @@ class PgAuditLogTest {
   Path tmp;
 
   private PgAuditLog replica(TestPostgres.Database d, FileAuditLog.Settings settings) throws IOException {
-    return PgAuditLog.open(d.jdbcUrl(), d.properties(), clock, t.redactor, t.verifier, t.keys.getPrivate(), settings,
+    return replica(d.connector(), settings);
+  }
+
+  private PgAuditLog replica(dev.gatehouse.store.PgConnector connector, FileAuditLog.Settings settings)
+      throws IOException {
+    return PgAuditLog.open(connector, clock, t.redactor, t.verifier, t.keys.getPrivate(), settings,
         Metrics.NONE);
   }
 
@@ -309,7 +315,7 @@ class PgAuditLogTest {
   @Test
   void record_whileAnotherSessionHoldsTheLockTooLong_failsClosed_andGoesOnOnceItIsReleased() throws Exception {
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
-    try (PgAuditLog a = PgAuditLog.open(d.jdbcUrl(), d.properties(), clock, t.redactor, t.verifier,
+    try (PgAuditLog a = PgAuditLog.open(d.connector(), clock, t.redactor, t.verifier,
         t.keys.getPrivate(), RARELY, Metrics.NONE, Duration.ofSeconds(1))) {
       assertThat(a.record(AuditTesting.event("before"))).isZero();
       try (Connection stalled = d.connect()) { // a replica stopped mid-transaction, holding the lock
@@ -334,7 +340,7 @@ class PgAuditLogTest {
     }
     var other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     Checkpoint.Verifier otherKey = Checkpoint.Verifier.of("gatehouse.audit/other", Checkpoint.rawPublicKey(other.getPublic()));
-    assertThatThrownBy(() -> PgAuditLog.open(d.jdbcUrl(), d.properties(), clock, t.redactor, otherKey,
+    assertThatThrownBy(() -> PgAuditLog.open(d.connector(), clock, t.redactor, otherKey,
         other.getPrivate(), RARELY, Metrics.NONE)).isInstanceOf(IOException.class).hasMessageContaining("same vault");
   }
 
@@ -414,5 +420,33 @@ class PgAuditLogTest {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
+  }
+
+  @Test
+  void appendsAfterARestart_logInWithThePasswordGivenThen_andAnAppendDoesNotAsk() throws Exception {
+    TestPostgres pg = TestPostgres.shared();
+    ChangingPassword source = new ChangingPassword(pg.newDatabaseWithOwnRole());
+    try (PgAuditLog log = replica(source.connector(), RARELY)) {
+      long first = log.record(AuditTesting.event("first"));
+      int reads = source.reads();
+      for (int i = 0; i < 5; i++) {
+        log.record(AuditTesting.event("more " + i));
+      }
+      assertThat(source.reads()).as("the password is read per connection, not per append").isEqualTo(reads);
+      source.change(pg, "changed-" + System.nanoTime());
+      pg.stopImmediately();
+      pg.start();
+      Long after = null;
+      for (int i = 0; i < 2 && after == null; i++) { // the broken connection is found out by the first batch
+        try {
+          after = log.record(AuditTesting.event("after"));
+        } catch (RefusedException e) {
+          assertThat(e.getMessage()).as("not a failure to log in").doesNotContain("authentication");
+        }
+      }
+      assertThat(after).isEqualTo(first + 6);
+      assertThat(source.reads()).isEqualTo(reads + 1);
+    }
+    assertThat(source.given()).allSatisfy(p -> assertThat(p).doesNotContainKey("password"));
   }
 }

@@ -69,7 +69,7 @@ public final class PgAuditProbe {
         } else {
           TestPostgres.Database d = databases.call();
           for (int r = 0; r < replicas; r++) {
-            PgAuditLog l = PgAuditLog.open(d.jdbcUrl(), d.properties(), Clock.systemUTC(), redactor, verifier,
+            PgAuditLog l = PgAuditLog.open(d.connector(), Clock.systemUTC(), redactor, verifier,
                 keys.getPrivate(), FileAuditLog.Settings.DEFAULT, Metrics.NONE);
             open.add(l);
             logs.add(l);

@@ -38,19 +38,19 @@ public final class PgNoncesProbe {
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 8;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     TestPostgres.Database db = TestPostgres.shared().newDatabase();
-    PgStateDb.open(db.jdbcUrl(), db.properties()).close();
+    PgStateDb.open(db.connector()).close();
     AuditLog none = event -> {
       throw new IllegalStateException("not recorded in this probe");
     };
     System.out.printf("threads %d, %d s a run; load average at start: %s%n", threads, seconds, loadAverage());
     run("warm-up embedded", new AuditedNonces(none, Broker.NONCE_KEEP), null, db, seconds, threads);
-    try (PgPool warm = new PgPool(db.jdbcUrl(), db.properties(), 2, Duration.ofSeconds(30))) {
+    try (PgPool warm = new PgPool(db.connector(), 2, Duration.ofSeconds(30))) {
       run("warm-up pg/2", PgNonces.open(warm, Clock.systemUTC(), Broker.NONCE_KEEP), warm, db, seconds, threads);
     }
     for (int r = 0; r < rounds; r++) {
       run("embedded", new AuditedNonces(none, Broker.NONCE_KEEP), null, db, seconds, threads);
       for (int n : new int[] {1, 2, 4}) {
-        try (PgPool pool = new PgPool(db.jdbcUrl(), db.properties(), n, Duration.ofSeconds(30))) {
+        try (PgPool pool = new PgPool(db.connector(), n, Duration.ofSeconds(30))) {
           run("pg pool " + n, PgNonces.open(pool, Clock.systemUTC(), Broker.NONCE_KEEP), pool, db, seconds, threads);
         }
       }

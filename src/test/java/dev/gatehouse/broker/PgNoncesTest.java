@@ -55,7 +55,7 @@ class PgNoncesTest {
   @BeforeAll
   static void database() throws Exception {
     db = TestPostgres.shared().newDatabase();
-    PgStateDb.open(db.jdbcUrl(), db.properties()).close(); // applies the migrations
+    PgStateDb.open(db.connector()).close(); // applies the migrations
   }
 
   @BeforeEach
@@ -76,7 +76,7 @@ class PgNoncesTest {
   }
 
   private PgNonces replica(java.util.concurrent.Executor pruner) {
-    PgPool pool = new PgPool(db.jdbcUrl(), db.properties(), 4, Duration.ofSeconds(5));
+    PgPool pool = new PgPool(db.connector(), 4, Duration.ofSeconds(5));
     pools.add(pool);
     return new PgNonces(pool, clock, KEEP, pruner);
   }

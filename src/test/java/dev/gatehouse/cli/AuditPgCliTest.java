@@ -48,7 +48,7 @@ class AuditPgCliTest extends CliTestBase {
       keys = AuditKeys.loadOrCreate(g.localVault(), new SecureRandom());
     }
     verifier = keys.verifier();
-    try (PgAuditLog log = PgAuditLog.open(d.jdbcUrl(), d.properties(), clock, new Redactor(new byte[32], List.of()),
+    try (PgAuditLog log = PgAuditLog.open(d.connector(), clock, new Redactor(new byte[32], List.of()),
         keys.verifier(), keys.signingKey(), FileAuditLog.Settings.DEFAULT, Metrics.NONE)) {
       for (int i = 0; i < entries; i++) {
         log.record(new AuditEvent("broker.call", "agent:a", "target-" + i, "ok", Map.of()));

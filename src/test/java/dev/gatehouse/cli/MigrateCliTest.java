@@ -85,7 +85,7 @@ class MigrateCliTest extends CliTestBase {
 
   @Test
   void migrate_intoADatabaseWithState_isRefused_andChangesNothing() throws Exception {
-    try (StateDb other = PgStateDb.open(db.jdbcUrl(), db.properties())) {
+    try (StateDb other = PgStateDb.open(db.connector())) {
       other.transaction(c -> {
         c.createStatement().execute("INSERT INTO agent_usage (name, last_used) VALUES ('someone-else', 1)");
         return null;
@@ -95,7 +95,7 @@ class MigrateCliTest extends CliTestBase {
     assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
     assertThat(err).contains("already holds state").contains("agent_usage has 1 rows").contains("changed nothing");
     assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
-    try (StateDb other = PgStateDb.open(db.jdbcUrl(), db.properties())) {
+    try (StateDb other = PgStateDb.open(db.connector())) {
       assertThat(StateMigration.counts(other).get("trust_levels")).isZero();
     }
   }
@@ -111,7 +111,7 @@ class MigrateCliTest extends CliTestBase {
 
   /** The target's schema as migrate leaves it whatever happens (Flyway commits on its own), and a trigger on it. */
   private void schemaWithTrigger(String table, String body) throws Exception {
-    PgStateDb.migrate(db.jdbcUrl(), db.properties());
+    PgStateDb.migrate(db.connector());
     sql("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " + body + " END $$",
         "CREATE TRIGGER injected BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION injected()");
   }
@@ -223,7 +223,7 @@ class MigrateCliTest extends CliTestBase {
 
   @Test
   void migrate_failingAtTheCommit_isRolledBackToo() throws Exception {
-    PgStateDb.migrate(db.jdbcUrl(), db.properties());
+    PgStateDb.migrate(db.connector());
     sql("CREATE FUNCTION injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
             + " RAISE EXCEPTION 'injected: a deferred check'; END $$",
         "CREATE CONSTRAINT TRIGGER injected AFTER INSERT ON trust_levels DEFERRABLE INITIALLY DEFERRED"

@@ -66,7 +66,7 @@ class PgAttemptStoreTest {
 
   private void startReplicas() throws Exception {
     for (int i = 0; i < REPLICAS; i++) {
-      PgStateDb db = PgStateDb.open(database.jdbcUrl(), database.properties());
+      PgStateDb db = PgStateDb.open(database.connector());
       dbs.add(db);
       replicas.add(new TotpService(enrollments, PgAttemptStore.home(db), TotpPolicy.DEFAULT, clock,
           new SecureRandom(), e -> {

@@ -32,7 +32,7 @@ class UserAttemptStorePgTest {
   void openThreeReplicas() throws Exception {
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
     for (int i = 0; i < 3; i++) {
-      replicas.add(PgStateDb.open(d.jdbcUrl(), d.properties()));
+      replicas.add(PgStateDb.open(d.connector()));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.gatehouse.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.ChangingPassword;
 import dev.gatehouse.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,7 +26,11 @@ class PgLeaderTest {
   final BlockingQueue<String> events = new LinkedBlockingQueue<>();
 
   PgLeader replica(TestPostgres.Database d, String name) {
-    return PgLeader.start(d.jdbcUrl(), d.properties(), KEY, EVERY, new PgLeader.Role() {
+    return replica(d.connector(), name);
+  }
+
+  PgLeader replica(PgConnector connector, String name) {
+    return PgLeader.start(connector, KEY, EVERY, new PgLeader.Role() {
       @Override
       public void elected() {
         events.add(name + " elected");
@@ -94,5 +99,25 @@ class PgLeaderTest {
         b.close();
       }
     }
+  }
+
+  @Test
+  void aNewSession_afterARestart_logsInWithThePasswordGivenThen() throws Exception {
+    TestPostgres pg = TestPostgres.shared();
+    ChangingPassword source = new ChangingPassword(pg.newDatabaseWithOwnRole());
+    try (PgLeader a = replica(source.connector(), "a")) {
+      assertThat(next()).isEqualTo("a elected");
+      assertThat(source.reads()).as("the checks of a session ask for nothing").isEqualTo(1);
+      source.change(pg, "changed-" + System.nanoTime());
+      pg.stopImmediately();
+      try {
+        assertThat(next()).isEqualTo("a deposed");
+      } finally {
+        pg.start();
+      }
+      assertThat(next()).as("elected again, on a session with the new password").isEqualTo("a elected");
+      assertThat(a.leading()).isTrue();
+    }
+    assertThat(source.given()).allSatisfy(p -> assertThat(p).doesNotContainKey("password"));
   }
 }

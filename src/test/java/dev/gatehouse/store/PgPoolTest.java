@@ -3,6 +3,7 @@ package dev.gatehouse.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.testing.ChangingPassword;
 import dev.gatehouse.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -33,7 +34,7 @@ class PgPoolTest {
   }
 
   private static PgPool pool(int size, Duration timeout) {
-    return new PgPool(db.jdbcUrl(), db.properties(), size, timeout);
+    return new PgPool(db.connector(), size, timeout);
   }
 
   private static int backendPid(Connection c) throws SQLException {
@@ -46,7 +47,8 @@ class PgPoolTest {
   @Test
   void new_connectsNothing_soAnUnreachableServerIsFoundOutAtTheFirstBorrow() throws Exception {
     var p = db.properties();
-    try (PgPool unreachable = new PgPool("jdbc:postgresql://127.0.0.1:1/none", p, 2, Duration.ofSeconds(1))) {
+    try (PgPool unreachable = new PgPool(PgConnector.fixed("jdbc:postgresql://127.0.0.1:1/none", p), 2,
+        Duration.ofSeconds(1))) {
       assertThatThrownBy(unreachable::borrow).isInstanceOfSatisfying(SQLException.class,
           e -> assertThat(e.getSQLState()).startsWith("08"));
       assertThatThrownBy(unreachable::borrow).as("the failed connect gave its place back")
@@ -196,5 +198,31 @@ class PgPoolTest {
     lease.close();
 
     assertThat(lease.connection().isClosed()).isTrue();
+  }
+
+  @Test
+  void aConnectionOpenedAfterThePasswordChanged_logsInWithTheNewOne_andABorrowDoesNotAsk() throws Exception {
+    TestPostgres pg = TestPostgres.shared();
+    ChangingPassword source = new ChangingPassword(pg.newDatabaseWithOwnRole());
+    try (PgPool pool = new PgPool(source.connector(), 2, Duration.ofSeconds(5))) {
+      for (int i = 0; i < 5; i++) {
+        pool.run(PgPoolTest::backendPid);
+      }
+      assertThat(source.reads()).as("one connection, opened once").isEqualTo(1);
+      source.change(pg, "changed-" + System.nanoTime());
+      pg.stopImmediately();
+      pg.start();
+      Integer pid = null;
+      for (int i = 0; i < 2 && pid == null; i++) { // the broken connection is found out by the first use
+        try {
+          pid = pool.run(PgPoolTest::backendPid);
+        } catch (SQLException e) {
+          assertThat(e.getMessage()).as("not a failure to log in").doesNotContain("authentication");
+        }
+      }
+      assertThat(pid).isNotNull();
+      assertThat(source.reads()).isEqualTo(2);
+    }
+    assertThat(source.given()).allSatisfy(p -> assertThat(p).doesNotContainKey("password"));
   }
 }

@@ -3,6 +3,7 @@ package dev.gatehouse.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.testing.ChangingPassword;
 import dev.gatehouse.testing.TestPostgres;
 import java.io.IOException;
 import java.sql.PreparedStatement;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class PgStateDbTest {
 
   static PgStateDb open(TestPostgres.Database d) throws IOException {
-    return PgStateDb.open(d.jdbcUrl(), d.properties());
+    return PgStateDb.open(d.connector());
   }
 
   @Test
@@ -99,7 +100,7 @@ class PgStateDbTest {
     TestPostgres.Database d = TestPostgres.shared().newDatabase();
     var p = d.properties();
     p.setProperty("password", "canary-not-the-password-7f3a");
-    assertThatThrownBy(() -> PgStateDb.open(d.jdbcUrl(), p)).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> PgStateDb.open(PgConnector.fixed(d.jdbcUrl(), p))).isInstanceOf(IOException.class)
         .hasMessageContaining("password authentication failed")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("canary-not-the-password-7f3a"));
   }
@@ -142,6 +143,49 @@ class PgStateDbTest {
         + " ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used");
     s.setLong(1, value);
     s.executeUpdate();
+    return null;
+  }
+
+  @Test
+  void aReconnect_logsInWithThePasswordGivenThen_andNoTransactionAsksForIt() throws Exception {
+    TestPostgres pg = TestPostgres.shared();
+    ChangingPassword source = new ChangingPassword(pg.newDatabaseWithOwnRole());
+    try (PgStateDb db = PgStateDb.open(source.connector())) {
+      db.transaction(c -> set(db, 1));
+      db.rowLocked(PgStateDbTest::selectOne);
+      int reads = source.reads();
+      for (int i = 0; i < 5; i++) {
+        db.transaction(c -> set(db, 2));
+        db.read(c -> get(db));
+        db.rowLocked(PgStateDbTest::selectOne);
+      }
+      assertThat(source.reads()).as("the password is read per connection, not per transaction").isEqualTo(reads);
+
+      source.change(pg, "changed-" + System.nanoTime());
+      assertThat(db.<Long>read(c -> get(db))).as("a session that logged in before ALTER ROLE goes on").isEqualTo(2L);
+      pg.stopImmediately();
+      pg.start();
+      Long after = null;
+      for (int i = 0; i < 2 && after == null; i++) { // the broken connection is found out by the first use
+        try {
+          after = db.read(c -> get(db));
+        } catch (SQLException e) {
+          assertThat(e.getMessage()).as("not a failure to log in").doesNotContain("authentication");
+        }
+      }
+      assertThat(after).isEqualTo(2L);
+      db.transaction(c -> set(db, 3));
+      db.rowLocked(PgStateDbTest::selectOne); // its idle connection is found dead, and a new one logs in
+      assertThat(source.reads()).as("the two reconnects asked again").isEqualTo(reads + 2);
+    }
+    assertThat(source.given()).as("no password is left in the properties once connected")
+        .allSatisfy(p -> assertThat(p).doesNotContainKey("password"));
+  }
+
+  private static Void selectOne(java.sql.Connection c) throws SQLException {
+    try (var s = c.createStatement()) {
+      s.execute("SELECT 1");
+    }
     return null;
   }
 }

@@ -40,7 +40,7 @@ class PgTlsTest {
     TestPostgres.Database d = pg.newDatabase();
     for (String host : new String[] {"127.0.0.1", "localhost"}) {
       Config.Storage.Postgres s = storage(d, host, Config.Storage.TlsMode.VERIFY_FULL, pg.serverCertificate());
-      try (PgStateDb db = PgStateDb.open(s.jdbcUrl(), s.connectionProperties(d.password().toCharArray()))) {
+      try (PgStateDb db = PgStateDb.open(connector(s, d))) {
         assertThat(encrypted(db)).as(host).isTrue();
       }
     }
@@ -52,12 +52,16 @@ class PgTlsTest {
     TestPostgres.Database d = pg.newDatabase();
     Path other = TestCertificates.make(temp, "other", "EC", 30).certificate();
     Config.Storage.Postgres wrong = storage(d, "127.0.0.1", Config.Storage.TlsMode.VERIFY_FULL, other);
-    assertThatThrownBy(() -> PgStateDb.open(wrong.jdbcUrl(), wrong.connectionProperties(d.password().toCharArray())))
+    assertThatThrownBy(() -> PgStateDb.open(connector(wrong, d)))
         .isInstanceOf(IOException.class).hasMessageContaining("SSL")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(d.password()));
     Config.Storage.Postgres plain = storage(d, "127.0.0.1", Config.Storage.TlsMode.DISABLE, null);
-    try (PgStateDb db = PgStateDb.open(plain.jdbcUrl(), plain.connectionProperties(d.password().toCharArray()))) {
+    try (PgStateDb db = PgStateDb.open(connector(plain, d))) {
       assertThat(encrypted(db)).isFalse();
     }
+  }
+
+  private static PgConnector connector(Config.Storage.Postgres s, TestPostgres.Database d) {
+    return PgConnector.fixed(s.jdbcUrl(), s.connectionProperties(d.password().toCharArray()));
   }
 }

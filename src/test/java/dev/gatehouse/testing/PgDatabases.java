@@ -102,6 +102,6 @@ public final class PgDatabases {
       d = TestPostgres.shared().newDatabase();
       databases.put(name, d);
     }
-    return PgStateDb.open(d.jdbcUrl(), d.properties());
+    return PgStateDb.open(d.connector());
   }
 }

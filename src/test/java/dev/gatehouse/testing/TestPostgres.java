@@ -64,6 +64,11 @@ public final class TestPostgres {
       return p;
     }
 
+    /** Connects as {@link #properties} says, always with this record's password. */
+    public dev.gatehouse.store.PgConnector connector() {
+      return dev.gatehouse.store.PgConnector.fixed(jdbcUrl(), properties());
+    }
+
     public Connection connect() throws SQLException {
       return DriverManager.getConnection(jdbcUrl(), properties());
     }

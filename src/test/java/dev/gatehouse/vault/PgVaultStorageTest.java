@@ -47,7 +47,7 @@ class PgVaultStorageTest {
 
   /** A replica's view of the database's vault, with a connection of its own. */
   private Vault replica() {
-    PgVaultStorage s = new PgVaultStorage(d.jdbcUrl(), d::properties);
+    PgVaultStorage s = new PgVaultStorage(d.connector());
     storages.add(s);
     return new Vault(s, RANDOM, Clock.systemUTC());
   }
@@ -101,7 +101,7 @@ class PgVaultStorageTest {
     Vault source = new Vault(dir.resolve("vault.gh"), RANDOM, Clock.systemUTC());
     source.create(VaultTest.password(PASSWORD), VaultTest.FAST);
     source.put("x", "1".getBytes(StandardCharsets.UTF_8), false);
-    PgStateDb.migrate(d.jdbcUrl(), d.properties()); // a joined storage migrates nothing: its caller did
+    PgStateDb.migrate(d.connector()); // a joined storage migrates nothing: its caller did
     for (boolean commit : List.of(false, true)) {
       try (Connection c = d.connect()) {
         c.setAutoCommit(false);
@@ -286,7 +286,7 @@ class PgVaultStorageTest {
   @Test
   void aWriteThatFindsAnotherGenerationInPlace_changesNothing() throws Exception {
     Vault a = created();
-    PgVaultStorage s = new PgVaultStorage(d.jdbcUrl(), d::properties);
+    PgVaultStorage s = new PgVaultStorage(d.connector());
     storages.add(s);
     byte[] image = s.read();
     try (VaultStorage.Locked held = s.lock()) {
