@@ -69,7 +69,7 @@ final class SharedDatabase {
       if (password.length > 0) {
         why = why.replace(new String(password), "(the new password)");
       }
-      throw new RefusedException("the new password does not connect to " + db.jdbcUrl() + " as " + db.user() + " ("
+      throw new RefusedException("the new password does not connect to " + db.jdbcUrl() + " as " + db.user() + " (TLS "
           + db.tls().sslmode() + "): " + why + "; nothing was changed");
     } finally {
       properties.remove("password");

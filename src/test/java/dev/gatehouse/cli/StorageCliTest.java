@@ -147,7 +147,7 @@ class StorageCliTest extends CliTestBase {
     stdin = db.password().getBytes(StandardCharsets.UTF_8);
     assertThat(run("storage", "password", "--password-stdin")).as("the right password, a server TLS does not trust")
         .isEqualTo(ExitCodes.NO);
-    assertThat(err).contains("(verify-full)").contains("SSL").contains("nothing was changed");
+    assertThat(err).contains("(TLS verify-full)").contains("SSL").contains("nothing was changed");
     assertThat(vaultGh()).isEqualTo(before);
 
     storage(pg.serverCertificate());
