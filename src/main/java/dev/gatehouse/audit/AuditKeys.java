@@ -82,7 +82,7 @@ public record AuditKeys(Checkpoint.Verifier verifier, PrivateKey signingKey, byt
    */
   public static Vault.ValueWatcher redaction(Redactor redactor) {
     return (name, value) -> {
-      if (!name.startsWith("gatehouse.")) {
+      if (!name.startsWith(dev.gatehouse.vault.Vault.OWN_PREFIX)) {
         redactor.addSecret(new String(value, StandardCharsets.UTF_8));
       }
     };

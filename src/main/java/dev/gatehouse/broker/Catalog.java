@@ -196,7 +196,7 @@ public final class Catalog {
 
   private static String secret(Section a, String key, Predicate<String> vaultHas) {
     String name = a.required(key, v -> dev.gatehouse.vault.Vault.NAME.matcher(v).matches(), "a vault entry name");
-    if (name.startsWith("gatehouse.")) {
+    if (name.startsWith(dev.gatehouse.vault.Vault.OWN_PREFIX)) {
       throw a.problem(key, "names one of Gatehouse's own vault entries; those are never sent anywhere");
     }
     if (!vaultHas.test(name)) {

@@ -77,7 +77,7 @@ final class VaultCommand implements Runnable {
       }
       for (Vault.EntryInfo e : entries) {
         out.printf("%-40s created %s  updated %s%s%n", e.name(), Outcomes.time(e.created()), Outcomes.time(e.updated()),
-            e.name().startsWith("gatehouse.") ? "  (Gatehouse's own)" : "");
+            e.name().startsWith(Vault.OWN_PREFIX) ? "  (Gatehouse's own)" : "");
       }
       return ExitCodes.OK;
     }

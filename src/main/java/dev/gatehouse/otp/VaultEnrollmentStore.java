@@ -32,7 +32,7 @@ public final class VaultEnrollmentStore implements EnrollmentStore {
   }
 
   private VaultEnrollmentStore(Vault vault, String entry, FileEnrollmentStore legacy) {
-    if (!Vault.NAME.matcher(entry).matches() || !entry.startsWith("gatehouse.")) {
+    if (!Vault.NAME.matcher(entry).matches() || !entry.startsWith(Vault.OWN_PREFIX)) {
       throw new IllegalArgumentException("a TOTP key lives in a vault entry of Gatehouse's own (gatehouse.*)");
     }
     this.vault = vault;
