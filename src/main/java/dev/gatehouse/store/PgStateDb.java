@@ -20,7 +20,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  * serializes them across processes: the stores' read-check-write logic holds on both engines
  * unchanged. {@link #read} is a read-only REPEATABLE READ transaction (one snapshot). State
  * that many callers write at once (replay nonces, TOTP attempts) has tables of its own with
- * row-level locks and does not take this lock ({@link #rowLocked}).
+ * row-level locks and does not take this lock ({@link #rowLocked}). A transaction's work must
+ * not change its connection's session settings (isolation, read-only, auto-commit): the
+ * isolation level is set only when it changes, so one setting a call made would outlive it.
  *
  * <p>One connection per process, as with SQLite. A connection that breaks (the server
  * restarted, the network dropped it) is discarded, the caller gets the failure, and the next
@@ -36,11 +38,13 @@ public final class PgStateDb implements StateDb {
   static final String LOCATION = "classpath:db/postgresql";
   /** Idle connections kept for {@link #rowLocked}; more are opened while more callers wait on row locks. */
   private static final int ROW_LOCKED_IDLE = 4;
+  private static final int UNSET = -1;
 
   private final PgConnector connector;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, PreparedStatement> prepared = new HashMap<>(); // guarded by lock
   private Connection connection; // guarded by lock; null until needed, or after it broke
+  private int isolation = UNSET; // guarded by lock; the level set on connection, UNSET for a new one
   private final ConcurrentLinkedDeque<Connection> rowLockedIdle = new ConcurrentLinkedDeque<>();
   private volatile boolean closed;
 
@@ -106,9 +110,13 @@ public final class PgStateDb implements StateDb {
     try {
       Connection c = connection();
       try {
-        c.setReadOnly(readOnly);
-        c.setTransactionIsolation(readOnly ? Connection.TRANSACTION_REPEATABLE_READ
-            : Connection.TRANSACTION_READ_COMMITTED);
+        c.setReadOnly(readOnly); // pgjdbc: BEGIN READ ONLY at the first statement, no exchange of its own
+        int level = readOnly ? Connection.TRANSACTION_REPEATABLE_READ : Connection.TRANSACTION_READ_COMMITTED;
+        if (isolation != level) { // pgjdbc sends a SET for every call, even of the level in force
+          isolation = UNSET; // unknown until the SET is answered
+          c.setTransactionIsolation(level);
+          isolation = level;
+        }
         c.setAutoCommit(false);
         if (!readOnly) {
           PreparedStatement l = prepared("SELECT pg_advisory_xact_lock(?)");
@@ -232,6 +240,7 @@ public final class PgStateDb implements StateDb {
 
   private void discardConnection() {
     prepared.clear();
+    isolation = UNSET;
     if (connection != null) {
       try {
         connection.close();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.testing.ChangingPassword;
 import dev.gatehouse.testing.TestPostgres;
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -48,6 +49,28 @@ class PgStateDbTest {
           return rs.next() ? rs.getLong(1) : -1L;
         }
       })).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void readAndTransaction_inAnyOrder_eachRunAtItsOwnIsolationAndAccess() throws Exception {
+    TestPostgres.Database d = TestPostgres.shared().newDatabase();
+    try (PgStateDb db = open(d)) {
+      for (boolean read : List.of(true, true, false, false, true, false, true)) {
+        String seen = read ? db.read(PgStateDbTest::isolationAndAccess)
+            : db.transaction(PgStateDbTest::isolationAndAccess);
+        assertThat(seen).as(read ? "read" : "transaction")
+            .isEqualTo(read ? "repeatable read/on" : "read committed/off");
+      }
+    }
+  }
+
+  private static String isolationAndAccess(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT current_setting('transaction_isolation'),"
+            + " current_setting('transaction_read_only')")) {
+      rs.next();
+      return rs.getString(1) + "/" + rs.getString(2);
     }
   }
 
@@ -126,6 +149,8 @@ class PgStateDbTest {
         }
       }
       assertThat(after).isEqualTo(1L);
+      assertThat(db.read(PgStateDbTest::isolationAndAccess)).as("a read on the new connection")
+          .isEqualTo("repeatable read/on");
       db.transaction(c -> set(db, 3));
       assertThat(db.<Long>read(c -> get(db))).isEqualTo(3L);
     }
