@@ -395,6 +395,27 @@ public final class Gatehouse implements AutoCloseable {
     }
   }
 
+  /**
+   * For {@code gatehouse migrate} run again on a database an earlier run committed to and then
+   * stopped before it could change gatehouse.yaml: whether {@code db} holds this home exactly, as
+   * that run moved it: every state table equal, the vault's image byte for byte, and its audit
+   * log this home's first entries. If so, the entries this home recorded since are appended
+   * there, verified, inside {@code t} (nothing is committed); if not, nothing is written.
+   */
+  public java.util.Optional<dev.gatehouse.audit.AuditMigration.Moved> resumeMoveIn(Config.Storage.Postgres db,
+      dev.gatehouse.store.PgTransaction t) throws IOException, java.sql.SQLException {
+    java.sql.Connection c = t.connection();
+    if (!dev.gatehouse.store.StateMigration.same(stateDb(), c)) {
+      return java.util.Optional.empty();
+    }
+    dev.gatehouse.vault.PgVaultStorage there = dev.gatehouse.vault.PgVaultStorage.joining(db.jdbcUrl(), c);
+    if (!there.exists() || !java.util.Arrays.equals(there.read(), vault.storage().read())) {
+      return java.util.Optional.empty();
+    }
+    return dev.gatehouse.audit.AuditMigration.resume(home.file(AUDIT_DIR),
+        dev.gatehouse.audit.AuditVerifier.verifierKey(home.file(AUDIT_DIR)), c);
+  }
+
   /** The shared vault {@code db} holds (sealed; the home's own with postgres, and {@code migrate}'s target). */
   public Vault sharedVault(Config.Storage.Postgres db) {
     return new Vault(new dev.gatehouse.vault.PgVaultStorage(database(db).connector()), random, clock);

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,14 +79,23 @@ final class MigrateCommand extends HomeCommand {
     AuditMigration.Moved log;
     long rows;
     String step = "checking that the target is empty";
+    boolean resuming = false; // the target holds an earlier move of this home
     // One transaction for all three copies and their checks: until its commit nobody sees any of
     // it, and a failure or a kill anywhere before leaves the database as it found it.
     try (PgTransaction t = g.beginMigration(target)) {
       try {
         String occupied = occupied(t);
         if (occupied != null) {
-          throw new RefusedException("the target already holds " + occupied + "; migrate moves a home into an "
-              + "empty database only, and changed nothing");
+          step = "checking whether the target holds this home";
+          resuming = true;
+          Optional<AuditMigration.Moved> resumed = g.resumeMoveIn(target, t);
+          if (resumed.isEmpty()) {
+            throw new RefusedException("the target already holds " + occupied + "; migrate moves a home into an "
+                + "empty database only, and changed nothing");
+          }
+          step = "committing";
+          t.commit();
+          return finish(config, text, section, target, resumed.get());
         }
         step = "copying the state";
         moved = StateMigration.copy(g.stateDb(), t.connection());
@@ -100,13 +110,12 @@ final class MigrateCommand extends HomeCommand {
         step = "committing";
         t.commit();
       } catch (IOException | SQLException | RuntimeException e) {
-        throw failed(g, target, step, t, e);
+        throw failed(g, target, step, resuming, t, e);
       }
     } catch (StateMigration.NotEmpty e) {
       throw new RefusedException(e.getMessage());
     }
-    AtomicFiles.write(config, (text + (text.endsWith("\n") ? "" : "\n") + "\n" + section)
-        .getBytes(StandardCharsets.UTF_8));
+    writeStorageSection(config, text, section);
     out().println("moved " + rows + " rows in " + moved.size() + " tables to " + target.jdbcUrl()
         + ", each table checked equal");
     out().println("moved the audit log: " + log.entries() + " entries, verified in the database (its latest signed "
@@ -114,6 +123,27 @@ final class MigrateCommand extends HomeCommand {
     out().println(config + " now says storage: backend: postgres; state.db, audit/ and vault.gh stay in the home "
         + "(vault.gh opens the database: it holds its password); the other two are the copies they were, unused");
     return ExitCodes.OK;
+  }
+
+  /**
+   * An earlier migrate moved this home and committed, then stopped before gatehouse.yaml (a
+   * kill, or the connection lost at the commit): the database holds this home exactly, the
+   * entries the home recorded since were appended to its log, and only the section is left.
+   */
+  private int finish(Path config, String text, String section, Config.Storage.Postgres target,
+      AuditMigration.Moved log) throws IOException {
+    writeStorageSection(config, text, section);
+    out().println(target.jdbcUrl() + " already held this home exactly (every state table, the vault byte for byte, "
+        + "and its audit log up to an earlier migrate's commit): that migrate committed, then stopped before "
+        + "changing gatehouse.yaml");
+    out().println("the audit log there now has all " + log.entries() + " of this home's entries, verified; "
+        + config + " now says storage: backend: postgres");
+    return ExitCodes.OK;
+  }
+
+  private static void writeStorageSection(Path config, String text, String section) throws IOException {
+    AtomicFiles.write(config, (text + (text.endsWith("\n") ? "" : "\n") + "\n" + section)
+        .getBytes(StandardCharsets.UTF_8));
   }
 
   /** What the target holds besides state (which {@link StateMigration#copy} checks), or null. */
@@ -132,7 +162,8 @@ final class MigrateCommand extends HomeCommand {
    * committing, when the server may have committed or not. Recorded in the home's log, which
    * holds the {@code moving} entry by then.
    */
-  private Exception failed(Gatehouse g, Config.Storage.Postgres target, String step, PgTransaction t, Exception e) {
+  private Exception failed(Gatehouse g, Config.Storage.Postgres target, String step, boolean resuming, PgTransaction t,
+      Exception e) {
     if (!step.startsWith("checking")) {
       try {
         g.audit().record(new AuditEvent("storage.migrate", env().actor(), target.jdbcUrl(), "failed",
@@ -146,11 +177,16 @@ final class MigrateCommand extends HomeCommand {
     }
     String why = e.getMessage() == null ? e.getClass().getSimpleName()
         : e.getMessage().strip().replaceAll("\\s*\\R\\s*", "; "); // the server's "Where:" lines: one line
+    if (resuming) {
+      return new IOException("migrate could not finish the earlier move of this home while " + step + " (" + why
+          + "); the database is as that move left it (whatever was appended now is rolled back, or, if the "
+          + "connection broke while committing, maybe not), and gatehouse.yaml was not changed. Run migrate again", e);
+    }
     if (step.equals("committing") && e instanceof SQLException q && PgPool.broken(t.connection(), q)) {
       return new IOException("the connection to the database broke while committing the move, so whether the "
           + "database committed it is unknown (" + why + "): it holds either all of this home or none of it. "
-          + "gatehouse.yaml was not changed; run migrate again: if it refuses the target as holding an audit log, "
-          + "the move was committed, and gatehouse.yaml needs the storage: section by hand (docs/storage.md)", e);
+          + "gatehouse.yaml was not changed; run migrate again: it moves the home, or, finding the database "
+          + "holding it, finishes the move", e);
     }
     return new IOException("migrate failed while " + step + " (" + why + "); it was rolled back: the database "
         + "holds none of this home, and the home still uses its own storage (gatehouse.yaml was not changed). "

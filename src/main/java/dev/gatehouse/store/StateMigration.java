@@ -124,6 +124,11 @@ public final class StateMigration {
     return counts;
   }
 
+  /** True when every state table on {@code to} holds exactly what {@code from} holds (each table's count and digest). */
+  public static boolean same(StateDb from, Connection to) throws SQLException {
+    return from.read(StateMigration::digestsIn).equals(digestsIn(to));
+  }
+
   private static Map<String, Long> countsIn(Connection c) throws SQLException {
     Map<String, Long> out = new LinkedHashMap<>();
     for (String t : TABLES) {

@@ -100,6 +100,50 @@ class MigrateCliTest extends CliTestBase {
     }
   }
 
+  /**
+   * A migrate that committed, then stopped before writing gatehouse.yaml (killed, or its
+   * connection lost at the commit; the config put back is what that leaves). Run again, it finds
+   * the database holding this home exactly, appends what the home recorded since, and finishes.
+   */
+  @Test
+  void migrate_again_afterACommitThatStoppedBeforeTheConfig_finishesTheMove_withTheHomesLaterEntries()
+      throws Exception {
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).as(err).isZero();
+    Files.writeString(home.resolve("gatehouse.yaml"), config); // as if it had stopped before this write
+    try (Gatehouse g = TestHome.open(home, clock)) { // the home, on its own storage again, records on
+      g.audit().record(new dev.gatehouse.audit.AuditEvent("test.after", "cli:test", "home", "noted", Map.of()));
+    }
+
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).as(err).isZero();
+
+    assertThat(out).contains("already held this home exactly").contains("backend: postgres");
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).contains("backend: postgres");
+    assertThat(run("audit", "tail", "--type", "test.after")).as(err).isZero();
+    assertThat(out).as("the entry the home recorded after the commit is in the shared log").contains("noted");
+    assertThat(run("audit", "verify")).as(err).isZero();
+    assertThat(out).contains("intact");
+    try (Gatehouse g = TestHome.open(home, clock)) {
+      assertThat(g.trust().level(Domain.WEB)).isEqualTo(Level.FULL);
+    }
+  }
+
+  /** The same, but the home's state changed since: the database does not hold this home as it is now. */
+  @Test
+  void migrate_again_afterTheHomesStateChanged_isRefused_andChangesNothing() throws Exception {
+    String config = Files.readString(home.resolve("gatehouse.yaml"));
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).as(err).isZero();
+    Files.writeString(home.resolve("gatehouse.yaml"), config);
+    assertThat(run("trust", "set", "web", "none", "--reason", "changed after the move")).as(err).isZero();
+    String before = PgDatabases.auditText(db);
+
+    assertThat(run("migrate", "--to", "postgres", url(), "--user", db.user())).isNotZero();
+
+    assertThat(err).contains("already holds an audit log").contains("changed nothing");
+    assertThat(Files.readString(home.resolve("gatehouse.yaml"))).isEqualTo(config);
+    assertThat(PgDatabases.auditText(db)).isEqualTo(before);
+  }
+
   /** Runs SQL as the test's role (the tables' owner) on the target. */
   private void sql(String... statements) throws Exception {
     try (java.sql.Connection c = db.connect(); var st = c.createStatement()) {
