@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "init", mixinStandardHelpOptions = true,
@@ -33,11 +34,8 @@ final class InitCommand extends HomeCommand {
   @Option(names = "--pin-stdin", description = "With --sealed: read a PIN from standard input, needed at every unseal.")
   boolean pinStdin;
 
-  @Option(names = "--kdf-memory-mib", paramLabel = "N", description = "Argon2id memory in MiB (8 to 4096; default 64).")
-  int memoryMib = KdfParams.DEFAULT.memoryKiB() / 1024;
-
-  @Option(names = "--kdf-iterations", paramLabel = "N", description = "Argon2id passes (1 to 100; default 3).")
-  int iterations = KdfParams.DEFAULT.iterations();
+  @Mixin
+  KdfOptions kdfOptions = new KdfOptions();
 
   @Override
   Integer execute() throws IOException {
@@ -45,7 +43,7 @@ final class InitCommand extends HomeCommand {
     if (pinStdin && !sealed) {
       throw new BadInputException("--pin-stdin goes with --sealed");
     }
-    KdfParams kdf = kdf(memoryMib, iterations);
+    KdfParams kdf = kdfOptions.kdf();
     Gatehouse g;
     try (Credential first = firstCredential(sealed)) {
       g = closeAfter(Gatehouse.init(homePath(), first, kdf, env().clock(), env().random()));
@@ -61,17 +59,6 @@ final class InitCommand extends HomeCommand {
     }
     out().println("Next: enroll your authenticator app with `gatehouse totp setup`.");
     return ExitCodes.OK;
-  }
-
-  static KdfParams kdf(int memoryMib, int iterations) {
-    try {
-      if (memoryMib < 8 || memoryMib > 4096) {
-        throw new IllegalArgumentException("--kdf-memory-mib must be 8 to 4096");
-      }
-      return new KdfParams(memoryMib * 1024, iterations, 1).requireStrongEnough();
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(e.getMessage());
-    }
   }
 
   private Credential firstCredential(boolean sealed) throws IOException {

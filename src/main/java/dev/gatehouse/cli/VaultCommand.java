@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -108,15 +109,12 @@ final class VaultCommand implements Runnable {
     @Option(names = "--password-stdin", description = "Read the new master password from standard input.")
     boolean passwordStdin;
 
-    @Option(names = "--kdf-memory-mib", paramLabel = "N", description = "Argon2id memory in MiB (8 to 4096; default 64).")
-    int memoryMib = KdfParams.DEFAULT.memoryKiB() / 1024;
-
-    @Option(names = "--kdf-iterations", paramLabel = "N", description = "Argon2id passes (1 to 100; default 3).")
-    int iterations = KdfParams.DEFAULT.iterations();
+    @Mixin
+    KdfOptions kdfOptions = new KdfOptions();
 
     @Override
     Integer execute() throws IOException {
-      KdfParams kdf = InitCommand.kdf(memoryMib, iterations);
+      KdfParams kdf = kdfOptions.kdf();
       Gatehouse g = openUnsealed();
       char[] pw;
       if (passwordStdin) {
@@ -144,15 +142,12 @@ final class VaultCommand implements Runnable {
           "Adds (or replaces) this machine's slot, from its machine id and host name. With `storage: backend: "
               + "postgres`, in this replica's vault.gh and in the shared vault, where the other replicas' slots stay."})
   static final class Seal extends HomeCommand {
-    @Option(names = "--kdf-memory-mib", paramLabel = "N", description = "Argon2id memory in MiB (8 to 4096; default 64).")
-    int memoryMib = KdfParams.DEFAULT.memoryKiB() / 1024;
-
-    @Option(names = "--kdf-iterations", paramLabel = "N", description = "Argon2id passes (1 to 100; default 3).")
-    int iterations = KdfParams.DEFAULT.iterations();
+    @Mixin
+    KdfOptions kdfOptions = new KdfOptions();
 
     @Override
     Integer execute() throws IOException {
-      KdfParams kdf = InitCommand.kdf(memoryMib, iterations);
+      KdfParams kdf = kdfOptions.kdf();
       Gatehouse g = openUnsealed();
       try (Credential.MachineSeal seal = Secrets.machineSeal(env(), new char[0])) {
         if (seal == null) {
