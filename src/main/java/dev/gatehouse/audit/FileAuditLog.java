@@ -84,7 +84,7 @@ public final class FileAuditLog implements HeldAuditLog {
 
   private final Path dir;
   private final Clock clock;
-  private final Redactor redactor;
+  private final Appends appends; // redacts, then queues
   private final Checkpoint.Verifier verifier;
   private final PrivateKey signingKey;
   private final Settings settings;
@@ -117,13 +117,13 @@ public final class FileAuditLog implements HeldAuditLog {
     this.metrics = metrics;
     this.dir = dir;
     this.clock = clock;
-    this.redactor = redactor;
     this.verifier = verifier;
     this.signingKey = signingKey;
     this.settings = settings;
     this.fileLock = new HomeLock(dir.resolve(".lock"));
     this.commits = new GroupCommit<>("gatehouse-audit-writer", MAX_BATCH_ENTRIES, this::writeBatch,
         settings.eventualForceWithin(), this::forceWhenQuiet);
+    this.appends = new Appends(commits, redactor, metrics);
   }
 
   /**
@@ -157,20 +157,17 @@ public final class FileAuditLog implements HeldAuditLog {
 
   @Override
   public long record(AuditEvent event) {
-    long began = System.nanoTime();
-    long seq = commits.submit(redactor.redact(event), true).await();
-    metrics.auditAppend(System.nanoTime() - began);
-    return seq;
+    return appends.durable(event);
   }
 
   @Override
   public void recordEventually(AuditEvent event) {
-    commits.submit(redactor.redact(event), false);
+    appends.eventually(event);
   }
 
   @Override
   public void recordVaultWrite(String actor, String outcome, Map<String, String> details, boolean sign) {
-    commits.submit(VaultWriteLog.vaultWriteEvent(redactor, actor, outcome, details), true).await();
+    appends.vaultWrite(actor, outcome, details);
     if (sign) {
       checkpoint();
     }

@@ -61,7 +61,7 @@ public final class PgAuditLog implements HeldAuditLog {
 
   private final PgConnector connector;
   private final Clock clock;
-  private final Redactor redactor;
+  private final Appends appends; // redacts, then queues
   private final Checkpoint.Verifier verifier;
   private final PrivateKey signingKey;
   private final FileAuditLog.Settings settings;
@@ -78,12 +78,12 @@ public final class PgAuditLog implements HeldAuditLog {
     this.lockTimeout = lockTimeout;
     this.connector = connector;
     this.clock = clock;
-    this.redactor = redactor;
     this.verifier = verifier;
     this.signingKey = signingKey;
     this.settings = settings;
     this.metrics = metrics;
     this.commits = new GroupCommit<>("gatehouse-audit-pg-writer", FileAuditLog.MAX_BATCH_ENTRIES, this::writeBatch);
+    this.appends = new Appends(commits, redactor, metrics);
   }
 
   /**
@@ -131,20 +131,17 @@ public final class PgAuditLog implements HeldAuditLog {
 
   @Override
   public long record(AuditEvent event) {
-    long began = System.nanoTime();
-    long seq = commits.submit(redactor.redact(event), true).await();
-    metrics.auditAppend(System.nanoTime() - began);
-    return seq;
+    return appends.durable(event);
   }
 
   @Override
   public void recordEventually(AuditEvent event) {
-    commits.submit(redactor.redact(event), false);
+    appends.eventually(event);
   }
 
   @Override
   public void recordVaultWrite(String actor, String outcome, Map<String, String> details, boolean sign) {
-    commits.submit(VaultWriteLog.vaultWriteEvent(redactor, actor, outcome, details), true).await();
+    appends.vaultWrite(actor, outcome, details);
     if (sign) {
       checkpoint();
     }
