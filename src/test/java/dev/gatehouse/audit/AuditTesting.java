@@ -9,6 +9,9 @@ import java.util.List;
 /** A real log in a folder, with a fresh Ed25519 key and a redactor that knows one canary. */
 final class AuditTesting {
   static final String CANARY = "sk-CANARY-0f9e8d7c6b5a";
+  /** Settings under which a test's appends never roll a segment or sign a checkpoint by themselves. */
+  static final FileAuditLog.Settings RARELY =
+      new FileAuditLog.Settings(64L << 20, java.time.Duration.ofDays(1), 1_000_000, java.time.Duration.ofDays(1));
 
   final KeyPair keys;
   final Checkpoint.Verifier verifier;

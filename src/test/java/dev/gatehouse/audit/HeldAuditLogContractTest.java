@@ -9,7 +9,6 @@ import dev.gatehouse.testing.TestPostgres;
 import dev.gatehouse.vault.VaultVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -20,8 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The contract of {@link HeldAuditLog}, run against both backends: a home's files and PostgreSQL. */
 class HeldAuditLogContractTest {
-  private static final FileAuditLog.Settings RARELY =
-      new FileAuditLog.Settings(64L << 20, Duration.ofDays(1), 1_000_000, Duration.ofDays(1));
+  private static final FileAuditLog.Settings RARELY = AuditTesting.RARELY;
 
   private final AuditTesting t = new AuditTesting();
   private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));

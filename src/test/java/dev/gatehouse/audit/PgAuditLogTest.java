@@ -36,8 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link PgAuditLog} and {@link PgAuditRows}: several replicas on one real PostgreSQL ({@link TestPostgres}). */
 class PgAuditLogTest {
-  private static final FileAuditLog.Settings RARELY =
-      new FileAuditLog.Settings(64L << 20, Duration.ofDays(1), 1_000_000, Duration.ofDays(1));
+  private static final FileAuditLog.Settings RARELY = AuditTesting.RARELY;
 
   private final AuditTesting t = new AuditTesting();
   private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));

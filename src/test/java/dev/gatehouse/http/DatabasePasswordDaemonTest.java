@@ -7,7 +7,6 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.broker.Agent;
-import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
 import dev.gatehouse.testing.AgentCalls;
@@ -23,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -68,16 +66,7 @@ class DatabasePasswordDaemonTest {
     upstream = new Upstreams(r -> Upstreams.Reply.json("{\"ok\":true}"));
     home = TestHome.create(Files.createDirectories(temp.resolve("a")));
     PgDatabases.usePostgres(home, d);
-    Path services = Files.createDirectory(home.resolve(Catalog.DIR),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    Path f = services.resolve("svc.yaml");
-    Files.writeString(f, "service: svc\n"
-        + "base_url: " + upstream.url() + "\n"
-        + "allow_private: [\"127.0.0.1/32\"]\n"
-        + "auth: { type: header, name: X-Api-Key, secret: svc.apikey }\n"
-        + "actions:\n"
-        + "  search: { method: GET, path: /api/search, query: { term: \"{q}\" } }\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    TestHome.writeSearchService(home, upstream.url());
     served = TestHome.open(home, clock); // composed as `gatehouse serve` composes it
     served.vaultService().add("svc.apikey", "the-api-key".getBytes(StandardCharsets.UTF_8), false, "cli:test");
     bot = served.agents().add("bot", List.of("svc.*"), "cli:test");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.broker.Agent;
-import dev.gatehouse.broker.Catalog;
 import dev.gatehouse.guard.EgressGuard;
 import dev.gatehouse.guard.HostResolver;
 import dev.gatehouse.testing.AgentCalls;
@@ -18,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -64,16 +62,7 @@ class SharedVaultDaemonTest {
   private Path replica(String name) throws Exception {
     Path dir = TestHome.create(Files.createDirectories(temp.resolve(name)));
     PgDatabases.usePostgres(dir, d);
-    Path services = Files.createDirectory(dir.resolve(Catalog.DIR),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    Path f = services.resolve("svc.yaml");
-    Files.writeString(f, "service: svc\n"
-        + "base_url: " + upstream.url() + "\n"
-        + "allow_private: [\"127.0.0.1/32\"]\n"
-        + "auth: { type: header, name: X-Api-Key, secret: svc.apikey }\n"
-        + "actions:\n"
-        + "  search: { method: GET, path: /api/search, query: { term: \"{q}\" } }\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    TestHome.writeSearchService(dir, upstream.url());
     return dir;
   }
 

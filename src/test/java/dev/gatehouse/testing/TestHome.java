@@ -51,4 +51,23 @@ public final class TestHome {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Writes {@code services/svc.yaml} into the home {@code dir}: one service at {@code baseUrl}
+   * (loopback allowed), its credential the vault entry {@code svc.apikey} in header X-Api-Key,
+   * and one action, {@code svc.search}, GET /api/search?term={q}.
+   */
+  public static void writeSearchService(Path dir, String baseUrl) throws IOException {
+    var ownerOnlyDir = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path services = java.nio.file.Files.createDirectory(dir.resolve(dev.gatehouse.broker.Catalog.DIR), ownerOnlyDir);
+    Path f = services.resolve("svc.yaml");
+    java.nio.file.Files.writeString(f, "service: svc\n"
+        + "base_url: " + baseUrl + "\n"
+        + "allow_private: [\"127.0.0.1/32\"]\n"
+        + "auth: { type: header, name: X-Api-Key, secret: svc.apikey }\n"
+        + "actions:\n"
+        + "  search: { method: GET, path: /api/search, query: { term: \"{q}\" } }\n");
+    java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+  }
 }
